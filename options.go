@@ -1,0 +1,253 @@
+package cwzap
+
+import (
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// An Option configures a Syncer, a Core or the factory New. There is one
+// option type for all three: each constructor documents which options it
+// reads and ignores the rest, so one option list can be handed to New and
+// reach both halves.
+type Option interface {
+	apply(*options)
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+// OverflowPolicy says what a Syncer does with an event that arrives while
+// its buffer holds WithBufferLimit bytes.
+type OverflowPolicy int
+
+const (
+	// OverflowFallback writes the event to the fallback writer, so nothing
+	// is lost. It is the default.
+	OverflowFallback OverflowPolicy = iota
+	// OverflowBlock makes the caller wait until a put frees room, at most
+	// the flush interval; if there is still no room, the event goes to the
+	// fallback writer.
+	OverflowBlock
+	// OverflowDrop discards the event and counts it in Stats.Dropped.
+	OverflowDrop
+)
+
+// String returns "fallback", "block" or "drop".
+func (p OverflowPolicy) String() string {
+	switch p {
+	case OverflowFallback:
+		return "fallback"
+	case OverflowBlock:
+		return "block"
+	case OverflowDrop:
+		return "drop"
+	}
+	return "OverflowPolicy(" + strconv.Itoa(int(p)) + ")"
+}
+
+// Defaults of the Syncer's options.
+const (
+	DefaultFlushInterval = 5 * time.Second
+	DefaultBufferLimit   = 64 << 20 // 64 MiB of pending event bytes
+	DefaultConcurrency   = 4
+	DefaultPutTimeout    = time.Minute
+)
+
+type options struct {
+	// Syncer.
+	client        Client
+	awsConfig     *aws.Config
+	flushInterval time.Duration
+	maxEvents     int
+	maxBytes      int
+	bufferLimit   int
+	overflow      OverflowPolicy
+	fallback      io.Writer
+	onError       func(error)
+	createGroup   bool
+	retention     int32
+	kmsKey        string
+	tags          map[string]string
+	concurrency   int
+	putTimeout    time.Duration
+
+	// Encoder.
+	encoder EncoderConfig
+}
+
+func defaultOptions() options {
+	return options{
+		flushInterval: DefaultFlushInterval,
+		maxEvents:     MaxBatchEvents,
+		maxBytes:      MaxBatchBytes,
+		bufferLimit:   DefaultBufferLimit,
+		overflow:      OverflowFallback,
+		createGroup:   true,
+		concurrency:   DefaultConcurrency,
+		putTimeout:    DefaultPutTimeout,
+	}
+}
+
+func buildOptions(opts []Option) options {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt != nil {
+			opt.apply(&o)
+		}
+	}
+	return o
+}
+
+// WithClient sets the CloudWatch Logs client a Syncer uses. Without it,
+// NewSyncer builds one from WithAWSConfig or, failing that, from
+// config.LoadDefaultConfig. A *cloudwatchlogs.Client gets the fast request
+// path (the Syncer writes the request body itself); any other Client
+// receives ordinary inputs. Read by NewSyncer and New.
+func WithClient(c Client) Option {
+	return optionFunc(func(o *options) { o.client = c })
+}
+
+// WithAWSConfig builds the Syncer's client from cfg instead of the default
+// configuration. Ignored when WithClient is given. Read by NewSyncer and New.
+func WithAWSConfig(cfg aws.Config) Option {
+	return optionFunc(func(o *options) { o.awsConfig = &cfg })
+}
+
+// WithFlushInterval sets the longest time an event waits in the open batch
+// before it is sent. Defaults to DefaultFlushInterval (5 s); a value <= 0
+// keeps the default. Read by NewSyncer and New.
+func WithFlushInterval(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		if d > 0 {
+			o.flushInterval = d
+		}
+	})
+}
+
+// WithMaxBatchEvents caps the events in one PutLogEvents call. Defaults to
+// and is clamped to MaxBatchEvents. Read by NewSyncer and New.
+func WithMaxBatchEvents(n int) Option {
+	return optionFunc(func(o *options) { o.maxEvents = clamp(n, 1, MaxBatchEvents) })
+}
+
+// WithMaxBatchBytes caps the size of one PutLogEvents call, counted as the
+// service counts it (message bytes plus EventOverhead per event). Defaults to
+// and is clamped to MaxBatchBytes; a smaller value still admits one event of
+// up to MaxEventBytes. Read by NewSyncer and New.
+func WithMaxBatchBytes(n int) Option {
+	return optionFunc(func(o *options) { o.maxBytes = clamp(n, EventOverhead+1, MaxBatchBytes) })
+}
+
+// WithBufferLimit bounds the event bytes a Syncer holds: the open batch,
+// sealed batches waiting to be sent and those in flight. Beyond it the
+// overflow policy applies. Defaults to DefaultBufferLimit (64 MiB); values
+// below MaxBatchBytes are raised to it. Read by NewSyncer and New.
+func WithBufferLimit(bytes int) Option {
+	return optionFunc(func(o *options) { o.bufferLimit = max(bytes, MaxBatchBytes) })
+}
+
+// WithOverflow sets what happens to an event that finds the buffer full.
+// Defaults to OverflowFallback. Read by NewSyncer and New.
+func WithOverflow(p OverflowPolicy) Option {
+	return optionFunc(func(o *options) { o.overflow = p })
+}
+
+// WithFallback sets where events go that cannot be delivered: failed for
+// good, rejected by the service, written after Close, or overflowing under
+// OverflowFallback. Each event is written as one line. Defaults to
+// os.Stderr; the writer must be safe for the Syncer's calls, which are
+// serialised. Read by NewSyncer and New.
+func WithFallback(w io.Writer) Option {
+	return optionFunc(func(o *options) { o.fallback = w })
+}
+
+// WithErrorHandler sets the function that receives errors from the
+// background: a batch that failed for good, rejected events, a failed
+// retention or tag call. It is called from the Syncer's goroutines, never
+// with a lock held, and must not block for long. Defaults to writing the
+// error as one line to os.Stderr. Read by NewSyncer and New.
+func WithErrorHandler(f func(error)) Option {
+	return optionFunc(func(o *options) { o.onError = f })
+}
+
+// WithCreateGroup says whether a missing log group is created. Defaults to
+// true; with false, a missing group fails the batch for good (the stream is
+// still created when the group exists). Read by NewSyncer and New.
+func WithCreateGroup(create bool) Option {
+	return optionFunc(func(o *options) { o.createGroup = create })
+}
+
+// WithRetention sets the retention in days applied when the Syncer creates
+// the log group. Defaults to 0: the group keeps events forever. Read by
+// NewSyncer and New.
+func WithRetention(days int32) Option {
+	return optionFunc(func(o *options) { o.retention = days })
+}
+
+// WithKMSKey sets the KMS key ARN used when the Syncer creates the log group.
+// Defaults to none. Read by NewSyncer and New.
+func WithKMSKey(arn string) Option {
+	return optionFunc(func(o *options) { o.kmsKey = arn })
+}
+
+// WithTags sets the tags applied when the Syncer creates the log group.
+// Defaults to none. The map is copied. Read by NewSyncer and New.
+func WithTags(tags map[string]string) Option {
+	cp := make(map[string]string, len(tags))
+	for k, v := range tags {
+		cp[k] = v
+	}
+	return optionFunc(func(o *options) { o.tags = cp })
+}
+
+// WithConcurrency sets how many PutLogEvents calls may be in flight at once
+// on the stream. Defaults to DefaultConcurrency (4); values below 1 mean 1.
+// Events keep their own timestamps, and order inside each batch holds.
+// Read by NewSyncer and New.
+func WithConcurrency(n int) Option {
+	return optionFunc(func(o *options) { o.concurrency = max(n, 1) })
+}
+
+// WithPutTimeout bounds the time spent on one batch, retries and group or
+// stream creation included, before it fails for good and goes to the
+// fallback writer. Defaults to DefaultPutTimeout (1 minute); a value <= 0
+// keeps the default. Read by NewSyncer and New.
+func WithPutTimeout(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		if d > 0 {
+			o.putTimeout = d
+		}
+	})
+}
+
+// WithFormat selects the encoding: FormatJSON (the default) or a text
+// prefix format. Read by NewCore and New.
+func WithFormat(f Format) Option {
+	return optionFunc(func(o *options) { o.encoder.Format = f })
+}
+
+// WithPrefixFunc sets a function that computes the text prefix; it selects
+// the text encoding whatever the Format. Read by NewCore and New.
+func WithPrefixFunc(f PrefixFunc) Option {
+	return optionFunc(func(o *options) { o.encoder.PrefixFunc = f })
+}
+
+// WithFunction sets the {func} of text formats, such as the Lambda
+// function's name. Read by NewCore and New.
+func WithFunction(name string) Option {
+	return optionFunc(func(o *options) { o.encoder.Function = name })
+}
+
+// WithEncoderConfig replaces the whole encoder configuration. Options given
+// after it still apply on top. Read by NewCore and New.
+func WithEncoderConfig(cfg EncoderConfig) Option {
+	return optionFunc(func(o *options) { o.encoder = cfg })
+}
+
+func clamp(n, lo, hi int) int {
+	return min(max(n, lo), hi)
+}
