@@ -3,12 +3,23 @@ package cwzap
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"go.uber.org/zap/zapcore"
 )
 
-// Client is the part of *cloudwatchlogs.Client that a Syncer calls.
+// Client is the part of *cloudwatchlogs.Client that a Syncer calls. A
+// *cloudwatchlogs.Client gets the fast path, in which the Syncer writes the
+// PutLogEvents body itself; any other implementation receives ordinary
+// inputs. The Syncer passes per-call options that turn the SDK's own retries
+// off (it retries itself); an implementation may ignore them.
 type Client interface {
 	PutLogEvents(ctx context.Context, in *cloudwatchlogs.PutLogEventsInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutLogEventsOutput, error)
 	CreateLogGroup(ctx context.Context, in *cloudwatchlogs.CreateLogGroupInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.CreateLogGroupOutput, error)
@@ -19,8 +30,32 @@ type Client interface {
 
 var _ Client = (*cloudwatchlogs.Client)(nil)
 
+// ErrClosed is returned by Write and WriteEntry after Close; the event goes
+// to the fallback writer.
+var ErrClosed = errors.New("cwzap: syncer closed")
+
+// DeliveryError reports events that did not reach CloudWatch. They were
+// written to the fallback writer. It reaches the error handler and is
+// returned by the next Sync.
+type DeliveryError struct {
+	Group, Stream string
+	Events        int  // how many events went to the fallback writer
+	Rejected      bool // the call succeeded but the service refused these events (too old, too new, expired)
+	Err           error
+}
+
+func (e *DeliveryError) Error() string {
+	if e.Rejected {
+		return fmt.Sprintf("cwzap: %s/%s: %d events rejected by the service (older than 14 days, past retention, or more than 2 hours ahead)", e.Group, e.Stream, e.Events)
+	}
+	return fmt.Sprintf("cwzap: %s/%s: %d events not delivered: %v", e.Group, e.Stream, e.Events, e.Err)
+}
+
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
 // Stats counts what happened to the events a Syncer accepted. Once Sync has
-// returned, Written == Delivered + Fallback + Dropped.
+// returned, and while no other goroutine writes, Written == Delivered +
+// Fallback + Dropped.
 type Stats struct {
 	Written   uint64 // events accepted by Write/WriteEntry (after splitting oversize entries)
 	Delivered uint64 // accepted by CloudWatch
@@ -31,33 +66,565 @@ type Stats struct {
 	Retries   uint64 // PutLogEvents calls repeated after a retryable error
 }
 
-// Syncer is a zapcore.WriteSyncer that batches events for one log group and
-// stream and ships them with PutLogEvents.
-type Syncer struct{}
+// A Syncer is a zapcore.WriteSyncer that batches events for one log group
+// and stream and ships them with PutLogEvents. Each Write is one event.
+//
+// Batches are sealed when full (events or bytes), when the oldest event is
+// WithFlushInterval old, when they would span more than 24 hours, and on
+// Sync. Up to WithConcurrency puts run at once. Failed puts are retried with
+// backoff; a missing group or stream is created. Every event ends delivered,
+// in the fallback writer, or counted as dropped (OverflowDrop only).
+//
+// No goroutine runs while the Syncer is idle: a sender exists only while a
+// batch is waiting or in flight. A Syncer is safe for concurrent use. The
+// owner must call Sync (or Close) before the process exits, or the events
+// still in memory are lost; Close also refuses further writes.
+type Syncer struct {
+	opts     options
+	st       *logStream
+	header   []byte
+	fallback io.Writer
+	onError  func(error)
+	closing  atomic.Bool // set once Close starts; writes go to the fallback
+	scratch  sync.Pool   // *[]byte for encoding an event outside mu
+	stats    counters
 
-// NewSyncer is being written.
-func NewSyncer(group, stream string, opts ...Option) (*Syncer, error) { panic("todo") }
+	// ctx is the parent of every put; Close cancels it when its deadline
+	// passes, so that what is left goes to the fallback writer at once.
+	ctx    context.Context
+	cancel context.CancelFunc
 
-// Write stores p as one event stamped now.
-func (s *Syncer) Write(p []byte) (int, error) { panic("todo") }
+	mu        sync.Mutex
+	open      *batch        // the batch taking events; nil when none waits
+	openSince time.Time     // when open got its first event
+	timer     *time.Timer   // age flush of open
+	queue     []*batch      // sealed batches no sender has taken yet
+	free      []*batch      // recycled batches
+	senders   int           // running sender goroutines
+	held      int           // encoded bytes of events not settled
+	heldN     int           // events not settled
+	sealed    uint64        // seq of the last sealed batch
+	settled   uint64        // every batch up to this seq is settled
+	ahead     []uint64      // settled seqs above settled (puts finish out of order)
+	waiters   []waiter      // Syncs waiting for a seq to settle
+	space     chan struct{} // closed when held shrinks; OverflowBlock waits on it
+	errs      []error       // delivery errors since the last Sync
+	closed    bool
+	closeDone chan struct{} // closed when Close has finished
+	wg        sync.WaitGroup
 
-// WriteEntry stores p as one event with time t.
-func (s *Syncer) WriteEntry(t time.Time, p []byte) error { panic("todo") }
+	fbMu sync.Mutex // serialises fallback writes
+}
 
-// Sync is the purge.
-func (s *Syncer) Sync() error { panic("todo") }
+var _ zapcore.WriteSyncer = (*Syncer)(nil)
 
-// SyncContext is Sync bounded by ctx; it returns the events not yet settled.
-func (s *Syncer) SyncContext(ctx context.Context) (int, error) { panic("todo") }
+type waiter struct {
+	seq uint64
+	ch  chan struct{}
+}
 
-// Close is Sync, then refuse writes.
-func (s *Syncer) Close() error { panic("todo") }
+type counters struct {
+	written, delivered, fallback, dropped, rejected, batches, retries atomic.Uint64
+}
 
-// CloseContext is Close bounded by ctx.
-func (s *Syncer) CloseContext(ctx context.Context) (int, error) { panic("todo") }
+// _maxErrs bounds the errors a Syncer keeps for its next Sync.
+const _maxErrs = 8
 
-// Stats returns the counters.
-func (s *Syncer) Stats() Stats { panic("todo") }
+// NewSyncer returns a Syncer for one log group and stream. It makes no call
+// to CloudWatch: the group and stream are created on the first put that
+// finds them missing.
+//
+// It reads the options WithClient, WithAWSConfig, WithFlushInterval,
+// WithMaxBatchEvents, WithMaxBatchBytes, WithBufferLimit, WithOverflow,
+// WithFallback, WithErrorHandler, WithCreateGroup, WithRetention,
+// WithKMSKey, WithTags, WithConcurrency and WithPutTimeout. Without
+// WithClient or WithAWSConfig it loads the default AWS configuration, which
+// honours AWS_REGION, profiles, credentials and
+// AWS_ENDPOINT_URL_CLOUDWATCH_LOGS; it is an error if no region results.
+func NewSyncer(group, stream string, opts ...Option) (*Syncer, error) {
+	if err := validateName("log group", group, 512, ""); err != nil {
+		return nil, err
+	}
+	if err := validateName("log stream", stream, 512, ":*"); err != nil {
+		return nil, err
+	}
+	o := buildOptions(opts)
+	client := o.client
+	if client == nil {
+		var err error
+		if client, err = defaultClient(o); err != nil {
+			return nil, err
+		}
+	}
+	s := &Syncer{
+		opts:      o,
+		header:    requestHeader(group, stream),
+		fallback:  o.fallback,
+		onError:   o.onError,
+		closeDone: make(chan struct{}),
+	}
+	if s.fallback == nil {
+		s.fallback = os.Stderr
+	}
+	if s.onError == nil {
+		s.onError = func(err error) { fmt.Fprintln(os.Stderr, err) }
+	}
+	_, fast := client.(*cloudwatchlogs.Client)
+	s.st = &logStream{
+		client:  client,
+		fast:    fast,
+		group:   group,
+		name:    stream,
+		cfg:     machineConfig{createGroup: o.createGroup},
+		kmsKey:  o.kmsKey,
+		tags:    o.tags,
+		retain:  o.retention,
+		onError: s.onError,
+		tokenMu: make(chan struct{}, 1),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.timer = time.AfterFunc(time.Hour, s.flushAged)
+	s.timer.Stop()
+	return s, nil
+}
 
-// ErrClosed is returned by writes after Close.
-var ErrClosed = errors.New("cwzap: syncer closed")
+func defaultClient(o options) (Client, error) {
+	var cfg = o.awsConfig
+	if cfg == nil {
+		c, err := config.LoadDefaultConfig(context.Background())
+		if err != nil {
+			return nil, fmt.Errorf("cwzap: load AWS configuration: %w", err)
+		}
+		cfg = &c
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("cwzap: no AWS region: set AWS_REGION, or pass WithAWSConfig or WithClient")
+	}
+	return cloudwatchlogs.NewFromConfig(*cfg), nil
+}
+
+// validateName checks a group or stream name against the service's rules,
+// so that a typo fails at construction and not on every put.
+func validateName(what, name string, maxLen int, forbidden string) error {
+	if name == "" || len(name) > maxLen {
+		return fmt.Errorf("cwzap: %s name %q: want 1 to %d characters", what, name, maxLen)
+	}
+	for _, r := range name {
+		for _, f := range forbidden {
+			if r == f {
+				return fmt.Errorf("cwzap: %s name %q: %q is not allowed", what, name, r)
+			}
+		}
+	}
+	if what == "log group" {
+		for _, r := range name {
+			ok := r == '.' || r == '-' || r == '_' || r == '/' || r == '#' ||
+				('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')
+			if !ok {
+				return fmt.Errorf("cwzap: log group name %q: %q is not allowed (letters, digits, . - _ / #)", name, r)
+			}
+		}
+	}
+	return nil
+}
+
+// Write stores p as one event stamped now. One trailing newline is trimmed;
+// an empty event is not stored. It returns len(p) unless the Syncer is
+// closed (ErrClosed; the event goes to the fallback writer).
+func (s *Syncer) Write(p []byte) (int, error) {
+	if err := s.WriteEntry(time.Now(), p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// WriteEntry stores p as one event with time t (the zero time means now).
+// The Core calls it with the entry's time. One trailing newline is trimmed
+// and an empty event is not stored. An event larger than MaxEventBytes is
+// split into parts (see the package doc); invalid UTF-8 is replaced with
+// U+FFFD. p is copied: the caller may reuse it when WriteEntry returns.
+func (s *Syncer) WriteEntry(t time.Time, p []byte) error {
+	if n := len(p); n > 0 && p[n-1] == '\n' {
+		p = p[:n-1]
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	if t.IsZero() {
+		t = time.Now()
+	}
+	ts := t.UnixMilli()
+	if s.closing.Load() {
+		s.stats.written.Add(1)
+		s.toFallback(p)
+		return ErrClosed
+	}
+	bp := s.getScratch()
+	obj, size := appendEventObject((*bp)[:0], ts, p)
+	*bp = obj
+	var err error
+	if size > MaxEventBytes {
+		err = s.writeParts(ts, p)
+	} else {
+		err = s.add(ts, obj, size)
+	}
+	s.putScratch(bp)
+	return err
+}
+
+func (s *Syncer) getScratch() *[]byte {
+	if bp, ok := s.scratch.Get().(*[]byte); ok {
+		return bp
+	}
+	b := make([]byte, 0, 1024)
+	return &b
+}
+
+// _maxPooled keeps one rare huge event from pinning its buffer forever.
+const _maxPooled = 64 << 10
+
+func (s *Syncer) putScratch(bp *[]byte) {
+	if cap(*bp) <= _maxPooled {
+		s.scratch.Put(bp)
+	}
+}
+
+// add stores one encoded event object.
+func (s *Syncer) add(ts int64, obj []byte, size int) error {
+	s.mu.Lock()
+	for s.held+len(obj) > s.opts.bufferLimit && !s.closed {
+		// The open batch may hold the memory: send it, so that it drains.
+		s.sealLocked()
+		if s.opts.overflow == OverflowBlock && s.waitForSpaceLocked() {
+			continue
+		}
+		s.mu.Unlock()
+		s.stats.written.Add(1)
+		if s.opts.overflow == OverflowDrop {
+			s.stats.dropped.Add(1)
+			return nil
+		}
+		s.toFallbackObj(obj)
+		return nil
+	}
+	if s.closed {
+		s.mu.Unlock()
+		s.stats.written.Add(1)
+		s.toFallbackObj(obj)
+		return ErrClosed
+	}
+	if s.open != nil && !s.open.fits(ts, size, s.opts.maxEvents, s.opts.maxBytes) {
+		s.sealLocked()
+	}
+	if s.open == nil {
+		s.open = s.newBatchLocked()
+		s.openSince = time.Now()
+		s.timer.Reset(s.opts.flushInterval)
+	}
+	s.open.add(ts, size, obj)
+	s.held += len(obj)
+	s.heldN++
+	s.stats.written.Add(1)
+	if b := s.open; b.len() >= s.opts.maxEvents || b.size+EventOverhead+1 > s.opts.maxBytes {
+		s.sealLocked()
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// waitForSpaceLocked waits, with mu released, until a put frees room or the
+// flush interval passes. It reports whether room may have been freed.
+func (s *Syncer) waitForSpaceLocked() bool {
+	if s.space == nil {
+		s.space = make(chan struct{})
+	}
+	ch := s.space
+	s.mu.Unlock()
+	t := time.NewTimer(s.opts.flushInterval)
+	defer t.Stop()
+	select {
+	case <-ch:
+		s.mu.Lock()
+		return true
+	case <-t.C:
+		s.mu.Lock()
+		return false
+	}
+}
+
+func (s *Syncer) newBatchLocked() *batch {
+	var b *batch
+	if n := len(s.free); n > 0 {
+		b, s.free = s.free[n-1], s.free[:n-1]
+	} else {
+		b = &batch{}
+	}
+	b.reset(s.header)
+	return b
+}
+
+// sealLocked moves the open batch to the queue and starts a sender if one
+// is needed.
+func (s *Syncer) sealLocked() {
+	b := s.open
+	if b == nil {
+		return
+	}
+	s.open = nil
+	s.timer.Stop()
+	s.sealed++
+	b.seq = s.sealed
+	s.queue = append(s.queue, b)
+	for s.senders < s.opts.concurrency && s.senders < len(s.queue) {
+		s.senders++
+		s.wg.Add(1)
+		go s.send()
+	}
+}
+
+// flushAged runs on the flush timer.
+func (s *Syncer) flushAged() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.open == nil {
+		return
+	}
+	// A timer that fired just as a new batch opened: wait out its own age.
+	if left := s.opts.flushInterval - time.Since(s.openSince); left > s.opts.flushInterval/10 {
+		s.timer.Reset(left)
+		return
+	}
+	s.sealLocked()
+}
+
+// send is a sender goroutine: it puts queued batches until none is left.
+func (s *Syncer) send() {
+	defer s.wg.Done()
+	var scratch []byte
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 {
+			s.senders--
+			s.mu.Unlock()
+			return
+		}
+		b := s.queue[0]
+		n := copy(s.queue, s.queue[1:])
+		s.queue[n] = nil
+		s.queue = s.queue[:n]
+		s.mu.Unlock()
+
+		s.deliver(b, &scratch)
+
+		s.mu.Lock()
+		s.settleLocked(b)
+		s.mu.Unlock()
+	}
+}
+
+func (s *Syncer) deliver(b *batch, scratch *[]byte) {
+	b.sort()
+	ctx, cancel := context.WithTimeout(s.ctx, s.opts.putTimeout)
+	defer cancel()
+	s.putSpan(ctx, &span{b: b, lo: 0, hi: b.len(), header: s.header, scratch: scratch})
+}
+
+// putSpan runs the put machine on one span of a batch and accounts for
+// every event of it.
+func (s *Syncer) putSpan(ctx context.Context, sp *span) {
+	res := s.st.run(ctx, sp)
+	s.stats.retries.Add(uint64(res.retries))
+	n := sp.len()
+	switch res.state {
+	case stateDone:
+		s.stats.batches.Add(1)
+		rej := res.rejected.count(n)
+		s.stats.delivered.Add(uint64(n - rej))
+		if rej == 0 {
+			return
+		}
+		s.stats.rejected.Add(uint64(rej))
+		s.toFallbackEvents(sp.b, sp.lo, sp.lo+res.rejected.old)
+		s.toFallbackEvents(sp.b, sp.lo+res.rejected.newFrom, sp.hi)
+		s.report(&DeliveryError{Group: s.st.group, Stream: s.st.name, Events: rej, Rejected: true})
+	case stateSplit:
+		mid := sp.lo + n/2
+		s.putSpan(ctx, &span{b: sp.b, lo: sp.lo, hi: mid, header: sp.header, scratch: sp.scratch})
+		s.putSpan(ctx, &span{b: sp.b, lo: mid, hi: sp.hi, header: sp.header, scratch: sp.scratch})
+	default:
+		s.toFallbackEvents(sp.b, sp.lo, sp.hi)
+		s.report(&DeliveryError{Group: s.st.group, Stream: s.st.name, Events: n, Err: res.err})
+	}
+}
+
+func (s *Syncer) report(err error) {
+	s.mu.Lock()
+	if len(s.errs) < _maxErrs {
+		s.errs = append(s.errs, err)
+	}
+	s.mu.Unlock()
+	s.onError(err)
+}
+
+// settleLocked records that every event of b is accounted for.
+func (s *Syncer) settleLocked(b *batch) {
+	s.held -= b.held
+	s.heldN -= b.len()
+	if b.seq == s.settled+1 {
+		s.settled++
+		for i := 0; i < len(s.ahead); {
+			if s.ahead[i] == s.settled+1 {
+				s.settled++
+				s.ahead[i] = s.ahead[len(s.ahead)-1]
+				s.ahead = s.ahead[:len(s.ahead)-1]
+				i = 0
+				continue
+			}
+			i++
+		}
+	} else {
+		s.ahead = append(s.ahead, b.seq)
+	}
+	kept := s.waiters[:0]
+	for _, w := range s.waiters {
+		if w.seq <= s.settled {
+			close(w.ch)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	s.waiters = kept
+	if s.space != nil {
+		close(s.space)
+		s.space = nil
+	}
+	if len(s.free) <= s.opts.concurrency && cap(b.arena) <= 2*s.opts.maxBytes+len(s.header)+64 {
+		s.free = append(s.free, b)
+	}
+}
+
+// Sync is the purge: it sends the open batch and returns once every event
+// written before it is delivered or has failed for good (then it is in the
+// fallback writer). It returns the delivery errors seen since the last
+// Sync, joined. Each batch is bounded by WithPutTimeout; use SyncContext
+// for an overall deadline. zap's Logger.Sync calls it.
+func (s *Syncer) Sync() error {
+	_, err := s.SyncContext(context.Background())
+	return err
+}
+
+// SyncContext is Sync bounded by ctx. When ctx ends first, it returns the
+// number of events not yet settled and ctx's error; those events stay
+// queued and are still delivered.
+func (s *Syncer) SyncContext(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	s.sealLocked()
+	target := s.sealed
+	if s.settled >= target {
+		err := s.takeErrsLocked()
+		s.mu.Unlock()
+		return 0, err
+	}
+	ch := make(chan struct{})
+	s.waiters = append(s.waiters, waiter{seq: target, ch: ch})
+	s.mu.Unlock()
+
+	select {
+	case <-ch:
+		s.mu.Lock()
+		err := s.takeErrsLocked()
+		s.mu.Unlock()
+		return 0, err
+	case <-ctx.Done():
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for i, w := range s.waiters {
+			if w.ch == ch {
+				s.waiters = append(s.waiters[:i], s.waiters[i+1:]...)
+				break
+			}
+		}
+		return s.heldN, ctx.Err()
+	}
+}
+
+func (s *Syncer) takeErrsLocked() error {
+	err := errors.Join(s.errs...)
+	s.errs = s.errs[:0]
+	return err
+}
+
+// Close syncs, then refuses further writes: they return ErrClosed and their
+// events go to the fallback writer. It waits for every goroutine of the
+// Syncer to end. Calling it again returns nil once the first Close is done.
+func (s *Syncer) Close() error {
+	_, err := s.CloseContext(context.Background())
+	return err
+}
+
+// CloseContext is Close bounded by ctx. When ctx ends first, the puts in
+// flight are cancelled and every event not yet delivered goes to the
+// fallback writer; it returns how many events were not delivered by the
+// deadline, and ctx's error.
+func (s *Syncer) CloseContext(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		<-s.closeDone
+		return 0, nil
+	}
+	s.closed = true
+	s.closing.Store(true)
+	if s.space != nil {
+		close(s.space) // wake blocked writers: they now see closed
+		s.space = nil
+	}
+	s.mu.Unlock()
+
+	n, err := s.SyncContext(ctx)
+	if ctx.Err() != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	s.cancel()
+	s.timer.Stop()
+	close(s.closeDone)
+	return n, err
+}
+
+// Stats returns the Syncer's counters. It is safe to call at any time; the
+// counters are read one by one, so they add up only when no event is in
+// motion (after Sync, with writers stopped).
+func (s *Syncer) Stats() Stats {
+	return Stats{
+		Written:   s.stats.written.Load(),
+		Delivered: s.stats.delivered.Load(),
+		Fallback:  s.stats.fallback.Load(),
+		Dropped:   s.stats.dropped.Load(),
+		Rejected:  s.stats.rejected.Load(),
+		Batches:   s.stats.batches.Load(),
+		Retries:   s.stats.retries.Load(),
+	}
+}
+
+// toFallback writes one raw event, as a line, to the fallback writer.
+func (s *Syncer) toFallback(p []byte) {
+	s.stats.fallback.Add(1)
+	s.fbMu.Lock()
+	defer s.fbMu.Unlock()
+	s.fallback.Write(p)
+	s.fallback.Write(_newline)
+}
+
+var _newline = []byte{'\n'}
+
+// toFallbackObj writes one encoded event object's message.
+func (s *Syncer) toFallbackObj(obj []byte) {
+	s.toFallback([]byte(messageOf(obj)))
+}
+
+func (s *Syncer) toFallbackEvents(b *batch, lo, hi int) {
+	for _, e := range b.events[lo:hi] {
+		s.toFallback([]byte(b.message(e)))
+	}
+}

@@ -1,0 +1,435 @@
+package cwzap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// The robust put: one batch taken through create-group, create-stream,
+// sequence-token recovery and retries until it is done or failed. The
+// machine is a pure transition function (advance) and a driver (run) that
+// performs the action each state calls for.
+
+// putState is a state of the put machine. The names are the seed's.
+type putState uint8
+
+const (
+	stateHungry         putState = iota // check the sequence token
+	stateReady                          // put the events
+	stateInvalidToken                   // describe the stream to learn the token
+	stateGroupNotFound                  // create the group
+	stateStreamNotFound                 // create the stream
+	stateDone                           // the batch was accepted
+	stateFailed                         // the batch failed for good
+	stateSplit                          // the batch is too large: put each half
+)
+
+var _stateNames = [...]string{"hungry", "ready", "invalid-sequence-token", "group-not-found", "stream-not-found", "done", "failed", "split"}
+
+func (s putState) String() string {
+	if int(s) < len(_stateNames) {
+		return _stateNames[s]
+	}
+	return fmt.Sprintf("putState(%d)", uint8(s))
+}
+
+// outcome is what the action of a state came back with.
+type outcome uint8
+
+const (
+	outcomeOK              outcome = iota
+	outcomeTokenInvalid            // hungry: the known token is invalid; put: InvalidSequenceTokenException
+	outcomeAlreadyAccepted         // put: DataAlreadyAcceptedException
+	outcomeNotFound                // ResourceNotFoundException
+	outcomeAlreadyExists           // ResourceAlreadyExistsException
+	outcomeNoToken                 // describe: the stream exists but was never written
+	outcomeRetryable               // throttling, 5xx, network: try the same state again later
+	outcomeTooLarge                // the request is too large and holds more than one event
+	outcomeFatal                   // anything else
+)
+
+// effect is what the driver does besides moving to the next state.
+type effect uint8
+
+const (
+	effectNone        effect = iota
+	effectBackoff            // wait, then repeat the state
+	effectForgetToken        // the token is unknown: put without one
+	effectInvalidate         // the token is known to be invalid
+)
+
+// machineConfig is what advance needs to know besides the state.
+type machineConfig struct {
+	createGroup bool
+}
+
+// advance is the transition function: from state s, after its action came
+// back with o, where to go and what else to do. It is pure so that every
+// transition has a table test.
+func advance(s putState, o outcome, c machineConfig) (putState, effect) {
+	if o == outcomeRetryable {
+		return s, effectBackoff
+	}
+	if o == outcomeFatal {
+		return stateFailed, effectNone
+	}
+	switch s {
+	case stateHungry:
+		if o == outcomeTokenInvalid {
+			return stateInvalidToken, effectNone
+		}
+		return stateReady, effectNone
+	case stateReady:
+		switch o {
+		case outcomeOK:
+			return stateDone, effectNone
+		case outcomeAlreadyAccepted:
+			return stateDone, effectInvalidate
+		case outcomeTokenInvalid:
+			return stateInvalidToken, effectNone
+		case outcomeNotFound:
+			return stateStreamNotFound, effectNone
+		case outcomeTooLarge:
+			return stateSplit, effectNone
+		}
+	case stateInvalidToken:
+		switch o {
+		case outcomeOK:
+			return stateReady, effectNone
+		case outcomeNotFound:
+			return stateGroupNotFound, effectNone
+		case outcomeNoToken:
+			return stateStreamNotFound, effectNone
+		}
+	case stateGroupNotFound:
+		if !c.createGroup {
+			return stateFailed, effectNone
+		}
+		switch o {
+		case outcomeOK, outcomeAlreadyExists:
+			return stateStreamNotFound, effectNone
+		}
+	case stateStreamNotFound:
+		switch o {
+		case outcomeOK, outcomeAlreadyExists:
+			return stateHungry, effectForgetToken
+		case outcomeNotFound:
+			return stateGroupNotFound, effectNone
+		}
+	}
+	return stateFailed, effectNone
+}
+
+// _maxSteps bounds one run of the machine, as the seed did.
+const _maxSteps = 100
+
+// Backoff between retries: capped exponential with full jitter.
+const (
+	_backoffBase = 100 * time.Millisecond
+	_backoffCap  = 5 * time.Second
+)
+
+func backoff(attempt int) time.Duration {
+	d := _backoffCap
+	if attempt < 16 {
+		d = min(_backoffBase<<attempt, _backoffCap)
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// putResult is how one run of the machine ended.
+type putResult struct {
+	state    putState // stateDone, stateFailed or stateSplit
+	err      error    // why it failed
+	rejected rejectedRange
+	retries  int
+}
+
+// rejectedRange holds the rejected events of a put, as indices into the
+// events sent: [0, old) were too old or expired, [newFrom, n) too new.
+type rejectedRange struct {
+	old, newFrom int
+}
+
+func (r rejectedRange) count(n int) int {
+	return r.old + n - r.newFrom
+}
+
+func rejectedFrom(info *types.RejectedLogEventsInfo, n int) rejectedRange {
+	r := rejectedRange{newFrom: n}
+	if info == nil {
+		return r
+	}
+	if v := info.TooOldLogEventEndIndex; v != nil {
+		r.old = max(r.old, int(*v))
+	}
+	if v := info.ExpiredLogEventEndIndex; v != nil {
+		r.old = max(r.old, int(*v))
+	}
+	if v := info.TooNewLogEventStartIndex; v != nil {
+		r.newFrom = int(*v)
+	}
+	r.old = clamp(r.old, 0, n)
+	r.newFrom = clamp(r.newFrom, r.old, n)
+	return r
+}
+
+// logStream is what the machine knows of one log stream, shared by every run
+// of one Syncer.
+type logStream struct {
+	client  Client
+	fast    bool // client is a *cloudwatchlogs.Client: the body is written by the Syncer
+	group   string
+	name    string
+	cfg     machineConfig
+	kmsKey  string
+	tags    map[string]string
+	retain  int32
+	onError func(error)
+
+	tokenMu      chan struct{} // a one-slot lock, so that a waiter can give up on ctx
+	token        *string       // guarded by tokenMu; nil: put without a token
+	tokenInvalid bool          // guarded by tokenMu
+}
+
+// putter performs the PutLogEvents action for one run; the Syncer's batch
+// implements it so that the machine needs no knowledge of the arena.
+type putter interface {
+	put(ctx context.Context, st *logStream, token *string) (*cloudwatchlogs.PutLogEventsOutput, error)
+	len() int
+}
+
+// run drives one batch through the machine until it is done, has failed or
+// must be split.
+func (st *logStream) run(ctx context.Context, p putter) putResult {
+	s := stateHungry
+	var res putResult
+	attempt := 0
+	for range _maxSteps {
+		var o outcome
+		var err error
+		var out *cloudwatchlogs.PutLogEventsOutput
+		switch s {
+		case stateHungry:
+			o = outcomeOK
+			if st.tokenIsInvalid() {
+				o = outcomeTokenInvalid
+			}
+		case stateReady:
+			out, err = p.put(ctx, st, st.currentToken())
+			o = classify(err, p.len())
+			if o == outcomeRetryable && err != nil {
+				res.retries++
+			}
+		case stateInvalidToken:
+			o, err = st.describe(ctx)
+		case stateGroupNotFound:
+			if !st.cfg.createGroup {
+				err = fmt.Errorf("log group %q does not exist and WithCreateGroup(false) is set", st.group)
+				o = outcomeNotFound
+				break
+			}
+			o, err = st.createGroup(ctx)
+		case stateStreamNotFound:
+			_, err = st.client.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{
+				LogGroupName:  &st.group,
+				LogStreamName: &st.name,
+			})
+			o = classify(err, 0)
+		}
+		next, eff := advance(s, o, st.cfg)
+		switch eff {
+		case effectBackoff:
+			if !sleepCtx(ctx, backoff(attempt)) {
+				return putResult{state: stateFailed, err: errors.Join(ctx.Err(), err), retries: res.retries}
+			}
+			attempt++
+		case effectForgetToken:
+			st.setToken(nil, false)
+		case effectInvalidate:
+			st.setToken(nil, true)
+		}
+		switch next {
+		case stateDone:
+			if out != nil {
+				if out.NextSequenceToken != nil {
+					st.setToken(out.NextSequenceToken, false)
+				}
+				res.rejected = rejectedFrom(out.RejectedLogEventsInfo, p.len())
+			} else {
+				res.rejected = rejectedRange{newFrom: p.len()}
+			}
+			res.state = stateDone
+			return res
+		case stateFailed:
+			if err == nil {
+				err = fmt.Errorf("unexpected outcome %d in state %s", o, s)
+			}
+			res.state, res.err = stateFailed, err
+			return res
+		case stateSplit:
+			res.state = stateSplit
+			return res
+		}
+		s = next
+	}
+	res.state, res.err = stateFailed, fmt.Errorf("not done after %d steps", _maxSteps)
+	return res
+}
+
+func (st *logStream) createGroup(ctx context.Context) (outcome, error) {
+	in := &cloudwatchlogs.CreateLogGroupInput{LogGroupName: &st.group}
+	if st.kmsKey != "" {
+		in.KmsKeyId = &st.kmsKey
+	}
+	if len(st.tags) > 0 {
+		in.Tags = st.tags
+	}
+	_, err := st.client.CreateLogGroup(ctx, in)
+	o := classify(err, 0)
+	if o == outcomeOK && st.retain > 0 {
+		// The events still flow without the retention; report and go on.
+		_, rerr := st.client.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
+			LogGroupName:    &st.group,
+			RetentionInDays: &st.retain,
+		})
+		if rerr != nil && st.onError != nil {
+			st.onError(fmt.Errorf("cwzap: put retention policy on %q: %w", st.group, rerr))
+		}
+	}
+	return o, err
+}
+
+func (st *logStream) describe(ctx context.Context) (outcome, error) {
+	out, err := st.client.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{
+		LogGroupName:        &st.group,
+		LogStreamNamePrefix: &st.name,
+	})
+	if err != nil {
+		return classify(err, 0), err
+	}
+	for _, ls := range out.LogStreams {
+		if aws.ToString(ls.LogStreamName) != st.name {
+			continue
+		}
+		if ls.UploadSequenceToken == nil {
+			st.setToken(nil, false)
+			return outcomeNoToken, nil
+		}
+		st.setToken(ls.UploadSequenceToken, false)
+		return outcomeOK, nil
+	}
+	return outcomeNoToken, nil
+}
+
+func (st *logStream) lockToken() { st.tokenMu <- struct{}{} }
+
+func (st *logStream) unlockToken() { <-st.tokenMu }
+
+func (st *logStream) currentToken() *string {
+	st.lockToken()
+	defer st.unlockToken()
+	return st.token
+}
+
+func (st *logStream) tokenIsInvalid() bool {
+	st.lockToken()
+	defer st.unlockToken()
+	return st.tokenInvalid
+}
+
+func (st *logStream) setToken(t *string, invalid bool) {
+	st.lockToken()
+	st.token, st.tokenInvalid = t, invalid
+	st.unlockToken()
+}
+
+// classify maps an error from the client to an outcome. n is the number of
+// events in the request: a request refused as invalid is split only when it
+// holds more than one event.
+func classify(err error, n int) outcome {
+	if err == nil {
+		return outcomeOK
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case "DataAlreadyAcceptedException":
+			return outcomeAlreadyAccepted
+		case "InvalidSequenceTokenException":
+			return outcomeTokenInvalid
+		case "ResourceNotFoundException":
+			return outcomeNotFound
+		case "ResourceAlreadyExistsException":
+			return outcomeAlreadyExists
+		case "ThrottlingException", "Throttling", "ThrottledException", "TooManyRequestsException",
+			"RequestLimitExceeded", "ServiceUnavailableException", "ServiceUnavailable",
+			"InternalFailure", "InternalServerError", "RequestTimeout", "RequestTimeoutException":
+			return outcomeRetryable
+		case "InvalidParameterException", "RequestEntityTooLarge", "RequestEntityTooLargeException":
+			if n > 1 {
+				return outcomeTooLarge
+			}
+			return outcomeFatal
+		}
+	}
+	var respErr *smithyhttp.ResponseError
+	if errors.As(err, &respErr) {
+		switch code := respErr.HTTPStatusCode(); {
+		case code == http.StatusRequestEntityTooLarge:
+			if n > 1 {
+				return outcomeTooLarge
+			}
+			return outcomeFatal
+		case code == http.StatusTooManyRequests, code >= 500:
+			return outcomeRetryable
+		case code > 0:
+			return outcomeFatal
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return outcomeFatal
+	}
+	// No answer from the service: the request may not have arrived.
+	var sendErr *smithyhttp.RequestSendError
+	var netErr net.Error
+	if errors.As(err, &sendErr) || errors.As(err, &netErr) || isConnError(err) {
+		return outcomeRetryable
+	}
+	return outcomeFatal
+}
+
+func isConnError(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"connection reset", "connection refused", "EOF", "broken pipe", "server closed"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// sleepCtx waits d, or less if ctx ends first; it reports whether the full
+// wait passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,158 @@
+package cwzap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+func TestAdvance(t *testing.T) {
+	create := machineConfig{createGroup: true}
+	noCreate := machineConfig{createGroup: false}
+	tests := []struct {
+		give       putState
+		giveResult outcome
+		giveConfig machineConfig
+		want       putState
+		wantEffect effect
+	}{
+		// hungry: the seed's token check.
+		{stateHungry, outcomeOK, create, stateReady, effectNone},
+		{stateHungry, outcomeTokenInvalid, create, stateInvalidToken, effectNone},
+
+		// ready: the put.
+		{stateReady, outcomeOK, create, stateDone, effectNone},
+		{stateReady, outcomeAlreadyAccepted, create, stateDone, effectInvalidate},
+		{stateReady, outcomeTokenInvalid, create, stateInvalidToken, effectNone},
+		{stateReady, outcomeNotFound, create, stateStreamNotFound, effectNone},
+		{stateReady, outcomeTooLarge, create, stateSplit, effectNone},
+		{stateReady, outcomeRetryable, create, stateReady, effectBackoff},
+		{stateReady, outcomeFatal, create, stateFailed, effectNone},
+		{stateReady, outcomeAlreadyExists, create, stateFailed, effectNone},
+
+		// invalid-sequence-token: describe the stream.
+		{stateInvalidToken, outcomeOK, create, stateReady, effectNone},
+		{stateInvalidToken, outcomeNotFound, create, stateGroupNotFound, effectNone},
+		{stateInvalidToken, outcomeNoToken, create, stateStreamNotFound, effectNone},
+		{stateInvalidToken, outcomeRetryable, create, stateInvalidToken, effectBackoff},
+		{stateInvalidToken, outcomeFatal, create, stateFailed, effectNone},
+
+		// group-not-found: create the group.
+		{stateGroupNotFound, outcomeOK, create, stateStreamNotFound, effectNone},
+		{stateGroupNotFound, outcomeAlreadyExists, create, stateStreamNotFound, effectNone},
+		{stateGroupNotFound, outcomeRetryable, create, stateGroupNotFound, effectBackoff},
+		{stateGroupNotFound, outcomeFatal, create, stateFailed, effectNone},
+		{stateGroupNotFound, outcomeNotFound, noCreate, stateFailed, effectNone},
+
+		// stream-not-found: create the stream.
+		{stateStreamNotFound, outcomeOK, create, stateHungry, effectForgetToken},
+		{stateStreamNotFound, outcomeAlreadyExists, create, stateHungry, effectForgetToken},
+		{stateStreamNotFound, outcomeNotFound, create, stateGroupNotFound, effectNone},
+		{stateStreamNotFound, outcomeRetryable, create, stateStreamNotFound, effectBackoff},
+		{stateStreamNotFound, outcomeFatal, create, stateFailed, effectNone},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/%d", tt.give, tt.giveResult), func(t *testing.T) {
+			got, eff := advance(tt.give, tt.giveResult, tt.giveConfig)
+			if got != tt.want || eff != tt.wantEffect {
+				t.Errorf("advance(%s, %d) = %s, %d; want %s, %d", tt.give, tt.giveResult, got, eff, tt.want, tt.wantEffect)
+			}
+		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	apiErr := func(code string) error { return &smithy.GenericAPIError{Code: code, Message: "m"} }
+	status := func(code int) error {
+		return &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: code}}, Err: io.ErrUnexpectedEOF}
+	}
+	tests := []struct {
+		name  string
+		give  error
+		giveN int
+		want  outcome
+	}{
+		{"nil", nil, 1, outcomeOK},
+		{"already accepted", &types.DataAlreadyAcceptedException{}, 1, outcomeAlreadyAccepted},
+		{"invalid token", &types.InvalidSequenceTokenException{}, 1, outcomeTokenInvalid},
+		{"not found", &types.ResourceNotFoundException{}, 1, outcomeNotFound},
+		{"already exists", &types.ResourceAlreadyExistsException{}, 1, outcomeAlreadyExists},
+		{"throttling", apiErr("ThrottlingException"), 1, outcomeRetryable},
+		{"unavailable", &types.ServiceUnavailableException{}, 1, outcomeRetryable},
+		{"internal failure", apiErr("InternalFailure"), 1, outcomeRetryable},
+		{"invalid parameter, many events", &types.InvalidParameterException{}, 2, outcomeTooLarge},
+		{"invalid parameter, one event", &types.InvalidParameterException{}, 1, outcomeFatal},
+		{"413, many events", status(http.StatusRequestEntityTooLarge), 5, outcomeTooLarge},
+		{"429", status(http.StatusTooManyRequests), 1, outcomeRetryable},
+		{"502", status(http.StatusBadGateway), 1, outcomeRetryable},
+		{"403", status(http.StatusForbidden), 1, outcomeFatal},
+		{"access denied", apiErr("AccessDeniedException"), 1, outcomeFatal},
+		{"send error", &smithyhttp.RequestSendError{Err: io.EOF}, 1, outcomeRetryable},
+		{"deadline", context.DeadlineExceeded, 1, outcomeFatal},
+		{"wrapped deadline", fmt.Errorf("put: %w", context.Canceled), 1, outcomeFatal},
+		{"other", errors.New("boom"), 1, outcomeFatal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := classify(tt.give, tt.giveN); got != tt.want {
+				t.Errorf("classify(%v, %d) = %d, want %d", tt.give, tt.giveN, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRejectedFrom(t *testing.T) {
+	i := func(v int32) *int32 { return aws.Int32(v) }
+	tests := []struct {
+		name      string
+		give      *types.RejectedLogEventsInfo
+		giveN     int
+		wantOld   int
+		wantNew   int
+		wantCount int
+	}{
+		{"none", nil, 10, 0, 10, 0},
+		{"too old", &types.RejectedLogEventsInfo{TooOldLogEventEndIndex: i(3)}, 10, 3, 10, 3},
+		{"expired beyond too old", &types.RejectedLogEventsInfo{TooOldLogEventEndIndex: i(2), ExpiredLogEventEndIndex: i(4)}, 10, 4, 10, 4},
+		{"too new", &types.RejectedLogEventsInfo{TooNewLogEventStartIndex: i(7)}, 10, 0, 7, 3},
+		{"both", &types.RejectedLogEventsInfo{TooOldLogEventEndIndex: i(1), TooNewLogEventStartIndex: i(9)}, 10, 1, 9, 2},
+		{"out of range is clamped", &types.RejectedLogEventsInfo{TooOldLogEventEndIndex: i(50), TooNewLogEventStartIndex: i(-4)}, 10, 10, 10, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := rejectedFrom(tt.give, tt.giveN)
+			if r.old != tt.wantOld || r.newFrom != tt.wantNew || r.count(tt.giveN) != tt.wantCount {
+				t.Errorf("got old=%d new=%d count=%d, want %d %d %d", r.old, r.newFrom, r.count(tt.giveN), tt.wantOld, tt.wantNew, tt.wantCount)
+			}
+		})
+	}
+}
+
+func TestBackoffIsCappedAndJittered(t *testing.T) {
+	for attempt := range 40 {
+		d := backoff(attempt)
+		hi := min(_backoffBase<<min(attempt, 16), _backoffCap)
+		if d < hi/2 || d > hi {
+			t.Fatalf("backoff(%d) = %v, want within [%v, %v]", attempt, d, hi/2, hi)
+		}
+	}
+	if backoff(100) > _backoffCap {
+		t.Errorf("backoff(100) over the cap")
+	}
+	seen := map[time.Duration]bool{}
+	for range 50 {
+		seen[backoff(5)] = true
+	}
+	if len(seen) < 10 {
+		t.Errorf("backoff(5) took only %d distinct values in 50 draws: no jitter", len(seen))
+	}
+}

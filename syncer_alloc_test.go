@@ -1,0 +1,48 @@
+//go:build !race
+
+package cwzap_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/cwzap/cwzap"
+)
+
+// The write path copies each event into the batch arena and allocates
+// nothing per event once the arenas are warm.
+func TestSyncerWriteEntryAllocs(t *testing.T) {
+	f := newFixture(t)
+	line := bytes.Repeat([]byte(`{"timestamp":"2026-11-25 03:21:36,000","level":"INFO","message":"m \"q\""}`), 3)
+	// Warm up: fill and send a few batches so that recycled arenas exist.
+	for range 3 * cwzap.MaxBatchEvents {
+		f.syncer.WriteEntry(time.Now(), line)
+	}
+	if err := f.syncer.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if got := testing.AllocsPerRun(2000, func() { f.syncer.WriteEntry(now, line) }); got != 0 {
+		t.Errorf("WriteEntry: %v allocations per event, want 0", got)
+	}
+}
+
+func TestLoggerToSyncerAllocs(t *testing.T) {
+	f := newFixture(t)
+	logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel))
+	fields := []zap.Field{
+		zap.String("a", "one"), zap.Int("b", 2), zap.Bool("c", true), zap.Float64("d", 4.5),
+		zap.Duration("e", time.Second), zap.String("f", "six"), zap.Int64("g", 7),
+		zap.Uint("h", 8), zap.String("i", "nine"), zap.Int("j", 10),
+	}
+	for range 2 * cwzap.MaxBatchEvents {
+		logger.Info("warm", fields...)
+	}
+	logger.Sync()
+	if got := testing.AllocsPerRun(2000, func() { logger.Info("hello", fields...) }); got != 0 {
+		t.Errorf("logger.Info: %v allocations per entry, want 0", got)
+	}
+}
