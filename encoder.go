@@ -1,28 +1,1250 @@
 package cwzap
 
-import "go.uber.org/zap/zapcore"
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/buffer"
+	"go.uber.org/zap/zapcore"
+)
 
 // EncoderConfig configures NewEncoder. The zero value is the JSON layout
-// with the default time format.
+// with the default time format. An EncoderConfig is read once by NewEncoder
+// and not kept, so changing it afterwards has no effect.
 type EncoderConfig struct {
-	Format     Format              // "" = the JSON layout (default)
-	PrefixFunc PrefixFunc          // when set, computes the text prefix (the seed's callable format)
-	Function   string              // the {func} of prefix formats, e.g. the Lambda function's name
-	EncodeTime zapcore.TimeEncoder // nil = the seed's asctime in UTC
+	// Format selects the encoding. The default, FormatJSON (""), is the JSON
+	// layout; any other value selects the text encoding with that prefix
+	// format.
+	Format Format
+
+	// PrefixFunc, when set, computes the text prefix of every entry (the
+	// seed's callable format). It selects the text encoding whatever the
+	// Format. It is called once per entry, possibly concurrently.
+	PrefixFunc PrefixFunc
+
+	// Function is the {func} of prefix formats, e.g. the Lambda function's
+	// name. Defaults to "" (then #mini leaves the function out).
+	Function string
+
+	// EncodeTime writes entry times and time fields. nil means the seed's
+	// asctime (2006-01-02 15:04:05,000) in UTC for the timestamp and
+	// RFC 3339 with nanoseconds for time fields. Whatever it appends is kept
+	// valid JSON: nothing appended falls back to the default, several values
+	// become a JSON array.
+	EncodeTime zapcore.TimeEncoder
 }
 
 // Format selects the encoding: FormatJSON, one of the seed's named text
 // formats, or a text template using {level}, {func} and {caller}.
+//
+// In a template, {level} is the level name (DEBUG, INFO, WARNING, ERROR,
+// CRITICAL), {func} is EncoderConfig.Function and {caller} is the bare name
+// of the calling function (as in the JSON layout's location, without the
+// line). Other text is copied as is. A template must not start with '#':
+// names starting with '#' are named formats, and an unknown one falls back
+// to FormatStandard (see Format.Validate).
 type Format string
 
 // The named formats.
 const (
-	FormatJSON     Format = ""
+	// FormatJSON is the JSON layout: one JSON object per entry. The default.
+	FormatJSON Format = ""
+	// FormatStandard is the prefix "{level}: {func}: {caller}: ".
 	FormatStandard Format = "#standard"
-	FormatShort    Format = "#short"
-	FormatSimple   Format = "#simple"
-	FormatMini     Format = "#mini"
+	// FormatShort is the prefix "{level}: {func}: ".
+	FormatShort Format = "#short"
+	// FormatSimple is the prefix "{func}: ".
+	FormatSimple Format = "#simple"
+	// FormatMini is "LEVEL: " for WARNING and above only, then "func: " only
+	// when a function name is set: "WARNING: CoolLambdaFunc: msg", or just
+	// "msg" for INFO without a function.
+	FormatMini Format = "#mini"
 )
 
-// PrefixFunc computes the text prefix of an entry.
+// Validate reports whether f is usable: FormatJSON, a named format, or a
+// template (any text not starting with '#'). The error names the bad
+// format. NewEncoder cannot fail and uses FormatStandard for an unknown
+// name, so call Validate (or build through New) to catch a mistyped name.
+func (f Format) Validate() error {
+	if f == FormatJSON || f[0] != '#' {
+		return nil
+	}
+	switch f {
+	case FormatStandard, FormatShort, FormatSimple, FormatMini:
+		return nil
+	}
+	return fmt.Errorf("cwzap: unknown format %q (want %q, %q, %q, %q, \"\" or a template)",
+		string(f), FormatStandard, FormatShort, FormatSimple, FormatMini)
+}
+
+// PrefixFunc computes the text prefix of an entry from its level, the
+// configured function name (EncoderConfig.Function), the bare name of the
+// calling function ("" when the caller is unknown) and the message. The
+// returned text is written as is, with invalid UTF-8 replaced by U+FFFD.
 type PrefixFunc func(level zapcore.Level, function, caller, msg string) string
+
+const (
+	// _maxPooledBuffer keeps a huge entry (up to MaxEventBytes) from pinning
+	// its buffer in the pool forever.
+	_maxPooledBuffer = 64 << 10
+
+	_hexDigits = "0123456789abcdef"
+
+	// _asctime is the seed's asctime; Go accepts ',' as the fraction
+	// separator.
+	_asctime = "2006-01-02 15:04:05,000"
+)
+
+var (
+	_bufPool = buffer.NewPool()
+	_encPool = sync.Pool{New: func() any { return &encoder{} }}
+)
+
+func init() {
+	// RegisterEncoder only fails when the name is taken; keep the first
+	// registration rather than panicking in init.
+	_ = zap.RegisterEncoder("cwzap", func(zc zapcore.EncoderConfig) (zapcore.Encoder, error) {
+		return NewEncoder(EncoderConfig{EncodeTime: zc.EncodeTime}), nil
+	})
+}
+
+// template part kinds.
+const (
+	partLiteral = iota
+	partLevel
+	partFunc
+	partCaller
+)
+
+type templatePart struct {
+	kind int
+	lit  string
+}
+
+// encoderSettings is the immutable, compiled EncoderConfig shared by an
+// encoder and all its clones.
+type encoderSettings struct {
+	text       bool
+	mini       bool
+	prefixFunc PrefixFunc
+	function   string // valid UTF-8
+	parts      []templatePart
+	encodeTime zapcore.TimeEncoder
+}
+
+var _standardParts = parseTemplate("{level}: {func}: {caller}: ")
+
+func newSettings(cfg EncoderConfig) *encoderSettings {
+	s := &encoderSettings{
+		text:       cfg.Format != FormatJSON || cfg.PrefixFunc != nil,
+		prefixFunc: cfg.PrefixFunc,
+		function:   strings.ToValidUTF8(cfg.Function, "\uFFFD"),
+		encodeTime: cfg.EncodeTime,
+	}
+	switch f := cfg.Format; {
+	case f == FormatMini:
+		s.mini = true
+	case f == FormatShort:
+		s.parts = parseTemplate("{level}: {func}: ")
+	case f == FormatSimple:
+		s.parts = parseTemplate("{func}: ")
+	case f == FormatStandard, f == FormatJSON, f.Validate() != nil:
+		s.parts = _standardParts
+	default:
+		s.parts = parseTemplate(string(f))
+	}
+	return s
+}
+
+func parseTemplate(t string) []templatePart {
+	t = strings.ToValidUTF8(t, "\uFFFD")
+	var parts []templatePart
+	lit := 0 // start of the pending literal
+	for i := 0; i < len(t); i++ {
+		if t[i] != '{' {
+			continue
+		}
+		var kind int
+		var n int
+		switch {
+		case strings.HasPrefix(t[i:], "{level}"):
+			kind, n = partLevel, len("{level}")
+		case strings.HasPrefix(t[i:], "{func}"):
+			kind, n = partFunc, len("{func}")
+		case strings.HasPrefix(t[i:], "{caller}"):
+			kind, n = partCaller, len("{caller}")
+		default:
+			continue
+		}
+		if i > lit {
+			parts = append(parts, templatePart{kind: partLiteral, lit: t[lit:i]})
+		}
+		parts = append(parts, templatePart{kind: kind})
+		i += n - 1
+		lit = i + 1
+	}
+	if lit < len(t) {
+		parts = append(parts, templatePart{kind: partLiteral, lit: t[lit:]})
+	}
+	return parts
+}
+
+// NewEncoder returns a zapcore.Encoder for the JSON layout or, when
+// cfg.Format is not FormatJSON or cfg.PrefixFunc is set, a text format. The
+// zero EncoderConfig gives the JSON layout. The encoder is also registered
+// with zap as "cwzap" (zap.Config.Encoding), honouring zap's EncodeTime.
+// An unknown named format ("#…") falls back to FormatStandard; see
+// Format.Validate.
+//
+// # JSON layout
+//
+// Each entry is one JSON object followed by "\n", keys in this order:
+//
+//   - timestamp: the entry time, "2006-01-02 15:04:05,000" in UTC unless
+//     EncodeTime is set.
+//   - level: DEBUG, INFO, WARNING, ERROR or CRITICAL (DPanic, Panic and
+//     Fatal); other levels are their zap name in upper case.
+//   - location: "<logger name>.<function>:<line>", where an unnamed logger
+//     is "root" and <function> is the caller's function without its package
+//     path ("(*Server).handle", "run.func1"). When the entry has no caller
+//     (zap.AddCaller not used), location is just the logger name or "root".
+//   - message: the message as a string; but when the whole message, after
+//     trimming surrounding space, is a JSON object or array (valid JSON,
+//     valid UTF-8), it is embedded compacted as JSON. Scalars such as "42",
+//     "true" or "null" stay strings, so the message of one statement keeps
+//     the same value type in CloudWatch Logs Insights.
+//   - exception: only when the entry carries an error or a stack: the text
+//     of every error field keyed "error" (what zap.Error makes, from With or
+//     from the entry, outside any zap.Namespace), one per line, then the
+//     stack. Those error fields are not written again as fields; errors
+//     under other keys (zap.NamedError) are ordinary fields.
+//   - then the context fields (from With), then the entry's fields.
+//
+// Colliding keys: a top-level field (from With or the entry, not inside a
+// zap.Namespace or a nested object) whose key is one of the layout keys
+// timestamp, level, location, message or exception is written with a "_"
+// prefix ("_level"), whether or not that layout key is present in the
+// entry, so an object never holds a duplicate layout key.
+//
+// Fields are written as zap's JSON encoder writes them, except that
+// durations are seconds as a JSON number (zap's production default) and
+// times use EncodeTime or RFC 3339 with nanoseconds. NaN and ±Inf are the
+// strings "NaN", "+Inf" and "-Inf". Output is always valid JSON in valid
+// UTF-8: invalid UTF-8 becomes \ufffd, control characters are escaped, and a
+// MarshalLogObject, MarshalLogArray, String or Error method that panics
+// leaves a closed object and a "<key>Error" field with "PANIC=…", as zap
+// does for errors.
+//
+// # Text formats
+//
+// A text entry is the prefix, the message and, when there are context or
+// entry fields, a space and the fields as one JSON object (no layout keys;
+// an error is an ordinary "error" field), then "\n". A stack follows on the
+// next lines. Invalid UTF-8 in the text becomes U+FFFD, and newlines ending
+// the message are dropped so the entry ends in exactly one "\n".
+func NewEncoder(cfg EncoderConfig) zapcore.Encoder {
+	return newEncoder(cfg)
+}
+
+func newEncoder(cfg EncoderConfig) *encoder {
+	return &encoder{set: newSettings(cfg), buf: _bufPool.Get()}
+}
+
+// encoder implements zapcore.Encoder. An encoder built by NewEncoder or
+// Clone holds encoded context in buf; EncodeEntry works on a pooled clone.
+type encoder struct {
+	set *encoderSettings
+	buf *buffer.Buffer
+
+	openNamespaces int // namespaces open in the current object
+	depth          int // 0 at the top-level object; namespaces and nesting add 1
+	ctxExc         string
+
+	reflectBuf *buffer.Buffer
+	reflectEnc *json.Encoder
+
+	values valueEncoder // EncodeTime's target, kept here to avoid an allocation
+}
+
+var (
+	_ zapcore.Encoder      = (*encoder)(nil)
+	_ zapcore.ArrayEncoder = (*encoder)(nil)
+)
+
+func getEncoder() *encoder {
+	return _encPool.Get().(*encoder)
+}
+
+func putEncoder(e *encoder) {
+	if e.reflectBuf != nil {
+		freeBuffer(e.reflectBuf)
+	}
+	*e = encoder{}
+	_encPool.Put(e)
+}
+
+// freeBuffer returns b to the pool unless it grew too large to keep.
+func freeBuffer(b *buffer.Buffer) {
+	if b.Cap() <= _maxPooledBuffer {
+		b.Free()
+	}
+}
+
+func (e *encoder) clone() *encoder {
+	c := getEncoder()
+	c.set = e.set
+	c.openNamespaces = e.openNamespaces
+	c.depth = e.depth
+	c.buf = _bufPool.Get()
+	return c
+}
+
+// Clone copies the encoder, its encoded fields and its exception text.
+func (e *encoder) Clone() zapcore.Encoder {
+	return e.cloneWith()
+}
+
+func (e *encoder) cloneWith() *encoder {
+	c := e.clone()
+	c.buf.Write(e.buf.Bytes())
+	c.ctxExc = e.ctxExc
+	return c
+}
+
+// with returns a clone holding fields as context. In the JSON layout an
+// error field keyed "error" goes to the exception text instead.
+func (e *encoder) with(fields []zapcore.Field) *encoder {
+	c := e.cloneWith()
+	for i := range fields {
+		f := &fields[i]
+		if !c.set.text && f.Type == zapcore.ErrorType && f.Key == "error" && c.depth == 0 {
+			t := errorText(f.Interface)
+			if c.ctxExc == "" {
+				c.ctxExc = t
+			} else {
+				c.ctxExc += "\n" + t
+			}
+			continue
+		}
+		c.addField(f)
+	}
+	return c
+}
+
+// EncodeEntry encodes one entry. The caller owns the returned buffer and
+// must Free it; a buffer larger than 64 KiB is never reused.
+func (e *encoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Buffer, error) {
+	final := e.clone()
+	if e.set.text {
+		final.encodeText(e, ent, fields)
+	} else {
+		final.encodeJSON(e, ent, fields)
+	}
+	buf := final.buf
+	putEncoder(final)
+	if buf.Cap() > _maxPooledBuffer {
+		// Free would put it back into the shared pool: hand out a copy from
+		// a throwaway pool instead and let both go to the collector.
+		big := buffer.NewPool().Get()
+		big.Write(buf.Bytes())
+		buf = big
+	}
+	return buf, nil
+}
+
+func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.Field) {
+	buf := e.buf
+	buf.AppendString(`{"timestamp":`)
+	e.appendEntryTime(ent.Time)
+	buf.AppendString(`,"level":"`)
+	if lt, ok := levelText(ent.Level); ok {
+		buf.AppendString(lt)
+	} else {
+		e.safeAddString(lt)
+	}
+	buf.AppendString(`","location":"`)
+	if ent.LoggerName == "" {
+		buf.AppendString("root")
+	} else {
+		e.safeAddString(ent.LoggerName)
+	}
+	if ent.Caller.Defined {
+		if fn := bareFunction(ent.Caller.Function); fn != "" {
+			buf.AppendByte('.')
+			e.safeAddString(fn)
+		}
+		buf.AppendByte(':')
+		buf.AppendInt(int64(ent.Caller.Line))
+	}
+	buf.AppendString(`","message":`)
+	e.appendMessage(ent.Message)
+
+	// exception: context errors, entry errors, then the stack.
+	inNS := e.depth > 0
+	started := false
+	if ctx.ctxExc != "" {
+		buf.AppendString(`,"exception":"`)
+		e.safeAddString(ctx.ctxExc)
+		started = true
+	}
+	for i := range fields {
+		f := &fields[i]
+		if f.Type == zapcore.NamespaceType {
+			inNS = true
+		}
+		if inNS || f.Type != zapcore.ErrorType || f.Key != "error" {
+			continue
+		}
+		if started {
+			buf.AppendString(`\n`)
+		} else {
+			buf.AppendString(`,"exception":"`)
+			started = true
+		}
+		e.safeAddString(errorText(f.Interface))
+	}
+	if ent.Stack != "" {
+		if started {
+			buf.AppendString(`\n`)
+		} else {
+			buf.AppendString(`,"exception":"`)
+			started = true
+		}
+		e.safeAddString(ent.Stack)
+	}
+	if started {
+		buf.AppendByte('"')
+	}
+
+	if ctx.buf.Len() > 0 {
+		buf.AppendByte(',')
+		buf.Write(ctx.buf.Bytes())
+	}
+	inNS = e.depth > 0
+	for i := range fields {
+		f := &fields[i]
+		if f.Type == zapcore.NamespaceType {
+			inNS = true
+		} else if !inNS && f.Type == zapcore.ErrorType && f.Key == "error" {
+			continue
+		}
+		e.addField(f)
+	}
+	e.closeOpenNamespaces()
+	buf.AppendString("}\n")
+}
+
+func (e *encoder) encodeText(ctx *encoder, ent zapcore.Entry, fields []zapcore.Field) {
+	buf := e.buf
+	set := e.set
+	caller := ""
+	if ent.Caller.Defined {
+		caller = bareFunction(ent.Caller.Function)
+	}
+	lt, _ := levelText(ent.Level)
+	switch {
+	case set.prefixFunc != nil:
+		appendValidUTF8(buf, set.prefixFunc(ent.Level, set.function, caller, ent.Message))
+	case set.mini:
+		if ent.Level >= zapcore.WarnLevel {
+			appendValidUTF8(buf, lt)
+			buf.AppendString(": ")
+		}
+		if set.function != "" {
+			buf.AppendString(set.function)
+			buf.AppendString(": ")
+		}
+	default:
+		for _, p := range set.parts {
+			switch p.kind {
+			case partLiteral:
+				buf.AppendString(p.lit)
+			case partLevel:
+				appendValidUTF8(buf, lt)
+			case partFunc:
+				buf.AppendString(set.function)
+			case partCaller:
+				appendValidUTF8(buf, caller)
+			}
+		}
+	}
+	appendValidUTF8(buf, strings.TrimRight(ent.Message, "\r\n"))
+
+	if ctx.buf.Len() > 0 || len(fields) > 0 {
+		mark := buf.Len()
+		buf.AppendString(" {")
+		start := buf.Len()
+		buf.Write(ctx.buf.Bytes())
+		for i := range fields {
+			e.addField(&fields[i])
+		}
+		e.closeOpenNamespaces()
+		if buf.Len() == start {
+			truncate(buf, mark) // only skipped fields: no object
+		} else {
+			buf.AppendByte('}')
+		}
+	}
+	if ent.Stack != "" {
+		buf.AppendByte('\n')
+		appendValidUTF8(buf, strings.TrimRight(ent.Stack, "\r\n"))
+	}
+	buf.AppendByte('\n')
+}
+
+// truncate cuts buf to n bytes; buffer.Buffer has no such method.
+func truncate(buf *buffer.Buffer, n int) {
+	b := buf.Bytes()[:n]
+	buf.Reset()
+	buf.Write(b) // same memory: copies in place
+}
+
+// appendValidUTF8 appends s with invalid UTF-8 replaced as by
+// strings.ToValidUTF8(s, "\uFFFD").
+func appendValidUTF8(buf *buffer.Buffer, s string) {
+	if utf8.ValidString(s) {
+		buf.AppendString(s)
+		return
+	}
+	buf.AppendString(strings.ToValidUTF8(s, "\uFFFD"))
+}
+
+var _levelTexts = [...]string{
+	zapcore.DebugLevel - zapcore.DebugLevel:  "DEBUG",
+	zapcore.InfoLevel - zapcore.DebugLevel:   "INFO",
+	zapcore.WarnLevel - zapcore.DebugLevel:   "WARNING",
+	zapcore.ErrorLevel - zapcore.DebugLevel:  "ERROR",
+	zapcore.DPanicLevel - zapcore.DebugLevel: "CRITICAL",
+	zapcore.PanicLevel - zapcore.DebugLevel:  "CRITICAL",
+	zapcore.FatalLevel - zapcore.DebugLevel:  "CRITICAL",
+}
+
+// levelText returns the layout's level name; ok is false for levels zap
+// doesn't name, whose text may need escaping.
+func levelText(l zapcore.Level) (string, bool) {
+	if i := int(l) - int(zapcore.DebugLevel); i >= 0 && i < len(_levelTexts) {
+		return _levelTexts[i], true
+	}
+	return strings.ToUpper(l.String()), false
+}
+
+// bareFunction strips the package path from a runtime function name:
+// "github.com/x/y.(*Server).handle" → "(*Server).handle",
+// "main.run.func1" → "run.func1".
+func bareFunction(fn string) string {
+	if i := strings.LastIndexByte(fn, '/'); i >= 0 {
+		fn = fn[i+1:]
+	}
+	if i := strings.IndexByte(fn, '.'); i >= 0 {
+		fn = fn[i+1:]
+	}
+	return fn
+}
+
+func (e *encoder) appendEntryTime(t time.Time) {
+	if e.set.encodeTime != nil {
+		e.appendCustomTime(t)
+		return
+	}
+	e.buf.AppendByte('"')
+	appendAsctime(e.buf, t)
+	e.buf.AppendByte('"')
+}
+
+// appendAsctime writes t in UTC as 2006-01-02 15:04:05,000, by hand for the
+// common years (three times faster than time.AppendFormat).
+func appendAsctime(buf *buffer.Buffer, t time.Time) {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		buf.AppendTime(t, _asctime)
+		return
+	}
+	h, mi, s := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	var a [23]byte
+	a[0] = byte('0' + y/1000)
+	a[1] = byte('0' + y/100%10)
+	a[2] = byte('0' + y/10%10)
+	a[3] = byte('0' + y%10)
+	a[4] = '-'
+	a[5] = byte('0' + mo/10)
+	a[6] = byte('0' + mo%10)
+	a[7] = '-'
+	a[8] = byte('0' + d/10)
+	a[9] = byte('0' + d%10)
+	a[10] = ' '
+	a[11] = byte('0' + h/10)
+	a[12] = byte('0' + h%10)
+	a[13] = ':'
+	a[14] = byte('0' + mi/10)
+	a[15] = byte('0' + mi%10)
+	a[16] = ':'
+	a[17] = byte('0' + s/10)
+	a[18] = byte('0' + s%10)
+	a[19] = ','
+	a[20] = byte('0' + ms/100)
+	a[21] = byte('0' + ms/10%10)
+	a[22] = byte('0' + ms%10)
+	buf.Write(a[:])
+}
+
+// appendCustomTime runs EncodeTime and keeps the result one JSON value.
+// The caller has written the separator.
+func (e *encoder) appendCustomTime(t time.Time) {
+	start := e.buf.Len()
+	e.values = valueEncoder{e: e}
+	e.set.encodeTime(t, &e.values)
+	n := e.values.n
+	e.values = valueEncoder{}
+	switch {
+	case n == 0 || e.buf.Len() == start:
+		// Nothing written: zap falls back too, to keep the JSON valid.
+		e.buf.AppendByte('"')
+		appendAsctime(e.buf, t)
+		e.buf.AppendByte('"')
+	case n > 1:
+		// Several values: make them one array.
+		e.buf.AppendByte(' ') // room for the '['
+		b := e.buf.Bytes()
+		copy(b[start+1:], b[start:len(b)-1])
+		b[start] = '['
+		e.buf.AppendByte(']')
+	}
+}
+
+// appendMessage writes the message value: embedded JSON for a JSON object
+// or array, a string otherwise.
+func (e *encoder) appendMessage(msg string) {
+	if j := strings.TrimSpace(msg); len(j) >= 2 && (j[0] == '{' || j[0] == '[') &&
+		utf8.ValidString(j) && json.Valid([]byte(j)) {
+		appendCompactJSON(e.buf, j)
+		return
+	}
+	e.buf.AppendByte('"')
+	e.safeAddString(msg)
+	e.buf.AppendByte('"')
+}
+
+// appendCompactJSON writes the valid JSON document j without insignificant
+// whitespace.
+func appendCompactJSON(buf *buffer.Buffer, j string) {
+	inString, escaped := false, false
+	last := 0
+	for i := 0; i < len(j); i++ {
+		c := j[i]
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ', c == '\t', c == '\n', c == '\r':
+			buf.AppendString(j[last:i])
+			last = i + 1
+		}
+	}
+	buf.AppendString(j[last:])
+}
+
+// errorText returns err.Error(), surviving a panicking Error method the
+// way zap does.
+func errorText(v any) (s string) {
+	err, _ := v.(error)
+	if err == nil {
+		return "<nil>"
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if rv := reflect.ValueOf(err); rv.Kind() == reflect.Pointer && rv.IsNil() {
+				s = "<nil>"
+				return
+			}
+			s = fmt.Sprintf("PANIC=%v", r)
+		}
+	}()
+	return err.Error()
+}
+
+func panicError(r any) error {
+	return fmt.Errorf("PANIC=%v", r)
+}
+
+// addField writes one field, like zapcore.Field.AddTo but with direct calls
+// for the common types and panics contained.
+func (e *encoder) addField(f *zapcore.Field) {
+	switch f.Type {
+	case zapcore.StringType:
+		e.AddString(f.Key, f.String)
+	case zapcore.Int64Type, zapcore.Int32Type, zapcore.Int16Type, zapcore.Int8Type:
+		e.AddInt64(f.Key, f.Integer) // zap stores narrower ints sign-extended
+	case zapcore.Uint64Type, zapcore.UintptrType:
+		e.AddUint64(f.Key, uint64(f.Integer))
+	case zapcore.Uint32Type:
+		e.AddUint64(f.Key, uint64(uint32(f.Integer)))
+	case zapcore.Uint16Type:
+		e.AddUint64(f.Key, uint64(uint16(f.Integer)))
+	case zapcore.Uint8Type:
+		e.AddUint64(f.Key, uint64(uint8(f.Integer)))
+	case zapcore.BoolType:
+		e.AddBool(f.Key, f.Integer == 1)
+	case zapcore.Float64Type:
+		e.AddFloat64(f.Key, math.Float64frombits(uint64(f.Integer)))
+	case zapcore.Float32Type:
+		e.AddFloat32(f.Key, math.Float32frombits(uint32(f.Integer)))
+	case zapcore.DurationType:
+		e.AddDuration(f.Key, time.Duration(f.Integer))
+	case zapcore.TimeType:
+		t := time.Unix(0, f.Integer)
+		if loc, ok := f.Interface.(*time.Location); ok && loc != nil {
+			t = t.In(loc)
+		}
+		e.AddTime(f.Key, t)
+	case zapcore.SkipType:
+	case zapcore.ObjectMarshalerType:
+		if err := e.AddObject(f.Key, f.Interface.(zapcore.ObjectMarshaler)); err != nil {
+			e.AddString(f.Key+"Error", err.Error())
+		}
+	case zapcore.ArrayMarshalerType:
+		if err := e.AddArray(f.Key, f.Interface.(zapcore.ArrayMarshaler)); err != nil {
+			e.AddString(f.Key+"Error", err.Error())
+		}
+	case zapcore.InlineMarshalerType:
+		if err := e.marshalInline(f.Interface.(zapcore.ObjectMarshaler)); err != nil {
+			e.AddString(f.Key+"Error", err.Error())
+		}
+	default:
+		// Errors, Stringers, reflected values, binary and whatever zap adds
+		// later: zap's own code, which recovers Stringer and Error panics.
+		f.AddTo(e)
+	}
+}
+
+func (e *encoder) marshalInline(m zapcore.ObjectMarshaler) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.repair()
+			err = panicError(r)
+		}
+	}()
+	return m.MarshalLogObject(e)
+}
+
+// repair makes the buffer end on a complete value after a panic cut a
+// field short.
+func (e *encoder) repair() {
+	n := e.buf.Len()
+	if n == 0 {
+		return
+	}
+	switch e.buf.Bytes()[n-1] {
+	case ':':
+		e.buf.AppendString("null")
+	case ',':
+		truncate(e.buf, n-1)
+	}
+}
+
+// isLayoutKey reports whether key is one of the JSON layout's own keys.
+func isLayoutKey(key string) bool {
+	switch len(key) {
+	case 5:
+		return key == "level"
+	case 7:
+		return key == "message"
+	case 8:
+		return key == "location"
+	case 9:
+		return key == "timestamp" || key == "exception"
+	}
+	return false
+}
+
+func (e *encoder) addKey(key string) {
+	e.addElementSeparator()
+	if e.depth == 0 && !e.set.text && isLayoutKey(key) {
+		e.buf.AppendString(`"_`)
+	} else {
+		e.buf.AppendByte('"')
+	}
+	e.safeAddString(key)
+	e.buf.AppendString(`":`)
+}
+
+func (e *encoder) addElementSeparator() {
+	last := e.buf.Len() - 1
+	if last < 0 {
+		return
+	}
+	switch e.buf.Bytes()[last] {
+	case '{', '[', ':', ',':
+		return
+	default:
+		e.buf.AppendByte(',')
+	}
+}
+
+func (e *encoder) closeOpenNamespaces() {
+	for range e.openNamespaces {
+		e.buf.AppendByte('}')
+	}
+	e.depth -= e.openNamespaces
+	e.openNamespaces = 0
+}
+
+// ObjectEncoder.
+
+// AddArray implements zapcore.ObjectEncoder.
+func (e *encoder) AddArray(key string, arr zapcore.ArrayMarshaler) error {
+	e.addKey(key)
+	return e.AppendArray(arr)
+}
+
+// AddObject implements zapcore.ObjectEncoder.
+func (e *encoder) AddObject(key string, obj zapcore.ObjectMarshaler) error {
+	e.addKey(key)
+	return e.AppendObject(obj)
+}
+
+// AddBinary implements zapcore.ObjectEncoder: base64, as zap.
+func (e *encoder) AddBinary(key string, val []byte) {
+	e.addKey(key)
+	e.buf.AppendByte('"')
+	var chunk [64]byte
+	for len(val) > 0 {
+		n := min(len(val), 48) // 48 bytes → 64 characters, no padding until the end
+		base64.StdEncoding.Encode(chunk[:], val[:n])
+		e.buf.Write(chunk[:base64.StdEncoding.EncodedLen(n)])
+		val = val[n:]
+	}
+	e.buf.AppendByte('"')
+}
+
+// AddByteString implements zapcore.ObjectEncoder.
+func (e *encoder) AddByteString(key string, val []byte) {
+	e.addKey(key)
+	e.AppendByteString(val)
+}
+
+// AddBool implements zapcore.ObjectEncoder.
+func (e *encoder) AddBool(key string, val bool) {
+	e.addKey(key)
+	e.buf.AppendBool(val)
+}
+
+// AddComplex128 implements zapcore.ObjectEncoder.
+func (e *encoder) AddComplex128(key string, val complex128) {
+	e.addKey(key)
+	e.AppendComplex128(val)
+}
+
+// AddComplex64 implements zapcore.ObjectEncoder.
+func (e *encoder) AddComplex64(key string, val complex64) {
+	e.addKey(key)
+	e.AppendComplex64(val)
+}
+
+// AddDuration implements zapcore.ObjectEncoder: seconds as a number.
+func (e *encoder) AddDuration(key string, val time.Duration) {
+	e.addKey(key)
+	e.AppendDuration(val)
+}
+
+// AddFloat64 implements zapcore.ObjectEncoder.
+func (e *encoder) AddFloat64(key string, val float64) {
+	e.addKey(key)
+	e.appendFloat(val, 64)
+}
+
+// AddFloat32 implements zapcore.ObjectEncoder.
+func (e *encoder) AddFloat32(key string, val float32) {
+	e.addKey(key)
+	e.appendFloat(float64(val), 32)
+}
+
+// AddInt implements zapcore.ObjectEncoder.
+func (e *encoder) AddInt(key string, val int) { e.AddInt64(key, int64(val)) }
+
+// AddInt64 implements zapcore.ObjectEncoder.
+func (e *encoder) AddInt64(key string, val int64) {
+	e.addKey(key)
+	e.buf.AppendInt(val)
+}
+
+// AddInt32 implements zapcore.ObjectEncoder.
+func (e *encoder) AddInt32(key string, val int32) { e.AddInt64(key, int64(val)) }
+
+// AddInt16 implements zapcore.ObjectEncoder.
+func (e *encoder) AddInt16(key string, val int16) { e.AddInt64(key, int64(val)) }
+
+// AddInt8 implements zapcore.ObjectEncoder.
+func (e *encoder) AddInt8(key string, val int8) { e.AddInt64(key, int64(val)) }
+
+// AddString implements zapcore.ObjectEncoder.
+func (e *encoder) AddString(key, val string) {
+	e.addKey(key)
+	e.buf.AppendByte('"')
+	e.safeAddString(val)
+	e.buf.AppendByte('"')
+}
+
+// AddTime implements zapcore.ObjectEncoder.
+func (e *encoder) AddTime(key string, val time.Time) {
+	e.addKey(key)
+	e.AppendTime(val)
+}
+
+// AddUint implements zapcore.ObjectEncoder.
+func (e *encoder) AddUint(key string, val uint) { e.AddUint64(key, uint64(val)) }
+
+// AddUint64 implements zapcore.ObjectEncoder.
+func (e *encoder) AddUint64(key string, val uint64) {
+	e.addKey(key)
+	e.buf.AppendUint(val)
+}
+
+// AddUint32 implements zapcore.ObjectEncoder.
+func (e *encoder) AddUint32(key string, val uint32) { e.AddUint64(key, uint64(val)) }
+
+// AddUint16 implements zapcore.ObjectEncoder.
+func (e *encoder) AddUint16(key string, val uint16) { e.AddUint64(key, uint64(val)) }
+
+// AddUint8 implements zapcore.ObjectEncoder.
+func (e *encoder) AddUint8(key string, val uint8) { e.AddUint64(key, uint64(val)) }
+
+// AddUintptr implements zapcore.ObjectEncoder.
+func (e *encoder) AddUintptr(key string, val uintptr) { e.AddUint64(key, uint64(val)) }
+
+// AddReflected implements zapcore.ObjectEncoder with encoding/json. A value
+// that fails to marshal is left out and its error returned (zap's Field.AddTo
+// then writes "<key>Error").
+func (e *encoder) AddReflected(key string, obj any) error {
+	b, err := e.encodeReflected(obj)
+	if err != nil {
+		return err
+	}
+	e.addKey(key)
+	e.buf.Write(b)
+	return nil
+}
+
+// OpenNamespace implements zapcore.ObjectEncoder: later fields go into a
+// nested object, closed with the entry (or the enclosing object).
+func (e *encoder) OpenNamespace(key string) {
+	e.addKey(key)
+	e.buf.AppendByte('{')
+	e.openNamespaces++
+	e.depth++
+}
+
+var _null = []byte("null")
+
+func (e *encoder) encodeReflected(obj any) (b []byte, err error) {
+	if obj == nil {
+		return _null, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, panicError(r)
+		}
+	}()
+	if e.reflectBuf == nil {
+		e.reflectBuf = _bufPool.Get()
+		e.reflectEnc = json.NewEncoder(e.reflectBuf)
+		e.reflectEnc.SetEscapeHTML(false)
+	} else {
+		e.reflectBuf.Reset()
+	}
+	if err := e.reflectEnc.Encode(obj); err != nil {
+		return nil, err
+	}
+	e.reflectBuf.TrimNewline()
+	return e.reflectBuf.Bytes(), nil
+}
+
+// ArrayEncoder.
+
+// AppendArray implements zapcore.ArrayEncoder. A panicking MarshalLogArray
+// is recovered: the array is closed and the panic returned as an error.
+func (e *encoder) AppendArray(arr zapcore.ArrayMarshaler) (err error) {
+	e.addElementSeparator()
+	depth, ns := e.depth, e.openNamespaces
+	e.depth++
+	e.openNamespaces = 0
+	e.buf.AppendByte('[')
+	defer func() {
+		if r := recover(); r != nil {
+			e.repair()
+			err = panicError(r)
+		}
+		e.closeOpenNamespaces() // none in arrays; kept for symmetry
+		e.buf.AppendByte(']')
+		e.depth, e.openNamespaces = depth, ns
+	}()
+	return arr.MarshalLogArray(e)
+}
+
+// AppendObject implements zapcore.ArrayEncoder. A panicking
+// MarshalLogObject is recovered: the object (and namespaces it opened) is
+// closed and the panic returned as an error.
+func (e *encoder) AppendObject(obj zapcore.ObjectMarshaler) (err error) {
+	e.addElementSeparator()
+	depth, ns := e.depth, e.openNamespaces
+	e.depth++
+	e.openNamespaces = 0
+	e.buf.AppendByte('{')
+	defer func() {
+		if r := recover(); r != nil {
+			e.repair()
+			err = panicError(r)
+		}
+		e.closeOpenNamespaces()
+		e.buf.AppendByte('}')
+		e.depth, e.openNamespaces = depth, ns
+	}()
+	return obj.MarshalLogObject(e)
+}
+
+// AppendReflected implements zapcore.ArrayEncoder.
+func (e *encoder) AppendReflected(val any) error {
+	b, err := e.encodeReflected(val)
+	if err != nil {
+		return err
+	}
+	e.addElementSeparator()
+	e.buf.Write(b)
+	return nil
+}
+
+// AppendBool implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendBool(val bool) {
+	e.addElementSeparator()
+	e.buf.AppendBool(val)
+}
+
+// AppendByteString implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendByteString(val []byte) {
+	e.addElementSeparator()
+	e.buf.AppendByte('"')
+	appendJSONEscaped(e.buf, (*buffer.Buffer).AppendBytes, utf8.DecodeRune, val)
+	e.buf.AppendByte('"')
+}
+
+func (e *encoder) appendComplex(val complex128, precision int) {
+	e.addElementSeparator()
+	r, i := real(val), imag(val)
+	e.buf.AppendByte('"')
+	e.buf.AppendFloat(r, precision) // quoted: NaN and Inf need no care
+	if i >= 0 || math.IsNaN(i) {
+		e.buf.AppendByte('+')
+	}
+	e.buf.AppendFloat(i, precision)
+	e.buf.AppendString(`i"`)
+}
+
+// AppendComplex128 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendComplex128(val complex128) { e.appendComplex(val, 64) }
+
+// AppendComplex64 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendComplex64(val complex64) { e.appendComplex(complex128(val), 32) }
+
+// AppendDuration implements zapcore.ArrayEncoder: seconds as a number.
+func (e *encoder) AppendDuration(val time.Duration) {
+	e.appendFloat(val.Seconds(), 64)
+}
+
+func (e *encoder) appendFloat(val float64, bitSize int) {
+	e.addElementSeparator()
+	switch {
+	case math.IsNaN(val):
+		e.buf.AppendString(`"NaN"`)
+	case math.IsInf(val, 1):
+		e.buf.AppendString(`"+Inf"`)
+	case math.IsInf(val, -1):
+		e.buf.AppendString(`"-Inf"`)
+	default:
+		e.buf.AppendFloat(val, bitSize)
+	}
+}
+
+// AppendFloat64 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendFloat64(val float64) { e.appendFloat(val, 64) }
+
+// AppendFloat32 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendFloat32(val float32) { e.appendFloat(float64(val), 32) }
+
+// AppendInt implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendInt(val int) { e.AppendInt64(int64(val)) }
+
+// AppendInt64 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendInt64(val int64) {
+	e.addElementSeparator()
+	e.buf.AppendInt(val)
+}
+
+// AppendInt32 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendInt32(val int32) { e.AppendInt64(int64(val)) }
+
+// AppendInt16 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendInt16(val int16) { e.AppendInt64(int64(val)) }
+
+// AppendInt8 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendInt8(val int8) { e.AppendInt64(int64(val)) }
+
+// AppendString implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendString(val string) {
+	e.addElementSeparator()
+	e.buf.AppendByte('"')
+	e.safeAddString(val)
+	e.buf.AppendByte('"')
+}
+
+// AppendTime implements zapcore.ArrayEncoder: EncodeTime, or RFC 3339 with
+// nanoseconds.
+func (e *encoder) AppendTime(val time.Time) {
+	e.addElementSeparator()
+	if e.set.encodeTime != nil {
+		e.appendCustomTime(val)
+		return
+	}
+	e.buf.AppendByte('"')
+	e.buf.AppendTime(val, time.RFC3339Nano)
+	e.buf.AppendByte('"')
+}
+
+// AppendTimeLayout lets zap's layout-based TimeEncoders format without
+// allocating.
+func (e *encoder) AppendTimeLayout(t time.Time, layout string) {
+	e.addElementSeparator()
+	e.buf.AppendByte('"')
+	start := e.buf.Len()
+	e.buf.AppendTime(t, layout)
+	if needsEscape(e.buf.Bytes()[start:]) {
+		s := string(e.buf.Bytes()[start:])
+		truncate(e.buf, start)
+		e.safeAddString(s)
+	}
+	e.buf.AppendByte('"')
+}
+
+func needsEscape(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
+// AppendUint implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendUint(val uint) { e.AppendUint64(uint64(val)) }
+
+// AppendUint64 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendUint64(val uint64) {
+	e.addElementSeparator()
+	e.buf.AppendUint(val)
+}
+
+// AppendUint32 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendUint32(val uint32) { e.AppendUint64(uint64(val)) }
+
+// AppendUint16 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendUint16(val uint16) { e.AppendUint64(uint64(val)) }
+
+// AppendUint8 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendUint8(val uint8) { e.AppendUint64(uint64(val)) }
+
+// AppendUintptr implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendUintptr(val uintptr) { e.AppendUint64(uint64(val)) }
+
+// valueEncoder is what EncodeTime writes to: it counts the values so that
+// the encoder can keep the result one JSON value.
+type valueEncoder struct {
+	e *encoder
+	n int
+}
+
+var _ zapcore.PrimitiveArrayEncoder = (*valueEncoder)(nil)
+
+func (v *valueEncoder) AppendBool(x bool)                      { v.n++; v.e.AppendBool(x) }
+func (v *valueEncoder) AppendByteString(x []byte)              { v.n++; v.e.AppendByteString(x) }
+func (v *valueEncoder) AppendComplex128(x complex128)          { v.n++; v.e.AppendComplex128(x) }
+func (v *valueEncoder) AppendComplex64(x complex64)            { v.n++; v.e.AppendComplex64(x) }
+func (v *valueEncoder) AppendFloat64(x float64)                { v.n++; v.e.AppendFloat64(x) }
+func (v *valueEncoder) AppendFloat32(x float32)                { v.n++; v.e.AppendFloat32(x) }
+func (v *valueEncoder) AppendInt(x int)                        { v.n++; v.e.AppendInt(x) }
+func (v *valueEncoder) AppendInt64(x int64)                    { v.n++; v.e.AppendInt64(x) }
+func (v *valueEncoder) AppendInt32(x int32)                    { v.n++; v.e.AppendInt32(x) }
+func (v *valueEncoder) AppendInt16(x int16)                    { v.n++; v.e.AppendInt16(x) }
+func (v *valueEncoder) AppendInt8(x int8)                      { v.n++; v.e.AppendInt8(x) }
+func (v *valueEncoder) AppendString(x string)                  { v.n++; v.e.AppendString(x) }
+func (v *valueEncoder) AppendUint(x uint)                      { v.n++; v.e.AppendUint(x) }
+func (v *valueEncoder) AppendUint64(x uint64)                  { v.n++; v.e.AppendUint64(x) }
+func (v *valueEncoder) AppendUint32(x uint32)                  { v.n++; v.e.AppendUint32(x) }
+func (v *valueEncoder) AppendUint16(x uint16)                  { v.n++; v.e.AppendUint16(x) }
+func (v *valueEncoder) AppendUint8(x uint8)                    { v.n++; v.e.AppendUint8(x) }
+func (v *valueEncoder) AppendUintptr(x uintptr)                { v.n++; v.e.AppendUintptr(x) }
+func (v *valueEncoder) AppendTimeLayout(t time.Time, l string) { v.n++; v.e.AppendTimeLayout(t, l) }
+
+// safeAddString JSON-escapes s into the buffer, as zap does.
+func (e *encoder) safeAddString(s string) {
+	appendJSONEscaped(e.buf, (*buffer.Buffer).AppendString, utf8.DecodeRuneInString, s)
+}
+
+// appendJSONEscaped writes s JSON-escaped: '"' and '\\' escaped, control
+// characters as \n \r \t or \u00XX, each invalid UTF-8 byte as \ufffd.
+func appendJSONEscaped[S []byte | string](buf *buffer.Buffer, appendTo func(*buffer.Buffer, S), decodeRune func(S) (rune, int), s S) {
+	last := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := decodeRune(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
+			appendTo(buf, s[last:i])
+			buf.AppendString(`\ufffd`)
+			i++
+			last = i
+			continue
+		}
+		if c >= 0x20 && c != '\\' && c != '"' {
+			i++
+			continue
+		}
+		appendTo(buf, s[last:i])
+		switch c {
+		case '\\', '"':
+			buf.AppendByte('\\')
+			buf.AppendByte(c)
+		case '\n':
+			buf.AppendString(`\n`)
+		case '\r':
+			buf.AppendString(`\r`)
+		case '\t':
+			buf.AppendString(`\t`)
+		default:
+			buf.AppendString(`\u00`)
+			buf.AppendByte(_hexDigits[c>>4])
+			buf.AppendByte(_hexDigits[c&0xF])
+		}
+		i++
+		last = i
+	}
+	appendTo(buf, s[last:])
+}

@@ -323,9 +323,13 @@ func partOf(msg string) int {
 
 func TestSyncerSplitsRequestsTheEndpointRefusesAsTooLarge(t *testing.T) {
 	// Control characters escape to six bytes each: 1 MB of them is a 6 MB
-	// body, which the endpoint refuses as too large though the batch is
-	// within the service's count. The Syncer halves the batch and goes on.
-	f := newFixture(t)
+	// body, which an endpoint capped at 2 MB refuses (413) though the batch
+	// is within the service's count. The Syncer halves the batch and goes on.
+	srv := cwlogstest.NewUnstartedServer()
+	srv.MaxRequestBytes = 2 << 20
+	srv.Start()
+	t.Cleanup(srv.Close)
+	f := newFixtureOn(t, srv)
 	line := bytes.Repeat([]byte{0x01}, 1000)
 	for range 1000 {
 		f.syncer.Write(line)

@@ -1,0 +1,75 @@
+//go:build !race
+
+package cwzap
+
+import (
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// tenScalars are the benchmark's ten scalar fields.
+func tenScalars() []zapcore.Field {
+	return []zapcore.Field{
+		zap.String("user", "alice"),
+		zap.String("path", "/api/v1/items"),
+		zap.Int("status", 200),
+		zap.Int64("bytes", 123456),
+		zap.Float64("ratio", 0.75),
+		zap.Bool("cached", true),
+		zap.Duration("elapsed", 1500*time.Microsecond),
+		zap.Time("at", time.Date(2024, 3, 5, 4, 7, 8, 9, time.UTC)),
+		zap.Uint32("shard", 7),
+		zap.String("region", "eu-west-1"),
+	}
+}
+
+func wantAllocs(t *testing.T, name string, want float64, f func()) {
+	t.Helper()
+	f() // warm the pools
+	if got := testing.AllocsPerRun(200, f); got > want {
+		t.Errorf("%s: %v allocations per run, want at most %v", name, got, want)
+	}
+}
+
+func TestAllocsCoreWrite(t *testing.T) {
+	fields := tenScalars()
+	tests := []struct {
+		name string
+		opts []Option
+	}{
+		{"JSON layout", nil},
+		{"text #standard", []Option{WithFormat(FormatStandard), WithFunction("fn")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core := NewCore(zapcore.AddSync(io.Discard), zap.InfoLevel, tt.opts...)
+			ent := zapcore.Entry{Level: zapcore.InfoLevel, Time: time.Now(), Message: "request done",
+				Caller: zapcore.EntryCaller{Defined: true, Function: "main.handler", Line: 3}}
+			wantAllocs(t, tt.name, 0, func() {
+				if err := core.Write(ent, fields); err != nil {
+					t.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+func TestAllocsWithContext(t *testing.T) {
+	fields := tenScalars()
+	core := NewCore(zapcore.AddSync(io.Discard), zap.InfoLevel).
+		With([]zapcore.Field{zap.String("req", "r"), zap.Error(errors.New("ctx"))})
+	ent := zapcore.Entry{Level: zapcore.InfoLevel, Time: time.Now(), Message: "m"}
+	wantAllocs(t, "With", 0, func() { _ = core.Write(ent, fields) })
+}
+
+func TestAllocsLoggerInfo(t *testing.T) {
+	fields := tenScalars()
+	logger := zap.New(NewCore(zapcore.AddSync(io.Discard), zap.InfoLevel))
+	wantAllocs(t, "logger.Info", 0, func() { logger.Info("request done", fields...) })
+	wantAllocs(t, "logger.Debug filtered", 0, func() { logger.Debug("request done", fields...) })
+}

@@ -1,0 +1,29 @@
+// Package cwlogstest provides an in-process CloudWatch Logs endpoint for
+// tests, in the manner of net/http/httptest.
+//
+// A Server listens on loopback and speaks the service's JSON 1.1 protocol
+// for CreateLogGroup, CreateLogStream, DeleteLogGroup, DeleteLogStream,
+// DescribeLogGroups, DescribeLogStreams, PutLogEvents, GetLogEvents,
+// FilterLogEvents, PutRetentionPolicy, ListTagsLogGroup and
+// ListTagsForResource. It enforces the service's PutLogEvents limits and
+// answers with the service's error shapes, so the real aws-sdk-go-v2 client
+// returns the same typed errors (*types.ResourceNotFoundException and so on)
+// as it would against AWS. Faults (throttling, 5xx answers, latency, dropped
+// connections, outages, rate limits) can be injected at any time with
+// SetFaults.
+//
+// A typical test:
+//
+//	ts := cwlogstest.NewServer()
+//	defer ts.Close()
+//	client := ts.Client() // a real *cloudwatchlogs.Client bound to ts
+//
+//	// ... create a group and stream, run the code under test with client ...
+//
+//	for _, e := range ts.Events("my-group", "my-stream") {
+//		t.Log(e.Timestamp, e.Message)
+//	}
+//
+// Code that builds its own client can use ts.Config() instead. Everything
+// is kept in memory and lost on Close; nothing leaves the machine.
+package cwlogstest

@@ -1,0 +1,41 @@
+// Package cwzap ships go.uber.org/zap log entries to an AWS CloudWatch Logs
+// stream.
+//
+// # Use
+//
+// A [Syncer] batches events for one log group and stream and sends them
+// with PutLogEvents; [NewCore] turns it into a zapcore.Core:
+//
+//	ws, err := cwzap.NewSyncer("my-group", "my-stream")
+//	if err != nil {
+//		return err
+//	}
+//	defer ws.Close()
+//	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
+//	defer logger.Sync()
+//
+// logger.Sync is the purge: it returns once every earlier entry is
+// delivered or has failed for good. An entry carrying [Purge], or any entry
+// above ErrorLevel, is a purge on its own.
+//
+// # The layout
+//
+// By default each entry is one CloudWatch event holding one JSON object
+// with the keys timestamp, level, location, message and, when there is an
+// error or a stack, exception, followed by the fields. A top-level field
+// named like one of these keys is written with a "_" prefix. [NewEncoder]
+// documents every rule; the encoder is also registered with zap as "cwzap".
+//
+// # Text formats
+//
+// [WithFormat] selects the text prefixes of the Python module cwzap grew
+// from: [FormatStandard], [FormatShort], [FormatSimple], [FormatMini], or a
+// template using {level}, {func} and {caller}; [WithPrefixFunc] computes the
+// prefix in Go. [WithFunction] sets {func}.
+//
+// # Concurrency
+//
+// A Core, and every Core derived from it with With, is safe for concurrent
+// use when its WriteSyncer is; a *Syncer is. The caller owns the Syncer and
+// closes it after the last entry.
+package cwzap
