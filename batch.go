@@ -234,10 +234,30 @@ func appendEventObject(dst []byte, ts int64, p []byte) ([]byte, int) {
 	return append(dst, `"}`...), size
 }
 
-// _safe marks the ASCII bytes that stand for themselves inside a JSON string.
-var _safe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
+// _extra is how many bytes escaping adds to each byte inside a JSON string:
+// 0 for bytes that stand for themselves (UTF-8 continuation and lead bytes
+// included), 1 for the two-byte escapes, 5 for \u00XX.
+var _extra = func() (t [256]uint8) {
+	for c := range 0x20 {
+		t[c] = 5
+	}
+	for _, c := range []byte{'"', '\\', '\n', '\r', '\t', '\b', '\f'} {
+		t[c] = 1
+	}
+	return t
+}()
+
+// _escape is the letter after the backslash of a two-byte escape.
+var _escape = [256]byte{'"': '"', '\\': '\\', '\n': 'n', '\r': 'r', '\t': 't', '\b': 'b', '\f': 'f'}
+
+// _lead is the first byte written for each byte: itself, or the backslash
+// of its two-byte escape.
+var _lead = func() (t [256]byte) {
+	for c := range t {
+		t[c] = byte(c)
+		if _extra[c] == 1 {
+			t[c] = '\\'
+		}
 	}
 	return t
 }()
@@ -245,48 +265,43 @@ var _safe = func() (t [utf8.RuneSelf]bool) {
 const _hex = "0123456789abcdef"
 
 // appendEscaped appends p as the inside of a JSON string and returns the
-// UTF-8 size of the text it stands for.
+// UTF-8 size of the text it stands for. Invalid UTF-8 becomes U+FFFD.
+//
+// It measures first and then writes into room it has made, because log
+// events are JSON themselves: a quote every few bytes would make an append
+// per run of plain bytes the dominant cost.
 func appendEscaped(dst []byte, p []byte) ([]byte, int) {
-	size := 0
-	start := 0
-	for i := 0; i < len(p); {
-		c := p[i]
-		if c < utf8.RuneSelf {
-			if _safe[c] {
-				i++
-				continue
-			}
-			dst = append(dst, p[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', _hex[c>>4], _hex[c&0xf])
-			}
-			size += i - start + 1
-			i++
-			start = i
-			continue
-		}
-		r, n := utf8.DecodeRune(p[i:])
-		if r == utf8.RuneError && n == 1 {
-			dst = append(dst, p[start:i]...)
-			dst = append(dst, "\ufffd"...)
-			size += i - start + len("\ufffd")
-			i++
-			start = i
-			continue
-		}
-		i += n
+	if !utf8.Valid(p) {
+		p = bytes.ToValidUTF8(p, []byte("\ufffd"))
 	}
-	dst = append(dst, p[start:]...)
-	return dst, size + len(p) - start
+	extra := 0
+	for _, c := range p {
+		extra += int(_extra[c])
+	}
+	if extra == 0 {
+		return append(dst, p...), len(p)
+	}
+	// Branch-free for plain bytes and two-byte escapes (a quote every few
+	// bytes defeats branch prediction): write the byte or the backslash,
+	// then the escape letter, which the next byte overwrites when unused.
+	// One byte of slack at the end takes the last unused letter.
+	n := len(dst)
+	size := len(p) + extra
+	dst = slices.Grow(dst, size+1)[:n+size+1]
+	out := dst[n:]
+	j := 0
+	for _, c := range p {
+		e := _extra[c]
+		if e > 1 {
+			out[j], out[j+1], out[j+2], out[j+3], out[j+4], out[j+5] = '\\', 'u', '0', '0', _hex[c>>4], _hex[c&0xf]
+			j += 6
+			continue
+		}
+		out[j] = _lead[c]
+		out[j+1] = _escape[c]
+		j += 1 + int(e)
+	}
+	return dst[:n+size], len(p)
 }
 
 func appendJSONString(dst []byte, s string) []byte {

@@ -98,18 +98,11 @@ func splitJSON(p []byte, limit int) [][]byte {
 // escapedLen returns how many bytes the first rune of p takes inside a JSON
 // string, and its length in p.
 func escapedLen(p []byte) (int, int) {
-	c := p[0]
-	if c >= utf8.RuneSelf {
-		_, n := utf8.DecodeRune(p)
-		return n, n
+	if c := p[0]; c < utf8.RuneSelf {
+		return 1 + int(_extra[c]), 1
 	}
-	switch {
-	case _safe[c]:
-		return 1, 1
-	case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t':
-		return 2, 1
-	}
-	return 6, 1
+	_, n := utf8.DecodeRune(p)
+	return n, n
 }
 
 // layoutHead returns the members timestamp, level and location of a JSON
