@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -15,46 +18,60 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// A batch holds the events of one PutLogEvents call in an arena: the
-// request body itself, written as the events arrive. Each event is stored
-// already escaped as the JSON object {"timestamp":N,"message":"…"}, so a
-// batch in time order is sent without a copy, and the escaping runs on the
-// logging goroutines rather than on the sender.
+// A batch holds the events of one PutLogEvents call. Each event is stored
+// in the arena already escaped as the JSON object
+// {"timestamp":N,"message":"…"}, so that the escaping runs on the logging
+// goroutines, in parallel, and sending is a walk over the arena (see
+// bodyReader) with no copy of the events.
 //
-// arena: header, event 0, ',', event 1, … ; trailer appended at send time.
+// The arena has a fixed capacity, set when the batch is made: the buffer
+// limit counts whole arenas, so the memory a Syncer holds is what it says.
 type batch struct {
 	seq    uint64
 	arena  []byte
 	events []event
 	size   int   // as the service counts it: message bytes + EventOverhead each
-	held   int   // bytes of the event objects, as the buffer limit counts them
 	minTS  int64 // ms
 	maxTS  int64 // ms
 	sorted bool  // events were appended in time order
 }
 
-// event locates one event in the arena.
+// event locates one event object in the arena.
 type event struct {
-	ts   int64  // ms since the epoch
-	off  uint32 // start of its JSON object in the arena
-	end  uint32
-	size uint32 // UTF-8 bytes of the message
+	ts  int64  // ms since the epoch
+	off uint32 // start of its JSON object in the arena
+	end uint32
 }
 
-func (b *batch) reset(header []byte) {
-	b.arena = append(b.arena[:0], header...)
+// _eventSize is what one entry of batch.events costs.
+const _eventSize = int(unsafe.Sizeof(event{}))
+
+func newBatch(arenaCap, maxEvents int) *batch {
+	return &batch{
+		arena:  make([]byte, 0, arenaCap),
+		events: make([]event, 0, maxEvents),
+		sorted: true,
+	}
+}
+
+// mem is the memory the batch holds, as the buffer limit counts it.
+func (b *batch) mem() int { return cap(b.arena) + cap(b.events)*_eventSize }
+
+func (b *batch) reset() {
+	b.arena = b.arena[:0]
 	b.events = b.events[:0]
-	b.size, b.held, b.minTS, b.maxTS, b.sorted = 0, 0, 0, 0, true
+	b.size, b.minTS, b.maxTS, b.sorted = 0, 0, 0, true
 }
 
 func (b *batch) len() int { return len(b.events) }
 
-// fits reports whether an event of size message bytes at ts may join b.
-func (b *batch) fits(ts int64, size, maxEvents, maxBytes int) bool {
+// fits reports whether an event of size message bytes at ts, encoded as n
+// bytes, may join b without breaking a service limit or growing the arena.
+func (b *batch) fits(ts int64, size, n, maxEvents, maxBytes int) bool {
 	if len(b.events) == 0 {
 		return true
 	}
-	if len(b.events) >= maxEvents || b.size+size+EventOverhead > maxBytes {
+	if len(b.events) >= maxEvents || b.size+size+EventOverhead > maxBytes || len(b.arena)+n > cap(b.arena) {
 		return false
 	}
 	return max(b.maxTS, ts)-min(b.minTS, ts) <= MaxBatchSpan.Milliseconds()
@@ -65,7 +82,6 @@ func (b *batch) add(ts int64, size int, obj []byte) {
 	if len(b.events) == 0 {
 		b.minTS, b.maxTS = ts, ts
 	} else {
-		b.arena = append(b.arena, ',')
 		if ts < b.maxTS {
 			b.sorted = false
 		}
@@ -73,13 +89,12 @@ func (b *batch) add(ts int64, size int, obj []byte) {
 	}
 	off := len(b.arena)
 	b.arena = append(b.arena, obj...)
-	b.events = append(b.events, event{ts: ts, off: uint32(off), end: uint32(len(b.arena)), size: uint32(size)})
+	b.events = append(b.events, event{ts: ts, off: uint32(off), end: uint32(len(b.arena))})
 	b.size += size + EventOverhead
-	b.held += len(obj)
 }
 
 // sort puts the events in time order, keeping the order of equal times as
-// the service requires. The arena is left as it is; body copies in order.
+// the service requires. Only the index moves; the arena stays as it is.
 func (b *batch) sort() {
 	if b.sorted {
 		return
@@ -93,34 +108,114 @@ func (b *batch) sort() {
 		}
 		return 0
 	})
+	b.sorted = true
 }
 
-// body returns the request body for events [lo, hi), appending to scratch
-// when the arena can't be used as it is.
-func (b *batch) body(header []byte, token *string, lo, hi int, scratch *[]byte) []byte {
-	if b.sorted && token == nil && lo == 0 && hi == len(b.events) {
-		b.arena = append(b.arena[:b.events[hi-1].end], "]}"...)
-		return b.arena
-	}
-	buf := (*scratch)[:0]
-	buf = append(buf, header...)
-	if token != nil {
-		// The legacy token goes before the events; the header ends with '['.
-		buf = buf[:len(buf)-len(`"logEvents":[`)]
-		buf = append(buf, `"sequenceToken":`...)
-		buf = appendJSONString(buf, *token)
-		buf = append(buf, `,"logEvents":[`...)
-	}
-	for i, e := range b.events[lo:hi] {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, b.arena[e.off:e.end]...)
-	}
-	buf = append(buf, "]}"...)
-	*scratch = buf
-	return buf
+// bodyReader streams the PutLogEvents body for events [lo, hi) of a sorted
+// batch: the header, the event objects joined by commas, and "]}". It reads
+// straight from the arena in index order, so the body is never assembled in
+// memory. The SDK reads it twice, to sign it and to send it, seeking back
+// in between; Len tells it the length up front.
+type bodyReader struct {
+	header []byte
+	b      *batch
+	lo, hi int
+	size   int64 // total length
+	pos    int64
+	k      int    // the piece being read: see piece
+	cur    []byte // what is left of piece k
 }
+
+var _trailer = []byte("]}")
+var _comma = []byte(",")
+
+func newBodyReader(header []byte, b *batch, lo, hi int) *bodyReader {
+	r := &bodyReader{header: header, b: b, lo: lo, hi: hi}
+	r.size = int64(len(header) + len(_trailer) + max(hi-lo-1, 0))
+	for _, e := range b.events[lo:hi] {
+		r.size += int64(e.end - e.off)
+	}
+	r.cur = header
+	return r
+}
+
+// piece returns piece k of the body: 0 is the header, then for each event a
+// separator (empty for the first) and its object, then the trailer.
+func (r *bodyReader) piece(k int) ([]byte, bool) {
+	n := r.hi - r.lo
+	switch {
+	case k == 0:
+		return r.header, true
+	case k == 2*n+1:
+		return _trailer, true
+	case k > 2*n+1:
+		return nil, false
+	}
+	j := (k - 1) / 2
+	if (k-1)%2 == 0 {
+		if j == 0 {
+			return nil, true
+		}
+		return _comma, true
+	}
+	e := r.b.events[r.lo+j]
+	return r.b.arena[e.off:e.end], true
+}
+
+func (r *bodyReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(r.cur) == 0 {
+			next, ok := r.piece(r.k + 1)
+			if !ok {
+				break
+			}
+			r.k++
+			r.cur = next
+			continue
+		}
+		c := copy(p[n:], r.cur)
+		r.cur = r.cur[c:]
+		n += c
+	}
+	r.pos += int64(n)
+	if n == 0 && len(p) > 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// Seek supports what the SDK does: find the position, and rewind.
+func (r *bodyReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += r.pos
+	case io.SeekEnd:
+		offset += r.size
+	}
+	if offset < 0 || offset > r.size {
+		return r.pos, fmt.Errorf("cwzap: seek to %d of a %d-byte body", offset, r.size)
+	}
+	if offset == r.pos {
+		return r.pos, nil
+	}
+	r.k, r.cur, r.pos = 0, r.header, 0
+	for skip := offset; skip > 0; {
+		if len(r.cur) == 0 {
+			r.k++
+			r.cur, _ = r.piece(r.k)
+			continue
+		}
+		c := min(int64(len(r.cur)), skip)
+		r.cur = r.cur[c:]
+		skip -= c
+	}
+	r.pos = offset
+	return offset, nil
+}
+
+// Len is the number of bytes left to read.
+func (r *bodyReader) Len() int { return int(r.size - r.pos) }
 
 // message returns the message of event e, unescaped.
 func (b *batch) message(e event) string {
@@ -141,10 +236,9 @@ func messageOf(obj []byte) string {
 
 // span is a run of a batch's events, sent as one request.
 type span struct {
-	b       *batch
-	lo, hi  int
-	header  []byte
-	scratch *[]byte
+	b      *batch
+	lo, hi int
+	header []byte
 }
 
 func (s *span) len() int { return s.hi - s.lo }
@@ -168,8 +262,11 @@ func (s *span) put(ctx context.Context, st *logStream, token *string) (*cloudwat
 	// The SDK serialises this stand-in event (it must validate), then
 	// rawBody swaps in the batch's own body.
 	in.LogEvents = _standIn
-	body := s.b.body(s.header, token, s.lo, s.hi, s.scratch)
-	ctx = context.WithValue(ctx, rawBodyKey{}, body)
+	header := s.header
+	if token != nil {
+		header = tokenHeader(st.group, st.name, *token)
+	}
+	ctx = context.WithValue(ctx, rawBodyKey{}, newBodyReader(header, s.b, s.lo, s.hi))
 	return st.client.PutLogEvents(ctx, in, noSDKRetries, withRawBody)
 }
 
@@ -201,12 +298,12 @@ var _ middleware.SerializeMiddleware = rawBody{}
 func (rawBody) ID() string { return "cwzap.RawBody" }
 
 func (rawBody) HandleSerialize(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
-	body, _ := ctx.Value(rawBodyKey{}).([]byte)
+	body, _ := ctx.Value(rawBodyKey{}).(*bodyReader)
 	req, ok := in.Request.(*smithyhttp.Request)
 	if body == nil || !ok {
 		return next.HandleSerialize(ctx, in)
 	}
-	req, err := req.SetStream(bytes.NewReader(body))
+	req, err := req.SetStream(body)
 	if err != nil {
 		return middleware.SerializeOutput{}, middleware.Metadata{}, err
 	}
@@ -220,6 +317,15 @@ func requestHeader(group, stream string) []byte {
 	h = appendJSONString(h, group)
 	h = append(h, `,"logStreamName":`...)
 	h = appendJSONString(h, stream)
+	return append(h, `,"logEvents":[`...)
+}
+
+// tokenHeader is requestHeader with a legacy sequence token.
+func tokenHeader(group, stream, token string) []byte {
+	h := requestHeader(group, stream)
+	h = h[:len(h)-len(`"logEvents":[`)]
+	h = append(h, `"sequenceToken":`...)
+	h = appendJSONString(h, token)
 	return append(h, `,"logEvents":[`...)
 }
 

@@ -52,7 +52,7 @@ func (p OverflowPolicy) String() string {
 // Defaults of the Syncer's options.
 const (
 	DefaultFlushInterval = 5 * time.Second
-	DefaultBufferLimit   = 64 << 20 // 64 MiB of pending event bytes
+	DefaultBufferLimit   = 64 << 20 // 64 MiB of batches (WithBufferLimit)
 	DefaultConcurrency   = 4
 	DefaultPutTimeout    = time.Minute
 )
@@ -142,12 +142,15 @@ func WithMaxBatchBytes(n int) Option {
 	return optionFunc(func(o *options) { o.maxBytes = clamp(n, EventOverhead+1, MaxBatchBytes) })
 }
 
-// WithBufferLimit bounds the event bytes a Syncer holds: the open batch,
-// sealed batches waiting to be sent and those in flight. Beyond it the
-// overflow policy applies. Defaults to DefaultBufferLimit (64 MiB); values
-// below MaxBatchBytes are raised to it. Read by NewSyncer and New.
+// WithBufferLimit bounds the memory a Syncer holds for events: the batch
+// taking events, sealed batches waiting to be sent, those in flight and a
+// few recycled ones. A batch costs its arena, half again WithMaxBatchBytes
+// (1.5 MiB by default), plus 16 bytes per event of WithMaxBatchEvents (160
+// KB), so the default limit holds about 37 batches. When no batch is left,
+// the overflow policy applies. Defaults to DefaultBufferLimit (64 MiB);
+// values below two batches are raised to two. Read by NewSyncer and New.
 func WithBufferLimit(bytes int) Option {
-	return optionFunc(func(o *options) { o.bufferLimit = max(bytes, MaxBatchBytes) })
+	return optionFunc(func(o *options) { o.bufferLimit = bytes })
 }
 
 // WithOverflow sets what happens to an event that finds the buffer full.

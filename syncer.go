@@ -34,12 +34,17 @@ var _ Client = (*cloudwatchlogs.Client)(nil)
 // to the fallback writer.
 var ErrClosed = errors.New("cwzap: syncer closed")
 
+// ErrBufferFull is the cause in a DeliveryError for events that found the
+// buffer full (WithBufferLimit) and went to the fallback writer or, under
+// OverflowDrop, were dropped.
+var ErrBufferFull = errors.New("buffer full")
+
 // DeliveryError reports events that did not reach CloudWatch. They were
 // written to the fallback writer. It reaches the error handler and is
 // returned by the next Sync.
 type DeliveryError struct {
 	Group, Stream string
-	Events        int  // how many events went to the fallback writer
+	Events        int  // how many events went to the fallback writer (or were dropped, with ErrBufferFull and OverflowDrop)
 	Rejected      bool // the call succeeded but the service refused these events (too old, too new, expired)
 	Err           error
 }
@@ -81,6 +86,7 @@ type Stats struct {
 // still in memory are lost; Close also refuses further writes.
 type Syncer struct {
 	opts     options
+	arenaCap int // capacity of a batch's arena
 	st       *logStream
 	header   []byte
 	fallback io.Writer
@@ -99,9 +105,9 @@ type Syncer struct {
 	openSince time.Time     // when open got its first event
 	timer     *time.Timer   // age flush of open
 	queue     []*batch      // sealed batches no sender has taken yet
-	free      []*batch      // recycled batches
+	free      []*batch      // recycled batches, reset
 	senders   int           // running sender goroutines
-	held      int           // encoded bytes of events not settled
+	held      int           // memory of every batch the Syncer owns (batch.mem), free ones included
 	heldN     int           // events not settled
 	sealed    uint64        // seq of the last sealed batch
 	settled   uint64        // every batch up to this seq is settled
@@ -109,6 +115,8 @@ type Syncer struct {
 	waiters   []waiter      // Syncs waiting for a seq to settle
 	space     chan struct{} // closed when held shrinks; OverflowBlock waits on it
 	errs      []error       // delivery errors since the last Sync
+	overflowN int           // events that found the buffer full since the last Sync
+	overflow  bool          // in an overflow episode: reported, not over yet
 	closed    bool
 	closeDone chan struct{} // closed when Close has finished
 	wg        sync.WaitGroup
@@ -156,8 +164,13 @@ func NewSyncer(group, stream string, opts ...Option) (*Syncer, error) {
 			return nil, err
 		}
 	}
+	// An arena holds the escaped event objects of one batch; half again the
+	// batch's size leaves room for the quotes of JSON events.
+	arenaCap := o.maxBytes + o.maxBytes/2
+	o.bufferLimit = max(o.bufferLimit, 2*(arenaCap+o.maxEvents*_eventSize))
 	s := &Syncer{
 		opts:      o,
+		arenaCap:  arenaCap,
 		header:    requestHeader(group, stream),
 		fallback:  o.fallback,
 		onError:   o.onError,
@@ -292,13 +305,42 @@ func (s *Syncer) putScratch(bp *[]byte) {
 // add stores one encoded event object.
 func (s *Syncer) add(ts int64, obj []byte, size int) error {
 	s.mu.Lock()
-	for s.held+len(obj) > s.opts.bufferLimit && !s.closed {
-		// The open batch may hold the memory: send it, so that it drains.
-		s.sealLocked()
+	for {
+		if s.closed {
+			s.mu.Unlock()
+			s.stats.written.Add(1)
+			s.toFallbackObj(obj)
+			return ErrClosed
+		}
+		if s.open != nil && !s.open.fits(ts, size, len(obj), s.opts.maxEvents, s.opts.maxBytes) {
+			s.sealLocked()
+		}
+		if s.open != nil {
+			break
+		}
+		if b := s.acquireLocked(len(obj)); b != nil {
+			s.open = b
+			s.openSince = time.Now()
+			s.timer.Reset(s.opts.flushInterval)
+			s.overflow = false
+			break
+		}
+		// Every batch the buffer limit allows is waiting or in flight.
 		if s.opts.overflow == OverflowBlock && s.waitForSpaceLocked() {
 			continue
 		}
+		s.overflowN++
+		first := !s.overflow
+		s.overflow = true
 		s.mu.Unlock()
+		if first {
+			// Once per episode, so that the error handler is not flooded.
+			what := "events go to the fallback writer"
+			if s.opts.overflow == OverflowDrop {
+				what = "dropping events"
+			}
+			s.onError(fmt.Errorf("cwzap: %s/%s: %w: %s until puts catch up", s.st.group, s.st.name, ErrBufferFull, what))
+		}
 		s.stats.written.Add(1)
 		if s.opts.overflow == OverflowDrop {
 			s.stats.dropped.Add(1)
@@ -307,29 +349,56 @@ func (s *Syncer) add(ts int64, obj []byte, size int) error {
 		s.toFallbackObj(obj)
 		return nil
 	}
-	if s.closed {
-		s.mu.Unlock()
-		s.stats.written.Add(1)
-		s.toFallbackObj(obj)
-		return ErrClosed
-	}
-	if s.open != nil && !s.open.fits(ts, size, s.opts.maxEvents, s.opts.maxBytes) {
-		s.sealLocked()
-	}
-	if s.open == nil {
-		s.open = s.newBatchLocked()
-		s.openSince = time.Now()
-		s.timer.Reset(s.opts.flushInterval)
-	}
-	s.open.add(ts, size, obj)
-	s.held += len(obj)
+	b := s.open
+	b.add(ts, size, obj)
 	s.heldN++
 	s.stats.written.Add(1)
-	if b := s.open; b.len() >= s.opts.maxEvents || b.size+EventOverhead+1 > s.opts.maxBytes {
+	if b.len() >= s.opts.maxEvents || b.size+EventOverhead+1 > s.opts.maxBytes || len(b.arena)+_minEventObject > cap(b.arena) {
 		s.sealLocked()
 	}
 	s.mu.Unlock()
 	return nil
+}
+
+// _minEventObject is the size of the smallest event object: a batch with
+// less room left than this is full.
+var _minEventObject = len(`{"timestamp":0,"message":"x"}`)
+
+// acquireLocked returns an empty batch whose arena takes n bytes: a
+// recycled one, or a new one if the buffer limit allows it. It returns nil
+// when the limit is reached. A Syncer that holds nothing always gets one,
+// so an event larger than the limit is still sent.
+func (s *Syncer) acquireLocked(n int) *batch {
+	if k := len(s.free); k > 0 && n <= s.arenaCap {
+		b := s.free[k-1]
+		s.free[k-1] = nil
+		s.free = s.free[:k-1]
+		return b
+	}
+	size := max(s.arenaCap, n)
+	if mem := size + s.opts.maxEvents*_eventSize; s.held > 0 && s.held+mem > s.opts.bufferLimit {
+		if len(s.free) == 0 {
+			return nil
+		}
+		// Trade a recycled batch, too small for this event, for a big one.
+		s.dropFreeLocked(len(s.free) - 1)
+		if s.held+mem > s.opts.bufferLimit {
+			return nil
+		}
+	}
+	b := newBatch(size, s.opts.maxEvents)
+	s.held += b.mem()
+	return b
+}
+
+// dropFreeLocked releases recycled batches until keep are left.
+func (s *Syncer) dropFreeLocked(keep int) {
+	for len(s.free) > keep {
+		k := len(s.free) - 1
+		s.held -= s.free[k].mem()
+		s.free[k] = nil
+		s.free = s.free[:k]
+	}
 }
 
 // waitForSpaceLocked waits, with mu released, until a put frees room or the
@@ -350,17 +419,6 @@ func (s *Syncer) waitForSpaceLocked() bool {
 		s.mu.Lock()
 		return false
 	}
-}
-
-func (s *Syncer) newBatchLocked() *batch {
-	var b *batch
-	if n := len(s.free); n > 0 {
-		b, s.free = s.free[n-1], s.free[:n-1]
-	} else {
-		b = &batch{}
-	}
-	b.reset(s.header)
-	return b
 }
 
 // sealLocked moves the open batch to the queue and starts a sender if one
@@ -400,7 +458,6 @@ func (s *Syncer) flushAged() {
 // send is a sender goroutine: it puts queued batches until none is left.
 func (s *Syncer) send() {
 	defer s.wg.Done()
-	var scratch []byte
 	for {
 		s.mu.Lock()
 		if len(s.queue) == 0 {
@@ -414,7 +471,7 @@ func (s *Syncer) send() {
 		s.queue = s.queue[:n]
 		s.mu.Unlock()
 
-		s.deliver(b, &scratch)
+		s.deliver(b)
 
 		s.mu.Lock()
 		s.settleLocked(b)
@@ -422,11 +479,11 @@ func (s *Syncer) send() {
 	}
 }
 
-func (s *Syncer) deliver(b *batch, scratch *[]byte) {
+func (s *Syncer) deliver(b *batch) {
 	b.sort()
 	ctx, cancel := context.WithTimeout(s.ctx, s.opts.putTimeout)
 	defer cancel()
-	s.putSpan(ctx, &span{b: b, lo: 0, hi: b.len(), header: s.header, scratch: scratch})
+	s.putSpan(ctx, &span{b: b, lo: 0, hi: b.len(), header: s.header})
 }
 
 // putSpan runs the put machine on one span of a batch and accounts for
@@ -449,8 +506,8 @@ func (s *Syncer) putSpan(ctx context.Context, sp *span) {
 		s.report(&DeliveryError{Group: s.st.group, Stream: s.st.name, Events: rej, Rejected: true})
 	case stateSplit:
 		mid := sp.lo + n/2
-		s.putSpan(ctx, &span{b: sp.b, lo: sp.lo, hi: mid, header: sp.header, scratch: sp.scratch})
-		s.putSpan(ctx, &span{b: sp.b, lo: mid, hi: sp.hi, header: sp.header, scratch: sp.scratch})
+		s.putSpan(ctx, &span{b: sp.b, lo: sp.lo, hi: mid, header: sp.header})
+		s.putSpan(ctx, &span{b: sp.b, lo: mid, hi: sp.hi, header: sp.header})
 	default:
 		s.toFallbackEvents(sp.b, sp.lo, sp.hi)
 		s.report(&DeliveryError{Group: s.st.group, Stream: s.st.name, Events: n, Err: res.err})
@@ -468,7 +525,6 @@ func (s *Syncer) report(err error) {
 
 // settleLocked records that every event of b is accounted for.
 func (s *Syncer) settleLocked(b *batch) {
-	s.held -= b.held
 	s.heldN -= b.len()
 	if b.seq == s.settled+1 {
 		s.settled++
@@ -498,8 +554,14 @@ func (s *Syncer) settleLocked(b *batch) {
 		close(s.space)
 		s.space = nil
 	}
-	if len(s.free) <= s.opts.concurrency && cap(b.arena) <= 2*s.opts.maxBytes+len(s.header)+64 {
+	if cap(b.arena) == s.arenaCap && len(s.free) <= s.opts.concurrency {
+		b.reset()
 		s.free = append(s.free, b)
+	} else {
+		s.held -= b.mem()
+	}
+	if s.settled == s.sealed && s.open == nil {
+		s.dropFreeLocked(1) // idle: keep one batch for the next event
 	}
 }
 
@@ -549,6 +611,10 @@ func (s *Syncer) SyncContext(ctx context.Context) (int, error) {
 }
 
 func (s *Syncer) takeErrsLocked() error {
+	if s.overflowN > 0 {
+		s.errs = append(s.errs, &DeliveryError{Group: s.st.group, Stream: s.st.name, Events: s.overflowN, Err: ErrBufferFull})
+		s.overflowN = 0
+	}
 	err := errors.Join(s.errs...)
 	s.errs = s.errs[:0]
 	return err

@@ -654,8 +654,12 @@ func TestSyncerOverflowPolicies(t *testing.T) {
 			for range n {
 				f.syncer.Write(line)
 			}
-			if err := f.syncer.Sync(); err != nil {
-				t.Fatalf("Sync: %v", err)
+			err := f.syncer.Sync()
+			if overflowed := tt.wantFallback || tt.wantDropped; overflowed != errors.Is(err, cwzap.ErrBufferFull) {
+				t.Errorf("Sync = %v; want ErrBufferFull: %v", err, overflowed)
+			}
+			if reported := len(f.errs.all()) > 0; reported != (tt.wantFallback || tt.wantDropped) {
+				t.Errorf("error handler got %v", f.errs.all())
 			}
 			st := f.syncer.Stats()
 			checkStatsAddUp(t, st)

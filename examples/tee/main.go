@@ -1,0 +1,86 @@
+// Command tee logs every entry twice: as readable text to stdout, and in
+// cwzap's JSON layout to a CloudWatch Logs stream, through zapcore.NewTee.
+//
+// With AWS configuration in the environment (AWS_REGION, AWS_DEFAULT_REGION,
+// AWS_PROFILE or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) it writes to real
+// CloudWatch Logs, group "cwzap-examples", stream "tee". Without, it starts
+// an in-process endpoint (cwlogstest) and reads the events back from it.
+//
+//	go run ./examples/tee
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/cwzap/cwzap"
+	"github.com/cwzap/cwzap/cwlogstest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+const group, stream = "cwzap-examples", "tee"
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "tee:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var opts []cwzap.Option
+	var srv *cwlogstest.Server
+	if !awsConfigured() {
+		srv = cwlogstest.NewServer()
+		defer srv.Close()
+		opts = append(opts, cwzap.WithClient(srv.Client()))
+		fmt.Println("no AWS configuration: using an in-process endpoint at", srv.URL)
+	}
+
+	syncer, err := cwzap.NewSyncer(group, stream, opts...)
+	if err != nil {
+		return err
+	}
+	// Close delivers what is left and stops the Syncer; deferred first, so
+	// it runs after the logger's Sync and before srv.Close.
+	defer syncer.Close()
+
+	console := zapcore.NewCore(
+		zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()),
+		zapcore.Lock(os.Stdout),
+		zap.DebugLevel, // everything on the terminal…
+	)
+	cloud := cwzap.NewCore(syncer, zap.InfoLevel) // …only INFO and above to CloudWatch
+	logger := zap.New(zapcore.NewTee(console, cloud), zap.AddCaller())
+
+	logger.Debug("only on stdout")
+	logger.Info("order received", zap.String("order", "A-1"), zap.Int("items", 3))
+	logger.Warn("stock low", zap.String("sku", "X-9"))
+
+	// Sync is the purge: it returns once CloudWatch has the events. (On
+	// stdout, Sync may report "invalid argument" for a terminal; that is
+	// harmless, so only the Syncer's error matters here.)
+	_ = logger.Sync()
+	if err := syncer.Sync(); err != nil {
+		return err
+	}
+
+	st := syncer.Stats()
+	fmt.Printf("written %d, delivered %d, fallback %d\n", st.Written, st.Delivered, st.Fallback)
+	if srv != nil {
+		fmt.Printf("%d events arrived in %s/%s\n", len(srv.Events(group, stream)), group, stream)
+	}
+	return nil
+}
+
+// awsConfigured reports whether the environment points at an AWS account
+// or endpoint, as the SDK's default configuration would see it.
+func awsConfigured() bool {
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"} {
+		if os.Getenv(k) != "" {
+			return true
+		}
+	}
+	return false
+}

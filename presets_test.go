@@ -1,0 +1,515 @@
+package cwzap
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cwzap/cwzap/cwlogstest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// lockedBuffer is an io.Writer safe for the concurrent writes of a logger.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// captureStd redirects the presets' stdout and stderr for one test. Tests
+// that use it must not run in parallel.
+func captureStd(t *testing.T) (stdout, stderr *lockedBuffer) {
+	t.Helper()
+	stdout, stderr = &lockedBuffer{}, &lockedBuffer{}
+	oldOut, oldErr := _stdout, _stderr
+	_stdout = func() io.Writer { return stdout }
+	_stderr = func() io.Writer { return stderr }
+	t.Cleanup(func() { _stdout, _stderr = oldOut, oldErr })
+	return stdout, stderr
+}
+
+func mustNew(t *testing.T, give any, opts ...Option) *zap.Logger {
+	t.Helper()
+	l, err := New(give, opts...)
+	if err != nil {
+		t.Fatalf("New(%#v): %v", give, err)
+	}
+	t.Cleanup(func() { _ = l.Sync() })
+	return l
+}
+
+func TestParseSpecForms(t *testing.T) {
+	nested := Spec{Class: "cloud-watch", Level: "warning", CloudWatch: CloudWatchSpec{
+		Group: "/app/orders", Stream: "s1", Function: "intake", Format: "#mini",
+	}}
+	nestedJSON := `{"logging": {"class": "cloud-watch", "level": "warning",
+		"cloud-watch": {"group": "/app/orders", "stream": "s1", "function": "intake", "format": "#mini"}}}`
+	tests := []struct {
+		name       string
+		give       any
+		wantSpec   Spec
+		wantPrefix string
+	}{
+		{"nil", nil, Spec{Class: "#null"}, ""},
+		{"nil *Spec", (*Spec)(nil), Spec{Class: "#null"}, ""},
+		{"class #null", "#null", Spec{Class: "#null"}, ""},
+		{"class #print", "#print", Spec{Class: "#print"}, ""},
+		{"class #standard-logger", "#standard-logger", Spec{Class: "#standard-logger"}, ""},
+		{"class cloud-watch", "cloud-watch", Spec{Class: "cloud-watch"}, ""},
+		{"class in another case", "Cloud-Watch", Spec{Class: "Cloud-Watch"}, ""},
+		{"JSON string", nestedJSON, nested, "logging."},
+		{"JSON string with leading space", "  \n" + nestedJSON, nested, "logging."},
+		{"JSON bytes", []byte(nestedJSON), nested, "logging."},
+		{"json.RawMessage", json.RawMessage(nestedJSON), nested, "logging."},
+		{"JSON class string", []byte(`"#print"`), Spec{Class: "#print"}, ""},
+		{"JSON null", []byte(`null`), Spec{Class: "#null"}, ""},
+		{"JSON short form", `{"class": "#print", "level": 30}`, Spec{Class: "#print", Level: "30"}, ""},
+		{"JSON level 20.0", `{"level": 20.0}`, Spec{Level: "20.0"}, ""},
+		{"JSON nulls are absent", `{"class": null, "level": null, "cloud-watch": null}`, Spec{}, ""},
+		{"Spec", nested, nested, ""},
+		{"*Spec", &nested, nested, ""},
+		{
+			"nested map, other keys ignored",
+			map[string]any{"app": "orders", "logging": map[string]any{
+				"class": "cloud-watch", "level": "warning",
+				"cloud-watch": map[string]any{"group": "/app/orders", "stream": "s1", "function": "intake", "format": "#mini"},
+			}},
+			nested, "logging.",
+		},
+		{
+			"nested map of strings",
+			map[string]any{"logging": map[string]string{"class": "#print", "level": "debug"}},
+			Spec{Class: "#print", Level: "debug"}, "logging.",
+		},
+		{
+			"short form",
+			map[string]any{"class": "cloud-watch", "level": "warning",
+				"cloud-watch": map[string]string{"group": "/app/orders", "stream": "s1", "function": "intake", "format": "#mini"}},
+			nested, "",
+		},
+		{
+			"short form, destination at the top",
+			map[string]any{"class": "cloud-watch", "level": "warning",
+				"group": "/app/orders", "stream": "s1", "function": "intake", "format": "#mini"},
+			nested, "",
+		},
+		{
+			"short form, split between top and cloud-watch",
+			map[string]any{"class": "cloud-watch", "level": "warning", "group": "/app/orders", "stream": "s1",
+				"cloud-watch": map[string]any{"function": "intake", "format": "#mini"}},
+			nested, "",
+		},
+		{
+			"map[string]string",
+			map[string]string{"class": "cloud-watch", "level": "warning",
+				"group": "/app/orders", "stream": "s1", "function": "intake", "format": "#mini"},
+			nested, "",
+		},
+		{"level int", map[string]any{"level": 40}, Spec{Level: "40"}, ""},
+		{"level int64", map[string]any{"level": int64(10)}, Spec{Level: "10"}, ""},
+		{"level uint8", map[string]any{"level": uint8(50)}, Spec{Level: "50"}, ""},
+		{"level float64", map[string]any{"level": 30.0}, Spec{Level: "30"}, ""},
+		{"level zapcore.Level", map[string]any{"level": zapcore.WarnLevel}, Spec{Level: "warn"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseSpec(tt.give)
+			if err != nil {
+				t.Fatalf("parseSpec: %v", err)
+			}
+			if got.Spec != tt.wantSpec {
+				t.Errorf("spec = %+v, want %+v", got.Spec, tt.wantSpec)
+			}
+			if got.prefix != tt.wantPrefix {
+				t.Errorf("prefix = %q, want %q", got.prefix, tt.wantPrefix)
+			}
+		})
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		give    any
+		opts    []Option
+		wantErr string
+	}{
+		{"unknown class", "foo", nil, `cwzap: unknown logger class "foo"`},
+		{"unknown class in JSON string", []byte(`"foo"`), nil, `cwzap: unknown logger class "foo"`},
+		{"unknown class, nested", map[string]any{"logging": map[string]any{"class": "foo"}}, nil,
+			`cwzap: spec: logging.class: unknown logger class "foo"`},
+		{"unknown class, Spec", Spec{Class: "foo"}, nil, `cwzap: spec: class: unknown logger class "foo"`},
+		{"unsupported type", 42, nil, `cwzap: spec: want a class name, JSON text, Spec or map, got int`},
+		{"level bool", map[string]any{"logging": map[string]any{"level": true}}, nil,
+			`cwzap: spec: logging.level: want a string or number, got bool`},
+		{"level bool in JSON", `{"logging": {"level": true}}`, nil,
+			`cwzap: spec: logging.level: want a string or number, got bool`},
+		{"level object", `{"level": {}}`, nil, `cwzap: spec: level: want a string or number, got object`},
+		{"unknown level", map[string]any{"logging": map[string]any{"level": "verbose"}}, nil,
+			`cwzap: spec: logging.level: unknown level "verbose"`},
+		{"unknown level, Spec", Spec{Level: "loud"}, nil, `cwzap: spec: level: unknown level "loud"`},
+		{"level above 50", `{"level": 55}`, nil, `cwzap: spec: level: level 55: want a Python level, an integer from 0 to 50`},
+		{"level below 0", map[string]any{"level": -1}, nil, `cwzap: spec: level: level -1: want a Python level, an integer from 0 to 50`},
+		{"level fraction", `{"level": 20.5}`, nil, `cwzap: spec: level: level 20.5: want a Python level, an integer from 0 to 50`},
+		{"malformed JSON", "{\"class\": \"#print\",\n}", nil,
+			`cwzap: spec: malformed JSON: invalid character '}' looking for beginning of object key string at line 2, column 1 (offset 20)`},
+		{"truncated JSON", `{"class": `, nil, `cwzap: spec: malformed JSON: unexpected end of JSON input at line 1, column 11 (offset 10)`},
+		{"malformed JSON after leading lines", "\n\n  {\"class\" \"#print\"}", nil,
+			`cwzap: spec: malformed JSON: invalid character '"' after object key at line 3, column 12 (offset 13)`},
+		{"trailing JSON", `{} {}`, nil, `cwzap: spec: malformed JSON: invalid character after top-level value at line 1, column 4 (offset 3)`},
+		{"JSON array", []byte(`[1]`), nil, `cwzap: spec: want a JSON object or string, got array`},
+		{"logging not an object", map[string]any{"logging": "x"}, nil, `cwzap: spec: logging: want an object, got string`},
+		{"unknown key", map[string]any{"logging": map[string]any{"levle": "debug"}}, nil,
+			`cwzap: spec: logging.levle: unknown key (want class, level, cloud-watch, group, stream, function or format)`},
+		{"unknown cloud-watch key", `{"cloud-watch": {"colour": "red"}}`, nil,
+			`cwzap: spec: cloud-watch.colour: unknown key (want group, stream, function or format)`},
+		{"cloud-watch not an object", `{"logging": {"cloud-watch": 5}}`, nil,
+			`cwzap: spec: logging.cloud-watch: want an object, got number`},
+		{"group given twice", `{"group": "a", "cloud-watch": {"group": "b"}}`, nil,
+			`cwzap: spec: group: also given as cloud-watch.group`},
+		{"class not a string", `{"logging": {"class": 5}}`, nil, `cwzap: spec: logging.class: want a string, got number`},
+		{"group not a string", `{"cloud-watch": {"group": ["a"]}}`, nil, `cwzap: spec: cloud-watch.group: want a string, got array`},
+		{"unknown format", `{"logging": {"cloud-watch": {"format": "#fancy"}}}`, nil,
+			`cwzap: spec: logging.cloud-watch.format: unknown format "#fancy"`},
+		{"group without stream", Spec{CloudWatch: CloudWatchSpec{Group: "g"}}, nil,
+			`cwzap: spec: cloud-watch.stream: required with a group`},
+		{"unknown format option", "#print", []Option{WithFormat("#nope")}, `cwzap: unknown format "#nope"`},
+		{"bad group name", Spec{CloudWatch: CloudWatchSpec{Group: "bad group", Stream: "s"}}, nil,
+			`cwzap: log group name "bad group"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := New(tt.give, tt.opts...)
+			if err == nil {
+				t.Fatalf("New(%#v) = %v, want error %q", tt.give, ClassCode(l), tt.wantErr)
+			}
+			if !strings.HasPrefix(err.Error(), tt.wantErr) {
+				t.Errorf("error = %q, want it to start with %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestParseLevel(t *testing.T) {
+	tests := []struct {
+		give string
+		want zapcore.Level
+	}{
+		{"", zapcore.InfoLevel},
+		{"debug", zapcore.DebugLevel},
+		{"DEBUG", zapcore.DebugLevel},
+		{"notset", zapcore.DebugLevel},
+		{"info", zapcore.InfoLevel},
+		{"Info", zapcore.InfoLevel},
+		{"warn", zapcore.WarnLevel},
+		{"warning", zapcore.WarnLevel},
+		{"WARNING", zapcore.WarnLevel},
+		{" Warning ", zapcore.WarnLevel},
+		{"error", zapcore.ErrorLevel},
+		{"ERROR", zapcore.ErrorLevel},
+		{"critical", zapcore.DPanicLevel},
+		{"CRITICAL", zapcore.DPanicLevel},
+		{"dpanic", zapcore.DPanicLevel},
+		{"panic", zapcore.PanicLevel},
+		{"fatal", zapcore.FatalLevel},
+		{"0", zapcore.DebugLevel},
+		{"5", zapcore.DebugLevel},
+		{"10", zapcore.DebugLevel},
+		{"11", zapcore.InfoLevel},
+		{"20", zapcore.InfoLevel},
+		{"20.0", zapcore.InfoLevel},
+		{"25", zapcore.WarnLevel},
+		{"30", zapcore.WarnLevel},
+		{"40", zapcore.ErrorLevel},
+		{"45", zapcore.DPanicLevel},
+		{"50", zapcore.DPanicLevel},
+	}
+	for _, tt := range tests {
+		t.Run(tt.give, func(t *testing.T) {
+			got, err := parseLevel(tt.give)
+			if err != nil {
+				t.Fatalf("parseLevel(%q): %v", tt.give, err)
+			}
+			if got != tt.want {
+				t.Errorf("parseLevel(%q) = %v, want %v", tt.give, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewLevel(t *testing.T) {
+	captureStd(t)
+	tests := []struct {
+		name string
+		give any
+		want zapcore.Level
+	}{
+		{"class only", "#print", zapcore.InfoLevel},
+		{"name", map[string]any{"class": "#print", "level": "Warning"}, zapcore.WarnLevel},
+		{"JSON number", `{"class": "#print", "level": 40}`, zapcore.ErrorLevel},
+		{"numeric string", map[string]string{"class": "#print", "level": "10"}, zapcore.DebugLevel},
+		{"critical", Spec{Class: "#standard-logger", Level: "critical"}, zapcore.DPanicLevel},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := mustNew(t, tt.give)
+			if got := l.Level(); got != tt.want {
+				t.Errorf("Level() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestClassCode(t *testing.T) {
+	captureStd(t)
+	srv := cwlogstest.NewServer()
+	t.Cleanup(srv.Close)
+	cwOpts := []Option{WithClient(srv.Client()), WithFlushInterval(time.Hour)}
+
+	cw := mustNew(t, map[string]any{"class": "cloud-watch", "group": "g", "stream": "s"}, cwOpts...)
+	cwPrint := mustNew(t, "cloud-watch") // no group: prints
+	prt := mustNew(t, "#print")
+	null := mustNew(t, nil)
+	std := mustNew(t, "#standard-logger")
+
+	syncer, err := NewSyncer("g", "s2", cwOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syncer.Close()
+
+	consoleCore := zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()), zapcore.AddSync(io.Discard), zap.DebugLevel)
+	tee := func(cores ...*zap.Logger) *zap.Logger {
+		cs := []zapcore.Core{consoleCore}
+		for _, l := range cores {
+			cs = append(cs, l.Core())
+		}
+		return zap.New(zapcore.NewTee(cs...))
+	}
+	increase := func(l *zap.Logger) *zap.Logger {
+		return l.WithOptions(zap.IncreaseLevel(zap.FatalLevel))
+	}
+
+	tests := []struct {
+		name          string
+		give          *zap.Logger
+		wantClass     string
+		wantPurgeable bool
+	}{
+		{"cloud-watch", cw, "cloud-watch", true},
+		{"cloud-watch without a group", cwPrint, "cloud-watch", true},
+		{"#print", prt, "#print", false},
+		{"#null", null, "#null", false},
+		{"#standard-logger", std, "#standard-logger", false},
+		{"With", cw.With(zap.String("k", "v")), "cloud-watch", true},
+		{"With twice", prt.With(zap.Int("a", 1)).With(zap.Int("b", 2)), "#print", false},
+		{"With on #null", null.With(zap.String("k", "v")), "#null", false},
+		{"Named", std.Named("sub"), "#standard-logger", false},
+		{"AddCallerSkip", cw.WithOptions(zap.AddCallerSkip(1)), "cloud-watch", true},
+		{"IncreaseLevel", increase(cw), "cloud-watch", true},
+		{"IncreaseLevel on #print", increase(prt), "#print", false},
+		{"IncreaseLevel then With", increase(prt).With(zap.Int("a", 1)), "#print", false},
+		{"Hooks", cw.WithOptions(zap.Hooks(func(zapcore.Entry) error { return nil })), "cloud-watch", true},
+		{"tee with a console core", tee(cw), "cloud-watch", true},
+		{"tee, first preset wins", tee(null, cw), "#null", false},
+		{"NewCore over a Syncer", zap.New(NewCore(syncer, zap.InfoLevel)), "cloud-watch", true},
+		{"NewCore over a Syncer, With", zap.New(NewCore(syncer, zap.InfoLevel)).With(zap.Int("a", 1)), "cloud-watch", true},
+		{"NewCore over stdout", zap.New(NewCore(zapcore.AddSync(io.Discard), zap.InfoLevel)), "#unrecognised", false},
+		{"core replaced", cw.WithOptions(zap.WrapCore(func(zapcore.Core) zapcore.Core { return consoleCore })), "#unrecognised", false},
+		{"zap.NewExample", zap.NewExample(), "#unrecognised", false},
+		{"zap.NewNop", zap.NewNop(), "#unrecognised", false},
+		{"nil", nil, "#unrecognised", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ClassCode(tt.give); got != tt.wantClass {
+				t.Errorf("ClassCode = %q, want %q", got, tt.wantClass)
+			}
+			if got := IsPurgeable(tt.give); got != tt.wantPurgeable {
+				t.Errorf("IsPurgeable = %v, want %v", got, tt.wantPurgeable)
+			}
+		})
+	}
+}
+
+func TestClassCodeWritesNothing(t *testing.T) {
+	stdout, stderr := captureStd(t)
+	for _, l := range []*zap.Logger{mustNew(t, "#print"), mustNew(t, "#standard-logger"), mustNew(t, "cloud-watch")} {
+		ClassCode(l)
+		IsPurgeable(l.WithOptions(zap.IncreaseLevel(zap.ErrorLevel)))
+		if err := l.Sync(); err != nil {
+			t.Errorf("Sync: %v", err)
+		}
+	}
+	if stdout.String() != "" || stderr.String() != "" {
+		t.Errorf("ClassCode wrote stdout %q, stderr %q", stdout, stderr)
+	}
+}
+
+// decodeLayout parses one line of the JSON layout and checks its keys.
+func decodeLayout(t *testing.T, line string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(line), &m); err != nil {
+		t.Fatalf("not the JSON layout: %q: %v", line, err)
+	}
+	for _, k := range []string{"timestamp", "level", "location", "message"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("event %q has no %q key", line, k)
+		}
+	}
+	return m
+}
+
+func TestNewWritesToTheRightStream(t *testing.T) {
+	tests := []struct {
+		name       string
+		give       any
+		wantStdout bool
+	}{
+		{"#print", "#print", true},
+		{"cloud-watch without a group", map[string]any{"logging": map[string]any{"class": "cloud-watch"}}, true},
+		{"cloud-watch with a stream but no group", Spec{CloudWatch: CloudWatchSpec{Stream: "s"}}, true},
+		{"#standard-logger", "#standard-logger", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr := captureStd(t)
+			l := mustNew(t, tt.give)
+			l.Debug("below the threshold")
+			l.Info("hello", zap.Int("n", 1))
+			if err := l.Sync(); err != nil {
+				t.Errorf("Sync: %v", err)
+			}
+			got, other := stdout.String(), stderr.String()
+			if !tt.wantStdout {
+				got, other = other, got
+			}
+			if other != "" {
+				t.Errorf("wrote to the other stream: %q", other)
+			}
+			lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+			if len(lines) != 1 {
+				t.Fatalf("got %d lines %q, want 1", len(lines), got)
+			}
+			m := decodeLayout(t, lines[0])
+			if m["message"] != "hello" || m["level"] != "INFO" || m["n"] != 1.0 {
+				t.Errorf("event = %v, want message hello, level INFO, n 1", m)
+			}
+			if loc, _ := m["location"].(string); !strings.Contains(loc, "TestNewWritesToTheRightStream") {
+				t.Errorf("location = %q, want the caller (zap.AddCaller)", loc)
+			}
+		})
+	}
+}
+
+func TestNullLoggerDiscards(t *testing.T) {
+	stdout, stderr := captureStd(t)
+	l := mustNew(t, "#null")
+	l.Error("gone")
+	if ce := l.Check(zap.ErrorLevel, "gone"); ce != nil {
+		t.Errorf("Check(ErrorLevel) = %v, want nil", ce)
+	}
+	if err := l.Sync(); err != nil {
+		t.Errorf("Sync: %v", err)
+	}
+	if stdout.String() != "" || stderr.String() != "" {
+		t.Errorf("#null wrote stdout %q, stderr %q", stdout, stderr)
+	}
+}
+
+func TestNewFormats(t *testing.T) {
+	tests := []struct {
+		name string
+		give any
+		opts []Option
+		want string
+	}{
+		{"#mini", map[string]any{"class": "#print", "format": "#mini", "function": "intake"}, nil, "WARNING: intake: careful\n"},
+		{"#simple", map[string]any{"class": "#print", "format": "#simple", "function": "intake"}, nil, "intake: careful\n"},
+		{"#short", map[string]any{"class": "#print", "format": "#short", "function": "intake"}, nil, "WARNING: intake: careful\n"},
+		{"template", map[string]any{"class": "#print", "format": "[{level}|{func}] ", "function": "intake"}, nil, "[WARNING|intake] careful\n"},
+		{"function from the option", map[string]any{"class": "#print", "format": "#simple"}, []Option{WithFunction("opt")}, "opt: careful\n"},
+		{"the spec's function wins", map[string]any{"class": "#print", "format": "#simple", "function": "spec"}, []Option{WithFunction("opt")}, "spec: careful\n"},
+		{"the spec's format wins", map[string]any{"class": "#print", "format": "#simple", "function": "f"}, []Option{WithFormat(FormatMini)}, "f: careful\n"},
+		{"format from the option", map[string]any{"class": "#print", "function": "f"}, []Option{WithFormat(FormatSimple)}, "f: careful\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, _ := captureStd(t)
+			l := mustNew(t, tt.give, tt.opts...)
+			l.Warn("careful")
+			if got := stdout.String(); got != tt.want {
+				t.Errorf("wrote %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewCloudWatchPurge(t *testing.T) {
+	srv := cwlogstest.NewServer()
+	t.Cleanup(srv.Close)
+	const group, stream = "/app/orders", "orders-2024-05-01"
+	l := mustNew(t,
+		map[string]any{"logging": map[string]any{
+			"class": "cloud-watch", "level": "info",
+			"cloud-watch": map[string]any{"group": group, "stream": stream, "function": "intake"},
+		}},
+		WithClient(srv.Client()), WithFlushInterval(time.Hour))
+
+	l.Info("order received", zap.String("order", "A-1"), Purge())
+	events := srv.Events(group, stream)
+	if len(events) != 1 {
+		t.Fatalf("after a Purge entry the stream has %d events, want 1", len(events))
+	}
+	m := decodeLayout(t, events[0].Message)
+	if m["message"] != "order received" || m["order"] != "A-1" || m["level"] != "INFO" {
+		t.Errorf("event = %v", m)
+	}
+
+	// Without Purge the entry waits (the flush interval is an hour) until
+	// the logger's Sync, which is the purge.
+	l.Info("queued")
+	if n := len(srv.Events(group, stream)); n != 1 {
+		t.Errorf("before Sync the stream has %d events, want 1", n)
+	}
+	if err := l.Sync(); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if n := len(srv.Events(group, stream)); n != 2 {
+		t.Errorf("after Sync the stream has %d events, want 2", n)
+	}
+}
+
+func TestNewCloudWatchCritical(t *testing.T) {
+	srv := cwlogstest.NewServer()
+	t.Cleanup(srv.Close)
+	l := mustNew(t, Spec{Class: "cloud-watch", Level: "CRITICAL", CloudWatch: CloudWatchSpec{Group: "g", Stream: "s"}},
+		WithClient(srv.Client()), WithFlushInterval(time.Hour))
+
+	l.Error("below critical")
+	l.DPanic("critical") // must not panic: New never builds a Development logger
+	events := srv.Events("g", "s")
+	if len(events) != 1 {
+		t.Fatalf("stream has %d events, want 1 (the critical entry, delivered at once)", len(events))
+	}
+	if m := decodeLayout(t, events[0].Message); m["level"] != "CRITICAL" || m["message"] != "critical" {
+		t.Errorf("event = %v, want level CRITICAL", m)
+	}
+}

@@ -1,0 +1,244 @@
+package cwzap
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"go.uber.org/zap"
+)
+
+// SinkScheme is the URL scheme cwzap registers with zap.RegisterSink, so a
+// zap.Config can name a log stream among its OutputPaths:
+//
+//	cloudwatch:///GROUP/STREAM?region=us-east-1&flush=2s
+//
+// The last path segment is the stream and everything before it the group,
+// so "cloudwatch:///app/orders/2024-05-01" is group "app/orders", stream
+// "2024-05-01". A group that starts with '/' takes a fourth slash
+// ("cloudwatch:////aws/lambda/app/s" is group "/aws/lambda/app") or
+// %2F ("cloudwatch:///%2Faws%2Flambda%2Fapp/s"). The group may also be the
+// host ("cloudwatch://app/s"). Write '/' inside a stream name as %2F, and
+// '#', '?' and '%' in any name percent-encoded.
+//
+// Query keys, each at most once; any other key is an error:
+//
+//	region       AWS region (config.WithRegion); default from the environment
+//	profile      shared config profile (config.WithSharedConfigProfile)
+//	endpoint     base URL of the service, e.g. a cwlogstest server or
+//	             "cwzap serve" (the client's BaseEndpoint)
+//	anonymous    true: send unsigned requests, for local endpoints
+//	flush        WithFlushInterval, a Go duration ("2s")
+//	timeout      WithPutTimeout, a Go duration
+//	retention    WithRetention, days
+//	concurrency  WithConcurrency
+//	create       WithCreateGroup ("false" requires the group to exist)
+//
+// Without region, profile, endpoint or anonymous, the Syncer loads the
+// default AWS configuration (NewSyncer).
+//
+// The sink is a *Syncer. zap writes it through its own core, so it gets
+// Write, not WriteEntry: the event time is the time of the write, not the
+// entry's (a zap.Config cannot hand the entry's time to a sink). Use New or
+// NewCore to keep entry times. zap.Config.Build never closes its sinks: call
+// the logger's Sync before exiting, which delivers everything; after it the
+// Syncer holds no goroutine. zap.Open returns a close function that calls
+// Syncer.Close.
+const SinkScheme = "cloudwatch"
+
+func init() {
+	// RegisterSink only fails when the scheme is taken; the first
+	// registration stays rather than panicking in init.
+	_ = zap.RegisterSink(SinkScheme, newSink)
+}
+
+func newSink(u *url.URL) (zap.Sink, error) {
+	sc, err := parseSinkURL(u)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := sc.options(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return NewSyncer(sc.group, sc.stream, opts...)
+}
+
+// sinkConfig is a parsed sink URL: plain values, so tests compare them.
+type sinkConfig struct {
+	group, stream string
+
+	region, profile, endpoint string
+	anonymous                 bool
+
+	flush, timeout time.Duration
+	retention      int32
+	concurrency    int
+	create         *bool
+}
+
+// sinkError reports a bad sink URL in zap's style: lowercase, the bad value
+// quoted. zap.Open already names the URL ("open sink %q: …").
+func sinkError(format string, args ...any) error {
+	return fmt.Errorf("cwzap: sink: "+format, args...)
+}
+
+func parseSinkURL(u *url.URL) (sinkConfig, error) {
+	var sc sinkConfig
+	switch {
+	case u.Opaque != "":
+		return sc, sinkError("want cloudwatch:///GROUP/STREAM or cloudwatch://GROUP/STREAM")
+	case u.User != nil:
+		return sc, sinkError("user information not allowed")
+	case u.Fragment != "":
+		return sc, sinkError("fragment not allowed: write '#' in names as %%23")
+	}
+	if u.Port() != "" {
+		return sc, sinkError("group %q: ':' not allowed", u.Host)
+	}
+	// Split the escaped path, so %2F stays inside a name.
+	rest := u.EscapedPath()
+	if u.Host != "" {
+		rest = u.Host + rest
+	} else {
+		rest = strings.TrimPrefix(rest, "/")
+	}
+	i := strings.LastIndexByte(rest, '/')
+	if i < 0 {
+		return sc, sinkError("want cloudwatch:///GROUP/STREAM")
+	}
+	var err error
+	if sc.group, err = url.PathUnescape(rest[:i]); err != nil {
+		return sc, sinkError("group: %v", err)
+	}
+	if sc.stream, err = url.PathUnescape(rest[i+1:]); err != nil {
+		return sc, sinkError("stream: %v", err)
+	}
+	if sc.group == "" {
+		return sc, sinkError("no log group")
+	}
+	if sc.stream == "" {
+		return sc, sinkError("no log stream")
+	}
+
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return sc, sinkError("query: %v", err)
+	}
+	for key, vals := range q {
+		if len(vals) != 1 {
+			return sc, sinkError("query key %q given %d times", key, len(vals))
+		}
+		if err := sc.set(key, vals[0]); err != nil {
+			return sc, sinkError("query key %q: %v", key, err)
+		}
+	}
+	return sc, nil
+}
+
+func (sc *sinkConfig) set(key, val string) error {
+	switch key {
+	case "region":
+		sc.region = val
+	case "profile":
+		sc.profile = val
+	case "endpoint":
+		e, err := url.Parse(val)
+		if err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" {
+			return fmt.Errorf("want an http or https URL, got %q", val)
+		}
+		sc.endpoint = val
+	case "anonymous":
+		b, err := strconv.ParseBool(val)
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", val)
+		}
+		sc.anonymous = b
+	case "flush", "timeout":
+		d, err := time.ParseDuration(val)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a positive duration such as \"2s\", got %q", val)
+		}
+		if key == "flush" {
+			sc.flush = d
+		} else {
+			sc.timeout = d
+		}
+	case "retention":
+		n, err := strconv.ParseInt(val, 10, 32)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("want a positive number of days, got %q", val)
+		}
+		sc.retention = int32(n)
+	case "concurrency":
+		n, err := strconv.Atoi(val)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("want a positive integer, got %q", val)
+		}
+		sc.concurrency = n
+	case "create":
+		b, err := strconv.ParseBool(val)
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", val)
+		}
+		sc.create = &b
+	default:
+		return fmt.Errorf("unknown key (want region, profile, endpoint, anonymous, flush, timeout, retention, concurrency or create)")
+	}
+	return nil
+}
+
+// options maps the sink's settings to Syncer options. It builds a client
+// only when the URL says something about AWS; otherwise NewSyncer loads the
+// default configuration itself.
+func (sc sinkConfig) options(ctx context.Context) ([]Option, error) {
+	var opts []Option
+	if sc.flush > 0 {
+		opts = append(opts, WithFlushInterval(sc.flush))
+	}
+	if sc.timeout > 0 {
+		opts = append(opts, WithPutTimeout(sc.timeout))
+	}
+	if sc.retention > 0 {
+		opts = append(opts, WithRetention(sc.retention))
+	}
+	if sc.concurrency > 0 {
+		opts = append(opts, WithConcurrency(sc.concurrency))
+	}
+	if sc.create != nil {
+		opts = append(opts, WithCreateGroup(*sc.create))
+	}
+	if sc.region == "" && sc.profile == "" && sc.endpoint == "" && !sc.anonymous {
+		return opts, nil
+	}
+
+	var load []func(*config.LoadOptions) error
+	if sc.region != "" {
+		load = append(load, config.WithRegion(sc.region))
+	}
+	if sc.profile != "" {
+		load = append(load, config.WithSharedConfigProfile(sc.profile))
+	}
+	if sc.anonymous {
+		load = append(load, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	if err != nil {
+		return nil, fmt.Errorf("cwzap: sink: load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, fmt.Errorf("cwzap: sink: no AWS region: add region= to the URL or set AWS_REGION")
+	}
+	client := cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
+		if sc.endpoint != "" {
+			o.BaseEndpoint = aws.String(sc.endpoint)
+		}
+	})
+	return append(opts, WithClient(client)), nil
+}
