@@ -39,7 +39,7 @@ func main() {
 	entries := flag.Int("n", 300, "how many entries to log")
 	embedded := flag.Bool("embedded", false, "use the embedded endpoint even when AWS is configured")
 	flag.Parse()
-	if err := run(*group, *stream, *entries, *embedded || !awsConfigured()); err != nil {
+	if err := run(os.Stdout, *group, *stream, *entries, *embedded || !awsConfigured()); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
@@ -58,21 +58,21 @@ func awsConfigured() bool {
 	return region && creds
 }
 
-func run(group, stream string, n int, embedded bool) error {
+func run(out io.Writer, group, stream string, n int, embedded bool) error {
 	ctx := context.Background()
 	var client *cloudwatchlogs.Client
 	if embedded {
 		srv := cwlogstest.NewServer()
 		defer srv.Close()
 		client = srv.Client()
-		fmt.Printf("No AWS configuration found: using the embedded endpoint at %s\n", srv.URL)
+		fmt.Fprintf(out, "No AWS configuration found: using the embedded endpoint at %s\n", srv.URL)
 	} else {
 		cfg, err := config.LoadDefaultConfig(ctx)
 		if err != nil {
 			return err
 		}
 		client = cloudwatchlogs.NewFromConfig(cfg)
-		fmt.Printf("Writing to CloudWatch Logs in %s\n", cfg.Region)
+		fmt.Fprintf(out, "Writing to CloudWatch Logs in %s\n", cfg.Region)
 	}
 
 	ws, err := cwzap.NewSyncer(group, stream, cwzap.WithClient(client), cwzap.WithRetention(7))
@@ -81,9 +81,9 @@ func run(group, stream string, n int, embedded bool) error {
 	}
 	defer ws.Close()
 
-	// os.Stdout's Sync fails on pipes and terminals (EINVAL), and a console
+	// A terminal's or pipe's Sync fails (EINVAL), and a console
 	// needs none: hide it, so that logger.Sync reports only CloudWatch.
-	stdout := zapcore.Lock(zapcore.AddSync(struct{ io.Writer }{os.Stdout}))
+	stdout := zapcore.Lock(zapcore.AddSync(struct{ io.Writer }{out}))
 	console := zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()), stdout, zap.WarnLevel)
 	logger := zap.New(zapcore.NewTee(console, cwzap.NewCore(ws, zap.DebugLevel)), zap.AddCaller()).Named("quickstart")
 
@@ -110,13 +110,13 @@ func run(group, stream string, n int, embedded bool) error {
 		return err
 	}
 	st := ws.Stats()
-	fmt.Printf("\n%d events in %s/%s (%d logged in %v, including the sync).\n", len(events), group, stream, n+1, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(out, "\n%d events in %s/%s (%d logged in %v, including the sync).\n", len(events), group, stream, n+1, elapsed.Round(time.Millisecond))
 	for _, i := range []int{0, len(events) - 1} {
 		if i >= 0 && i < len(events) {
-			fmt.Println("  ", aws.ToString(events[i].Message))
+			fmt.Fprintln(out, "  ", aws.ToString(events[i].Message))
 		}
 	}
-	fmt.Printf("Stats: written %d, delivered %d, fallback %d, dropped %d, batches %d, retries %d\n",
+	fmt.Fprintf(out, "Stats: written %d, delivered %d, fallback %d, dropped %d, batches %d, retries %d\n",
 		st.Written, st.Delivered, st.Fallback, st.Dropped, st.Batches, st.Retries)
 	return nil
 }

@@ -11,6 +11,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/cwzap/cwzap"
@@ -46,9 +47,13 @@ func run() error {
 	// it runs after the logger's Sync and before srv.Close.
 	defer syncer.Close()
 
+	// os.Stdout's Sync fails on terminals and pipes ("invalid argument"),
+	// and a console needs none: hiding it keeps logger.Sync's error about
+	// CloudWatch alone.
+	stdout := zapcore.Lock(zapcore.AddSync(struct{ io.Writer }{os.Stdout}))
 	console := zapcore.NewCore(
 		zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()),
-		zapcore.Lock(os.Stdout),
+		stdout,
 		zap.DebugLevel, // everything on the terminal…
 	)
 	cloud := cwzap.NewCore(syncer, zap.InfoLevel) // …only INFO and above to CloudWatch
@@ -58,11 +63,8 @@ func run() error {
 	logger.Info("order received", zap.String("order", "A-1"), zap.Int("items", 3))
 	logger.Warn("stock low", zap.String("sku", "X-9"))
 
-	// Sync is the purge: it returns once CloudWatch has the events. (On
-	// stdout, Sync may report "invalid argument" for a terminal; that is
-	// harmless, so only the Syncer's error matters here.)
-	_ = logger.Sync()
-	if err := syncer.Sync(); err != nil {
+	// Sync is the purge: it returns once CloudWatch has the events.
+	if err := logger.Sync(); err != nil {
 		return err
 	}
 
