@@ -66,12 +66,21 @@ func (b *batch) reset() {
 func (b *batch) len() int { return len(b.events) }
 
 // fits reports whether an event of size message bytes at ts, encoded as n
-// bytes, may join b without breaking a service limit or growing the arena.
+// bytes, may join b without breaking a service limit or growing b.
 func (b *batch) fits(ts int64, size, n, maxEvents, maxBytes int) bool {
+	if len(b.arena)+n > cap(b.arena) || len(b.events) == cap(b.events) {
+		return false
+	}
+	return b.fitsLimits(ts, size, maxEvents, maxBytes)
+}
+
+// fitsLimits reports whether an event of size message bytes at ts may join
+// b without breaking a service limit: count, bytes, or the 24-hour span.
+func (b *batch) fitsLimits(ts int64, size, maxEvents, maxBytes int) bool {
 	if len(b.events) == 0 {
 		return true
 	}
-	if len(b.events) >= maxEvents || b.size+size+EventOverhead > maxBytes || len(b.arena)+n > cap(b.arena) {
+	if len(b.events) >= maxEvents || b.size+size+EventOverhead > maxBytes {
 		return false
 	}
 	return max(b.maxTS, ts)-min(b.minTS, ts) <= MaxBatchSpan.Milliseconds()

@@ -144,11 +144,13 @@ func WithMaxBatchBytes(n int) Option {
 
 // WithBufferLimit bounds the memory a Syncer holds for events: the batch
 // taking events, sealed batches waiting to be sent, those in flight and a
-// few recycled ones. A batch costs its arena, half again WithMaxBatchBytes
-// (1.5 MiB by default), plus 16 bytes per event of WithMaxBatchEvents (160
-// KB), so the default limit holds about 37 batches. When no batch is left,
-// the overflow policy applies. Defaults to DefaultBufferLimit (64 MiB);
-// values below two batches are raised to two. Read by NewSyncer and New.
+// few recycled ones, plus 64 KiB of request state per put in flight. A
+// batch's arena starts at 64 KiB and grows as it fills, up to half again
+// WithMaxBatchBytes (1.5 MiB by default), with 16 bytes of index per event;
+// so the default limit holds about 40 full batches. When no more can be
+// had, the overflow policy applies. Defaults to DefaultBufferLimit (64
+// MiB); values below two full batches are raised to two. Read by NewSyncer
+// and New.
 func WithBufferLimit(bytes int) Option {
 	return optionFunc(func(o *options) { o.bufferLimit = bytes })
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,7 +87,7 @@ type Stats struct {
 // still in memory are lost; Close also refuses further writes.
 type Syncer struct {
 	opts     options
-	arenaCap int // capacity of a batch's arena
+	arenaCap int // the most a batch's arena grows to, but for one huge event
 	st       *logStream
 	header   []byte
 	fallback io.Writer
@@ -167,7 +168,7 @@ func NewSyncer(group, stream string, opts ...Option) (*Syncer, error) {
 	// An arena holds the escaped event objects of one batch; half again the
 	// batch's size leaves room for the quotes of JSON events.
 	arenaCap := o.maxBytes + o.maxBytes/2
-	o.bufferLimit = max(o.bufferLimit, 2*(arenaCap+o.maxEvents*_eventSize))
+	o.bufferLimit = max(o.bufferLimit, 2*(arenaCap+MaxBatchEvents*_eventSize))
 	s := &Syncer{
 		opts:      o,
 		arenaCap:  arenaCap,
@@ -195,6 +196,8 @@ func NewSyncer(group, stream string, opts ...Option) (*Syncer, error) {
 		onError: s.onError,
 		tokenMu: make(chan struct{}, 1),
 	}
+	// Each put in flight holds SDK and HTTP state besides its batch.
+	s.held = o.concurrency * _putOverhead
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.timer = time.AfterFunc(time.Hour, s.flushAged)
 	s.timer.Stop()
@@ -312,8 +315,10 @@ func (s *Syncer) add(ts int64, obj []byte, size int) error {
 			s.toFallbackObj(obj)
 			return ErrClosed
 		}
-		if s.open != nil && !s.open.fits(ts, size, len(obj), s.opts.maxEvents, s.opts.maxBytes) {
-			s.sealLocked()
+		if b := s.open; b != nil && !b.fits(ts, size, len(obj), s.opts.maxEvents, s.opts.maxBytes) {
+			if !b.fitsLimits(ts, size, s.opts.maxEvents, s.opts.maxBytes) || !s.growLocked(b, len(obj)) {
+				s.sealLocked()
+			}
 		}
 		if s.open != nil {
 			break
@@ -353,7 +358,7 @@ func (s *Syncer) add(ts int64, obj []byte, size int) error {
 	b.add(ts, size, obj)
 	s.heldN++
 	s.stats.written.Add(1)
-	if b.len() >= s.opts.maxEvents || b.size+EventOverhead+1 > s.opts.maxBytes || len(b.arena)+_minEventObject > cap(b.arena) {
+	if b.len() >= s.opts.maxEvents || b.size+EventOverhead+1 > s.opts.maxBytes || len(b.arena)+_minEventObject > s.arenaCap {
 		s.sealLocked()
 	}
 	s.mu.Unlock()
@@ -369,27 +374,73 @@ var _minEventObject = len(`{"timestamp":0,"message":"x"}`)
 // when the limit is reached. A Syncer that holds nothing always gets one,
 // so an event larger than the limit is still sent.
 func (s *Syncer) acquireLocked(n int) *batch {
-	if k := len(s.free); k > 0 && n <= s.arenaCap {
-		b := s.free[k-1]
-		s.free[k-1] = nil
-		s.free = s.free[:k-1]
-		return b
-	}
-	size := max(s.arenaCap, n)
-	if mem := size + s.opts.maxEvents*_eventSize; s.held > 0 && s.held+mem > s.opts.bufferLimit {
-		if len(s.free) == 0 {
-			return nil
+	for k := len(s.free) - 1; k >= 0; k-- {
+		if b := s.free[k]; n <= cap(b.arena) {
+			s.free = slices.Delete(s.free, k, k+1)
+			return b
 		}
-		// Trade a recycled batch, too small for this event, for a big one.
-		s.dropFreeLocked(len(s.free) - 1)
+	}
+	size := max(min(_firstArena, s.arenaCap), n)
+	if mem := size + _firstEvents*_eventSize; s.held > 0 && s.held+mem > s.opts.bufferLimit {
+		// Trade recycled batches, too small for this event, for a new one.
+		for len(s.free) > 0 && s.held+mem > s.opts.bufferLimit {
+			s.dropFreeLocked(len(s.free) - 1)
+		}
 		if s.held+mem > s.opts.bufferLimit {
 			return nil
 		}
 	}
-	b := newBatch(size, s.opts.maxEvents)
+	b := newBatch(size, min(_firstEvents, s.opts.maxEvents))
 	s.held += b.mem()
 	return b
 }
+
+// A new batch starts small and grows (growLocked) up to arenaCap, so that
+// small batches (WithMaxBatchEvents, WithMaxBatchBytes, quiet services)
+// hold little memory; recycled batches keep what they grew to.
+const (
+	_firstArena  = 64 << 10
+	_firstEvents = 256
+)
+
+// growLocked makes room in the open batch for an object of n bytes and
+// one more index entry, within the arena cap and the buffer limit, and
+// reports whether it could.
+func (s *Syncer) growLocked(b *batch, n int) bool {
+	need := len(b.arena) + n
+	if need > s.arenaCap {
+		return false
+	}
+	arenaCap, eventsCap := cap(b.arena), cap(b.events)
+	if need > arenaCap {
+		arenaCap = min(max(2*arenaCap, need), s.arenaCap)
+	}
+	if len(b.events) == eventsCap {
+		eventsCap = min(2*eventsCap, s.opts.maxEvents)
+	}
+	delta := arenaCap - cap(b.arena) + (eventsCap-cap(b.events))*_eventSize
+	if s.held+delta > s.opts.bufferLimit {
+		s.dropFreeLocked(0)
+		if s.held+delta > s.opts.bufferLimit {
+			return false
+		}
+	}
+	// Exact capacities, unlike append's growth, keep held true.
+	s.held -= b.mem()
+	if arenaCap > cap(b.arena) {
+		b.arena = append(make([]byte, 0, arenaCap), b.arena...)
+	}
+	if eventsCap > cap(b.events) {
+		b.events = append(make([]event, 0, eventsCap), b.events...)
+	}
+	s.held += b.mem()
+	return true
+}
+
+// _putOverhead is what one put in flight holds besides its batch (the
+// SDK's request, the HTTP transport's buffers), reserved in held so that
+// the buffer limit bounds the Syncer's whole footprint.
+const _putOverhead = 64 << 10
 
 // dropFreeLocked releases recycled batches until keep are left.
 func (s *Syncer) dropFreeLocked(keep int) {
@@ -554,7 +605,7 @@ func (s *Syncer) settleLocked(b *batch) {
 		close(s.space)
 		s.space = nil
 	}
-	if cap(b.arena) == s.arenaCap && len(s.free) <= s.opts.concurrency {
+	if cap(b.arena) <= s.arenaCap && len(s.free) <= s.opts.concurrency {
 		b.reset()
 		s.free = append(s.free, b)
 	} else {

@@ -193,6 +193,9 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 
 	close(s.stop)
+	// Idle client connections first: Shutdown would wait for a connection
+	// the client dialled but never used.
+	s.transport.CloseIdleConnections()
 	if started {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := s.srv.Shutdown(ctx); err != nil {
