@@ -33,6 +33,26 @@
 // template using {level}, {func} and {caller}; [WithPrefixFunc] computes the
 // prefix in Go. [WithFunction] sets {func}.
 //
+// # Delivery
+//
+// A [Syncer] copies each event, already escaped, into the arena of the open
+// batch and sends it when the batch is full, when its oldest event is
+// [WithFlushInterval] old, on Sync, or on a purge, with up to
+// [WithConcurrency] puts in flight. A put creates the group and stream when
+// they are missing and retries what can be retried for up to
+// [WithPutTimeout]. An entry larger than [MaxEventBytes] becomes several
+// events that reassemble byte for byte. Memory is bounded by
+// [WithBufferLimit]; past it, [WithOverflow] decides.
+//
+// Every event accepted ends delivered, in the fallback writer
+// ([WithFallback], stderr by default), or counted as dropped
+// ([OverflowDrop] only): after Sync, [Stats] adds up. Failures reach
+// [WithErrorHandler] once, as a [*DeliveryError], and the next Sync's
+// error. [Syncer.SyncContext] and [Syncer.CloseContext] bound the wait.
+//
+// Package [github.com/cwzap/cwzap/cwlogstest] is an in-process CloudWatch
+// Logs endpoint for tests.
+//
 // # Concurrency
 //
 // A Core, and every Core derived from it with With, is safe for concurrent

@@ -171,10 +171,12 @@ func WithFallback(w io.Writer) Option {
 }
 
 // WithErrorHandler sets the function that receives errors from the
-// background: a batch that failed for good, rejected events, a failed
-// retention or tag call. It is called from the Syncer's goroutines, never
-// with a lock held, and must not block for long. Defaults to writing the
-// error as one line to os.Stderr. Read by NewSyncer and New.
+// background: a batch that failed for good or events the service rejected
+// (a *DeliveryError), the first overflow of an episode (ErrBufferFull), a
+// failed retention call. It is called from the Syncer's goroutines, never
+// with a lock held; it must not block for long, and must not call the
+// Syncer's Sync or Close, which wait for the goroutine calling it. Defaults
+// to writing the error as one line to os.Stderr. Read by NewSyncer and New.
 func WithErrorHandler(f func(error)) Option {
 	return optionFunc(func(o *options) { o.onError = f })
 }
