@@ -3,7 +3,6 @@ package cwzap
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -228,19 +227,54 @@ func (r *bodyReader) Len() int { return int(r.size - r.pos) }
 
 // message returns the message of event e, unescaped.
 func (b *batch) message(e event) string {
-	return messageOf(b.arena[e.off:e.end])
+	return string(appendMessage(nil, b.arena[e.off:e.end]))
 }
 
-// messageOf returns the message of an event object, unescaped. It is on
-// the slow paths only (fallback, clients other than the SDK's).
-func messageOf(obj []byte) string {
-	var v struct {
-		Message string `json:"message"`
+// _messageKey precedes the message in an event object.
+var _messageKey = []byte(`,"message":"`)
+
+// appendMessage appends the message of an event object (appendEventObject)
+// to dst, unescaped: the inverse of appendEscaped, for the fallback writer
+// and for clients other than the SDK's.
+func appendMessage(dst, obj []byte) []byte {
+	i := bytes.Index(obj, _messageKey)
+	if i < 0 || !bytes.HasSuffix(obj, []byte(`"}`)) {
+		return append(dst, obj...) // not ours; keep it whole
 	}
-	if err := json.Unmarshal(obj, &v); err != nil {
-		return string(obj)
+	p := obj[i+len(_messageKey) : len(obj)-2]
+	for len(p) > 0 {
+		j := bytes.IndexByte(p, '\\')
+		if j < 0 || j+1 == len(p) {
+			return append(dst, p...)
+		}
+		dst = append(dst, p[:j]...)
+		switch c := p[j+1]; c {
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'u':
+			// appendEscaped writes \u00XX only, for control bytes.
+			if j+6 <= len(p) {
+				if v, err := strconv.ParseUint(string(p[j+2:j+6]), 16, 8); err == nil {
+					dst = append(dst, byte(v))
+					p = p[j+6:]
+					continue
+				}
+			}
+			dst = append(dst, p[j:j+2]...)
+		default: // '"', '\\'
+			dst = append(dst, c)
+		}
+		p = p[j+2:]
 	}
-	return v.Message
+	return dst
 }
 
 // span is a run of a batch's events, sent as one request.

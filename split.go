@@ -23,7 +23,7 @@ func (s *Syncer) writeParts(ts int64, p []byte) error {
 	for _, part := range splitEvent(p, MaxEventBytes) {
 		var size int
 		buf, size = appendEventObject(buf[:0], ts, part)
-		if err := s.add(ts, buf, size); err != nil {
+		if err := s.add(ts, buf, part, size); err != nil {
 			return err
 		}
 	}

@@ -122,7 +122,8 @@ type Syncer struct {
 	closeDone chan struct{} // closed when Close has finished
 	wg        sync.WaitGroup
 
-	fbMu sync.Mutex // serialises fallback writes
+	fbMu  sync.Mutex // serialises fallback writes
+	fbBuf []byte     // guarded by fbMu: the line being written
 }
 
 var _ zapcore.WriteSyncer = (*Syncer)(nil)
@@ -282,7 +283,7 @@ func (s *Syncer) WriteEntry(t time.Time, p []byte) error {
 	if size > MaxEventBytes {
 		err = s.writeParts(ts, p)
 	} else {
-		err = s.add(ts, obj, size)
+		err = s.add(ts, obj, p, size)
 	}
 	s.putScratch(bp)
 	return err
@@ -305,14 +306,16 @@ func (s *Syncer) putScratch(bp *[]byte) {
 	}
 }
 
-// add stores one encoded event object.
-func (s *Syncer) add(ts int64, obj []byte, size int) error {
+// add stores one encoded event object; raw is its text, for the fallback
+// writer.
+func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
+	var deadline time.Time // of an OverflowBlock wait, over all its wake-ups
 	s.mu.Lock()
 	for {
 		if s.closed {
 			s.mu.Unlock()
 			s.stats.written.Add(1)
-			s.toFallbackObj(obj)
+			s.toFallback(raw)
 			return ErrClosed
 		}
 		if b := s.open; b != nil && !b.fits(ts, size, len(obj), s.opts.maxEvents, s.opts.maxBytes) {
@@ -331,8 +334,13 @@ func (s *Syncer) add(ts int64, obj []byte, size int) error {
 			break
 		}
 		// Every batch the buffer limit allows is waiting or in flight.
-		if s.opts.overflow == OverflowBlock && s.waitForSpaceLocked() {
-			continue
+		if s.opts.overflow == OverflowBlock {
+			if deadline.IsZero() {
+				deadline = time.Now().Add(s.opts.flushInterval)
+			}
+			if s.waitForSpaceLocked(deadline) {
+				continue
+			}
 		}
 		s.overflowN++
 		first := !s.overflow
@@ -351,7 +359,7 @@ func (s *Syncer) add(ts int64, obj []byte, size int) error {
 			s.stats.dropped.Add(1)
 			return nil
 		}
-		s.toFallbackObj(obj)
+		s.toFallback(raw)
 		return nil
 	}
 	b := s.open
@@ -453,14 +461,18 @@ func (s *Syncer) dropFreeLocked(keep int) {
 }
 
 // waitForSpaceLocked waits, with mu released, until a put frees room or the
-// flush interval passes. It reports whether room may have been freed.
-func (s *Syncer) waitForSpaceLocked() bool {
+// deadline passes. It reports whether room may have been freed.
+func (s *Syncer) waitForSpaceLocked(deadline time.Time) bool {
+	wait := time.Until(deadline)
+	if wait <= 0 {
+		return false
+	}
 	if s.space == nil {
 		s.space = make(chan struct{})
 	}
 	ch := s.space
 	s.mu.Unlock()
-	t := time.NewTimer(s.opts.flushInterval)
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-ch:
@@ -724,24 +736,31 @@ func (s *Syncer) Stats() Stats {
 	}
 }
 
-// toFallback writes one raw event, as a line, to the fallback writer.
+// toFallback writes one event, as a line, to the fallback writer.
 func (s *Syncer) toFallback(p []byte) {
 	s.stats.fallback.Add(1)
 	s.fbMu.Lock()
 	defer s.fbMu.Unlock()
-	s.fallback.Write(p)
-	s.fallback.Write(_newline)
+	s.fbBuf = append(append(s.fbBuf[:0], p...), '\n')
+	s.writeFallbackLocked()
 }
 
-var _newline = []byte{'\n'}
-
-// toFallbackObj writes one encoded event object's message.
-func (s *Syncer) toFallbackObj(obj []byte) {
-	s.toFallback([]byte(messageOf(obj)))
-}
-
+// toFallbackEvents writes events [lo, hi) of b to the fallback writer.
 func (s *Syncer) toFallbackEvents(b *batch, lo, hi int) {
+	s.stats.fallback.Add(uint64(hi - lo))
+	s.fbMu.Lock()
+	defer s.fbMu.Unlock()
 	for _, e := range b.events[lo:hi] {
-		s.toFallback([]byte(b.message(e)))
+		s.fbBuf = append(appendMessage(s.fbBuf[:0], b.arena[e.off:e.end]), '\n')
+		s.writeFallbackLocked()
+	}
+}
+
+// writeFallbackLocked writes fbBuf in one call, so that a line-oriented
+// writer sees whole lines, and keeps a huge line's buffer from staying.
+func (s *Syncer) writeFallbackLocked() {
+	s.fallback.Write(s.fbBuf)
+	if cap(s.fbBuf) > _maxPooled {
+		s.fbBuf = nil
 	}
 }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs every benchmark of the bench module, keeps the raw output and prints
+# benchstat tables. Usage, from anywhere:
+#
+#	bench/run.sh            # COUNT=6 rounds, output in bench/out/<UTC date>/
+#	COUNT=10 OUT=/tmp/b bench/run.sh
+#
+# Files written in $OUT: encoder.txt (BenchmarkLogger, BenchmarkCore),
+# delivery.txt (BenchmarkEndToEnd, 1,000,000 events per run),
+# latency.txt (BenchmarkCallerLatency), overload.txt (BenchmarkOverload),
+# ratio.txt (cwzap/rawSDK events/s per round), env.txt, bench.test.
+#
+# The machine is shared and noisy: BenchmarkEndToEnd is run as COUNT
+# rounds of -count 1, so that cwzap and rawSDK alternate in time and each
+# round gives a paired ratio; the median of those ratios is what to quote.
+# benchstat is run with `go run …@latest` and never added to a go.mod.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+COUNT=${COUNT:-6}
+OUT=${OUT:-out/$(date -u +%Y-%m-%dT%H%M%SZ)}
+BENCHSTAT=${BENCHSTAT:-go run golang.org/x/perf/cmd/benchstat@latest}
+mkdir -p "$OUT"
+
+{
+	date -u +%Y-%m-%dT%H:%M:%SZ
+	go version
+	echo "nproc $(nproc)  loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+	grep -m1 'model name' /proc/cpuinfo || true
+} | tee "$OUT/env.txt"
+
+go test -c -o "$OUT/bench.test" .
+run() { "$OUT/bench.test" -test.run '^$' -test.benchmem "$@"; }
+
+echo "==> encoder (-count $COUNT)"
+run -test.bench '^Benchmark(Logger|Core)$' -test.count "$COUNT" | tee "$OUT/encoder.txt"
+
+echo "==> delivery ($COUNT interleaved rounds)"
+: >"$OUT/delivery.txt"
+for _ in $(seq "$COUNT"); do
+	run -test.bench '^BenchmarkEndToEnd$' -test.benchtime 1000000x -test.count 1 | tee -a "$OUT/delivery.txt"
+done
+
+echo "==> caller latency (-count $COUNT)"
+run -test.bench '^BenchmarkCallerLatency$' -test.benchtime 1x -test.count "$COUNT" | tee "$OUT/latency.txt"
+
+echo "==> overload (-count $COUNT)"
+run -test.bench '^BenchmarkOverload$' -test.benchtime 1x -test.count "$COUNT" | tee "$OUT/overload.txt"
+
+# cwzap/rawSDK events/s, paired by round (the i-th cwzap line with the i-th
+# rawSDK line), then their median.
+awk '
+	function metric(unit,   i) { for (i = 3; i < NF; i++) if ($(i + 1) == unit) return $i; return "" }
+	/^BenchmarkEndToEnd\/cwzap/  { c[++nc] = metric("events/s") }
+	/^BenchmarkEndToEnd\/rawSDK/ { r[++nr] = metric("events/s") }
+	END {
+		n = nc < nr ? nc : nr
+		for (i = 1; i <= n; i++) { q[i] = c[i] / r[i]; printf "round %d: cwzap %d  rawSDK %d  ratio %.3f\n", i, c[i], r[i], q[i] }
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
+		if (n > 0) printf "median cwzap/rawSDK events/s: %.3f (min %.3f, max %.3f, %d rounds)\n", (n % 2 ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2), q[1], q[n], n
+	}' "$OUT/delivery.txt" | tee "$OUT/ratio.txt"
+
+for f in encoder delivery latency overload; do
+	echo
+	echo "==> benchstat $OUT/$f.txt"
+	$BENCHSTAT "$OUT/$f.txt"
+done
