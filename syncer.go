@@ -101,26 +101,28 @@ type Syncer struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu        sync.Mutex
-	open      *batch        // the batch taking events; nil when none waits
-	openSince time.Time     // when open got its first event
-	timer     *time.Timer   // age flush of open
-	queue     []*batch      // sealed batches no sender has taken yet
-	free      []*batch      // recycled batches, reset
-	senders   int           // running sender goroutines
-	held      int           // memory of every batch the Syncer owns (batch.mem), free ones included
-	heldN     int           // events not settled
-	sealed    uint64        // seq of the last sealed batch
-	settled   uint64        // every batch up to this seq is settled
-	ahead     []uint64      // settled seqs above settled (puts finish out of order)
-	waiters   []waiter      // Syncs waiting for a seq to settle
-	space     chan struct{} // closed when held shrinks; OverflowBlock waits on it
-	errs      []error       // delivery errors since the last Sync
-	overflowN int           // events that found the buffer full since the last Sync
-	overflow  bool          // in an overflow episode: reported, not over yet
-	closed    bool
-	closeDone chan struct{} // closed when Close has finished
-	wg        sync.WaitGroup
+	mu         sync.Mutex
+	open       *batch        // the batch taking events; nil when none waits
+	openSince  time.Time     // when open got its first event
+	timer      *time.Timer   // age flush of open
+	queue      []*batch      // sealed batches no sender has taken yet
+	free       []*batch      // recycled batches, reset
+	lastArena  int           // arena bytes used by the last sealed batch
+	lastEvents int           // events in the last sealed batch
+	senders    int           // running sender goroutines
+	held       int           // memory of every batch the Syncer owns (batch.mem), free ones included
+	heldN      int           // events not settled
+	sealed     uint64        // seq of the last sealed batch
+	settled    uint64        // every batch up to this seq is settled
+	ahead      []uint64      // settled seqs above settled (puts finish out of order)
+	waiters    []waiter      // Syncs waiting for a seq to settle
+	space      chan struct{} // closed when held shrinks; OverflowBlock waits on it
+	errs       []error       // delivery errors since the last Sync
+	overflowN  int           // events that found the buffer full since the last Sync
+	overflow   bool          // in an overflow episode: reported, not over yet
+	closed     bool
+	closeDone  chan struct{} // closed when Close has finished
+	wg         sync.WaitGroup
 
 	fbMu  sync.Mutex // serialises fallback writes
 	fbBuf []byte     // guarded by fbMu: the line being written
@@ -326,7 +328,20 @@ func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
 		if s.open != nil {
 			break
 		}
-		if b := s.acquireLocked(len(obj)); b != nil {
+		b := s.takeFreeLocked(len(obj))
+		if b == nil {
+			if size, events, ok := s.reserveLocked(len(obj)); ok {
+				// Zeroing a large arena takes a while: not under mu.
+				s.mu.Unlock()
+				b = newBatch(size, events)
+				s.mu.Lock()
+				if s.open != nil || s.closed {
+					s.free = append(s.free, b) // reserved already; use it next time
+					continue
+				}
+			}
+		}
+		if b != nil {
 			s.open = b
 			s.openSince = time.Now()
 			s.timer.Reset(s.opts.flushInterval)
@@ -377,35 +392,42 @@ func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
 // less room left than this is full.
 var _minEventObject = len(`{"timestamp":0,"message":"x"}`)
 
-// acquireLocked returns an empty batch whose arena takes n bytes: a
-// recycled one, or a new one if the buffer limit allows it. It returns nil
-// when the limit is reached. A Syncer that holds nothing always gets one,
-// so an event larger than the limit is still sent.
-func (s *Syncer) acquireLocked(n int) *batch {
+// takeFreeLocked returns a recycled batch whose arena takes n bytes, or nil.
+func (s *Syncer) takeFreeLocked(n int) *batch {
 	for k := len(s.free) - 1; k >= 0; k-- {
 		if b := s.free[k]; n <= cap(b.arena) {
 			s.free = slices.Delete(s.free, k, k+1)
 			return b
 		}
 	}
-	size := max(min(_firstArena, s.arenaCap), n)
-	if mem := size + _firstEvents*_eventSize; s.held > 0 && s.held+mem > s.opts.bufferLimit {
-		// Trade recycled batches, too small for this event, for a new one.
-		for len(s.free) > 0 && s.held+mem > s.opts.bufferLimit {
-			s.dropFreeLocked(len(s.free) - 1)
-		}
-		if s.held+mem > s.opts.bufferLimit {
-			return nil
-		}
-	}
-	b := newBatch(size, min(_firstEvents, s.opts.maxEvents))
-	s.held += b.mem()
-	return b
+	return nil
 }
 
-// A new batch starts small and grows (growLocked) up to arenaCap, so that
-// small batches (WithMaxBatchEvents, WithMaxBatchBytes, quiet services)
-// hold little memory; recycled batches keep what they grew to.
+// reserveLocked counts a new batch whose arena takes n bytes in held, if
+// the buffer limit allows it, and returns its sizes for newBatch. A
+// Syncer that holds nothing always gets one, so an event larger than the
+// limit is still sent.
+func (s *Syncer) reserveLocked(n int) (size, events int, ok bool) {
+	// As large as the last batch got, so that a busy Syncer does not grow
+	// (and copy) every arena, while a quiet one keeps small ones.
+	size = max(min(max(_firstArena, s.lastArena), s.arenaCap), n)
+	events = min(max(_firstEvents, s.lastEvents), s.opts.maxEvents)
+	mem := size + events*_eventSize
+	// Trade recycled batches, too small for this event, for a new one.
+	for len(s.free) > 0 && s.held+mem > s.opts.bufferLimit {
+		s.dropFreeLocked(len(s.free) - 1)
+	}
+	if s.held > s.opts.concurrency*_putOverhead && s.held+mem > s.opts.bufferLimit {
+		return 0, 0, false
+	}
+	s.held += mem
+	return size, events, true
+}
+
+// A new batch starts as large as the last sealed one, at least this, and
+// grows (growLocked) up to arenaCap, so that small batches
+// (WithMaxBatchEvents, WithMaxBatchBytes, quiet services) hold little
+// memory; recycled batches keep what they grew to.
 const (
 	_firstArena  = 64 << 10
 	_firstEvents = 256
@@ -493,6 +515,7 @@ func (s *Syncer) sealLocked() {
 	}
 	s.open = nil
 	s.timer.Stop()
+	s.lastArena, s.lastEvents = len(b.arena), b.len()
 	s.sealed++
 	b.seq = s.sealed
 	s.queue = append(s.queue, b)
@@ -617,7 +640,7 @@ func (s *Syncer) settleLocked(b *batch) {
 		close(s.space)
 		s.space = nil
 	}
-	if cap(b.arena) <= s.arenaCap && len(s.free) <= s.opts.concurrency {
+	if cap(b.arena) <= s.arenaCap {
 		b.reset()
 		s.free = append(s.free, b)
 	} else {
