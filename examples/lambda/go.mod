@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	github.com/cwzap/cwzap v0.0.0
+	go.uber.org/goleak v1.3.0
 	go.uber.org/zap v1.28.0
 )
 

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"go.uber.org/goleak"
+
+	"github.com/cwzap/cwzap"
+	"github.com/cwzap/cwzap/cwlogstest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// Both functions, configured only through the environment as on Lambda,
+// write into one application stream, and each invocation's entries are
+// delivered by the time its handler returns.
+func TestFunctionsShareOneStream(t *testing.T) {
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", srv.URL)
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+	intakeLog = newLogger("app-order-intake")
+	billingLog = newLogger("app-order-billing")
+	if !cwzap.IsPurgeable(intakeLog) || !cwzap.IsPurgeable(billingLog) {
+		t.Fatalf("loggers are %s and %s, want cloud-watch", cwzap.ClassCode(intakeLog), cwzap.ClassCode(billingLog))
+	}
+	stream := "orders-" + time.Now().UTC().Format("2006-01-02")
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-1"})
+
+	if got, err := intake(ctx, Order{ID: "A-1", Amount: 42}); err != nil || got != "accepted" {
+		t.Fatalf("intake = %q, %v", got, err)
+	}
+	if n := len(srv.Events("/app/orders", stream)); n != 2 {
+		t.Fatalf("after intake returned the stream holds %d events, want 2", n)
+	}
+	if _, err := billing(ctx, Order{ID: "A-1", Amount: 20_000}); err == nil {
+		t.Fatal("billing accepted an amount over the limit")
+	}
+	events := srv.Events("/app/orders", stream)
+	if len(events) != 4 {
+		t.Fatalf("after billing returned the stream holds %d events, want 4", len(events))
+	}
+	functions := map[string]bool{}
+	for _, e := range events {
+		var v struct {
+			Function, Order, Request, Level, Exception string
+		}
+		if err := json.Unmarshal([]byte(e.Message), &v); err != nil {
+			t.Fatalf("event %s is not JSON: %v", e.Message, err)
+		}
+		if v.Order != "A-1" || v.Request != "req-1" {
+			t.Errorf("event %s lacks the order or request id", e.Message)
+		}
+		functions[v.Function] = true
+		if v.Level == "ERROR" && !strings.Contains(v.Exception, "over the limit") {
+			t.Errorf("error event %s lacks the exception", e.Message)
+		}
+	}
+	if !functions["app-order-intake"] || !functions["app-order-billing"] {
+		t.Errorf("functions in the stream: %v, want both", functions)
+	}
+}
