@@ -91,8 +91,10 @@ type CloudWatchSpec struct {
 // The classes:
 //
 //   - "cloud-watch" with a group: a Syncer (NewSyncer) under a Core
-//     (NewCore). Without a group it prints to stdout like "#print", as the
-//     seed did, and still reports ClassCloudWatch and IsPurgeable.
+//     (NewCore); at the DEBUG threshold every entry is also printed to
+//     stdout, as the seed did. Without a group it prints to stdout like
+//     "#print", as the seed did, and still reports ClassCloudWatch and
+//     IsPurgeable.
 //   - "#print": the layout to stdout.
 //   - "#standard-logger": the layout to stderr. The seed also turned the
 //     AWS SDK's loggers down to ERROR; aws-sdk-go-v2 logs only through its
@@ -546,6 +548,13 @@ func (s spec) build(opts []Option) (*zap.Logger, error) {
 	default: // #print, and cloud-watch without a group
 		ws = consoleSyncer{_stdout}
 	}
-	c, _ := newCore(ws, level, o) // the format is valid
-	return zap.New(&presetCore{Core: c, class: class}, zap.AddCaller()), nil
+	var core zapcore.Core
+	core, _ = newCore(ws, level, o) // the format is valid
+	if class == ClassCloudWatch && group != "" && level == zapcore.DebugLevel {
+		// As the seed did: at the DEBUG threshold every message is also
+		// printed.
+		console, _ := newCore(consoleSyncer{_stdout}, level, o)
+		core = zapcore.NewTee(core, console)
+	}
+	return zap.New(&presetCore{Core: core, class: class}, zap.AddCaller()), nil
 }

@@ -497,6 +497,38 @@ func TestNewCloudWatchPurge(t *testing.T) {
 	}
 }
 
+func TestNewCloudWatchAtDebugAlsoPrints(t *testing.T) {
+	tests := []struct {
+		giveLevel string
+		wantPrint bool
+	}{
+		{"debug", true},
+		{"info", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.giveLevel, func(t *testing.T) {
+			stdout, _ := captureStd(t)
+			srv := cwlogstest.NewServer()
+			t.Cleanup(srv.Close)
+			l := mustNew(t, Spec{Class: "cloud-watch", Level: tt.giveLevel, CloudWatch: CloudWatchSpec{Group: "g", Stream: "s"}},
+				WithClient(srv.Client()))
+			l.Info("both places")
+			if err := l.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(srv.Events("g", "s")); n != 1 {
+				t.Errorf("stream has %d events, want 1", n)
+			}
+			if printed := strings.Contains(stdout.String(), `"message":"both places"`); printed != tt.wantPrint {
+				t.Errorf("printed to stdout: %v, want %v (stdout %q)", printed, tt.wantPrint, stdout.String())
+			}
+			if ClassCode(l) != ClassCloudWatch {
+				t.Errorf("ClassCode = %q", ClassCode(l))
+			}
+		})
+	}
+}
+
 func TestNewCloudWatchCritical(t *testing.T) {
 	srv := cwlogstest.NewServer()
 	t.Cleanup(srv.Close)
