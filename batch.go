@@ -413,6 +413,16 @@ var _lead = func() (t [256]byte) {
 
 const _hex = "0123456789abcdef"
 
+// escapeCost returns the bytes escaping adds to p, and the OR of its bytes:
+// below utf8.RuneSelf, p is ASCII and needs no UTF-8 check.
+func escapeCost(p []byte) (extra int, high byte) {
+	for _, c := range p {
+		extra += int(_extra[c])
+		high |= c
+	}
+	return extra, high
+}
+
 // appendEscaped appends p as the inside of a JSON string and returns the
 // UTF-8 size of the text it stands for. Invalid UTF-8 becomes U+FFFD.
 //
@@ -420,12 +430,10 @@ const _hex = "0123456789abcdef"
 // events are JSON themselves: a quote every few bytes would make an append
 // per run of plain bytes the dominant cost.
 func appendEscaped(dst []byte, p []byte) ([]byte, int) {
-	if !utf8.Valid(p) {
+	extra, high := escapeCost(p)
+	if high >= utf8.RuneSelf && !utf8.Valid(p) {
 		p = bytes.ToValidUTF8(p, []byte("\ufffd"))
-	}
-	extra := 0
-	for _, c := range p {
-		extra += int(_extra[c])
+		extra, _ = escapeCost(p)
 	}
 	if extra == 0 {
 		return append(dst, p...), len(p)
