@@ -517,21 +517,20 @@ func appendValidUTF8(buf *buffer.Buffer, s string) {
 	buf.AppendString(strings.ToValidUTF8(s, "\uFFFD"))
 }
 
-var _levelTexts = [...]string{
-	zapcore.DebugLevel - zapcore.DebugLevel:  "DEBUG",
-	zapcore.InfoLevel - zapcore.DebugLevel:   "INFO",
-	zapcore.WarnLevel - zapcore.DebugLevel:   "WARNING",
-	zapcore.ErrorLevel - zapcore.DebugLevel:  "ERROR",
-	zapcore.DPanicLevel - zapcore.DebugLevel: "CRITICAL",
-	zapcore.PanicLevel - zapcore.DebugLevel:  "CRITICAL",
-	zapcore.FatalLevel - zapcore.DebugLevel:  "CRITICAL",
-}
-
 // levelText returns the layout's level name; ok is false for levels zap
 // doesn't name, whose text may need escaping.
 func levelText(l zapcore.Level) (string, bool) {
-	if i := int(l) - int(zapcore.DebugLevel); i >= 0 && i < len(_levelTexts) {
-		return _levelTexts[i], true
+	switch l {
+	case zapcore.DebugLevel:
+		return "DEBUG", true
+	case zapcore.InfoLevel:
+		return "INFO", true
+	case zapcore.WarnLevel:
+		return "WARNING", true
+	case zapcore.ErrorLevel:
+		return "ERROR", true
+	case zapcore.DPanicLevel, zapcore.PanicLevel, zapcore.FatalLevel:
+		return "CRITICAL", true
 	}
 	return strings.ToUpper(l.String()), false
 }

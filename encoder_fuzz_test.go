@@ -24,7 +24,7 @@ func fuzzSeeds(f *testing.F) {
 		{"{\"a\":1}", "level", "\xff", []byte{0xff, 0xfe}, math.NaN()},
 		{" [1, 2] ", "message", "\"\\", []byte("\x00\x01\x1f"), math.Inf(1)},
 		{"{\"a\":\"\xff\"}", "timestamp", "\u2028\u2029", []byte("\u2028"), math.Inf(-1)},
-		{"\x00\n\r\t\"\\", "exception", "\xed\xa0\x80", []byte("\xc0\xaf"), -0.0},
+		{"\x00\n\r\t\"\\", "exception", "\xed\xa0\x80", []byte("\xc0\xaf"), math.Copysign(0, -1)},
 		{"{", "location", "}", []byte("{"), 1e308},
 		{"[\n]\n", "error", "\n", []byte("\n"), 5e-324},
 		{"42", "a\"b", "null", nil, math.MaxFloat64},

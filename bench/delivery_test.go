@@ -62,13 +62,7 @@ func newEndpoint(tb testing.TB, faults cwlogstest.Faults) *cwlogstest.Server {
 // counts them for the batch limit: message bytes plus 26 per event.
 func serviceBytes(tb testing.TB, ts *cwlogstest.Server) int64 {
 	tb.Helper()
-	out, err := ts.Client().DescribeLogStreams(context.Background(), &cloudwatchlogs.DescribeLogStreamsInput{
-		LogGroupName: aws.String(_benchGroup), LogStreamNamePrefix: aws.String(_benchStream),
-	})
-	if err != nil || len(out.LogStreams) != 1 {
-		tb.Fatalf("describe stream: %v (%d streams)", err, len(out.LogStreams))
-	}
-	return aws.ToInt64(out.LogStreams[0].StoredBytes) + int64(ts.EventCount())*cwzap.EventOverhead
+	return ts.StoredBytes(_benchGroup, _benchStream) + int64(ts.EventCount())*cwzap.EventOverhead
 }
 
 // reportFill reports fill%: the average service-counted bytes per

@@ -424,7 +424,8 @@ func (s *Server) describeLogStreams(body []byte) (any, *apiError) {
 			LogStreamName: st.name,
 			CreationTime:  st.created,
 			Arn:           groupARN(g.name) + ":log-stream:" + st.name,
-			StoredBytes:   st.bytes,
+			// The service has reported zero for streams since June 2019;
+			// Server.StoredBytes has the figure.
 		}
 		if st.count > 0 {
 			o.FirstEventTimestamp, o.LastEventTimestamp, o.LastIngestionTime = st.first, st.last, st.lastIngest

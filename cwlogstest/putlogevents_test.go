@@ -378,9 +378,8 @@ func TestDiscardEvents(t *testing.T) {
 	if err != nil || len(out.Events) != 0 || ts.Events("g", "s") != nil || ts.EventCount() != 100 {
 		t.Fatalf("err %v, %d events got, EventCount %d", err, len(out.Events), ts.EventCount())
 	}
-	ds, err := c.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("g")})
-	if err != nil || *ds.LogStreams[0].StoredBytes != 500 {
-		t.Fatalf("storedBytes: %v %+v", err, ds)
+	if got := ts.StoredBytes("g", "s"); got != 500 {
+		t.Fatalf("StoredBytes = %d, want 500", got)
 	}
 }
 

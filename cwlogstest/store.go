@@ -79,6 +79,20 @@ func (s *Server) Events(group, stream string) []Event {
 	return appendEvents(nil, g, g.streams[stream])
 }
 
+// StoredBytes returns the UTF-8 message bytes a stream has accepted (counted
+// with DiscardEvents too), or 0 for a missing stream. DescribeLogStreams
+// reports zero for streams, as the service has since June 2019.
+func (s *Server) StoredBytes(group, stream string) int64 {
+	s.data.mu.Lock()
+	defer s.data.mu.Unlock()
+	if g := s.data.groups[group]; g != nil {
+		if st := g.streams[stream]; st != nil {
+			return st.bytes
+		}
+	}
+	return 0
+}
+
 // AllEvents returns a snapshot of every stored event, ordered by group name,
 // then stream name, then stored order.
 func (s *Server) AllEvents() []Event {

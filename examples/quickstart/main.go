@@ -46,7 +46,7 @@ func main() {
 }
 
 // awsConfigured tells from the environment alone whether to use AWS, so
-// that the quickstart never probes the network for credentials.
+// that the example never probes the network for credentials.
 func awsConfigured() bool {
 	if os.Getenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS") != "" {
 		return true

@@ -76,13 +76,15 @@ func run() error {
 	return nil
 }
 
-// awsConfigured reports whether the environment points at an AWS account
-// or endpoint, as the SDK's default configuration would see it.
+// awsConfigured tells from the environment alone whether to use AWS, so
+// that the example never probes the network for credentials.
 func awsConfigured() bool {
-	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"} {
-		if os.Getenv(k) != "" {
-			return true
-		}
+	if os.Getenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS") != "" {
+		return true
 	}
-	return false
+	region := os.Getenv("AWS_REGION") != "" || os.Getenv("AWS_DEFAULT_REGION") != ""
+	creds := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_PROFILE") != "" ||
+		os.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "" || os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" ||
+		os.Getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != ""
+	return region && creds
 }
