@@ -25,6 +25,29 @@ type scanner struct {
 func parsePut(body []byte, req *putRequest, wantHash bool) error {
 	sc := scanner{b: body}
 	sc.ws()
+	return sc.members(func(key []byte) (err error) {
+		switch string(key) {
+		case "logGroupName":
+			req.group, err = sc.strValue()
+		case "logStreamName":
+			req.stream, err = sc.strValue()
+		case "sequenceToken":
+			req.token, err = sc.strValue()
+		case "logEvents":
+			start := sc.i
+			if err = sc.events(req); err == nil && wantHash {
+				req.hash = hashBytes(body[start:sc.i])
+			}
+		default:
+			err = sc.skip()
+		}
+		return err
+	})
+}
+
+// members reads a JSON object, calling member with each key while the
+// scanner stands at its value; member must consume the value.
+func (sc *scanner) members(member func(key []byte) error) error {
 	if !sc.eat('{') {
 		return errSyntax
 	}
@@ -42,22 +65,7 @@ func parsePut(body []byte, req *putRequest, wantHash bool) error {
 			return errSyntax
 		}
 		sc.ws()
-		switch string(body[ks:ke]) {
-		case "logGroupName":
-			req.group, err = sc.strValue()
-		case "logStreamName":
-			req.stream, err = sc.strValue()
-		case "sequenceToken":
-			req.token, err = sc.strValue()
-		case "logEvents":
-			start := sc.i
-			if err = sc.events(req); err == nil && wantHash {
-				req.hash = hashBytes(body[start:sc.i])
-			}
-		default:
-			err = sc.skip()
-		}
-		if err != nil {
+		if err := member(sc.b[ks:ke]); err != nil {
 			return err
 		}
 		sc.ws()
@@ -120,44 +128,22 @@ func (sc *scanner) events(req *putRequest) error {
 		return nil
 	}
 	for {
-		if !sc.eat('{') {
-			return errSyntax
-		}
 		var ev inEvent
-		sc.ws()
-		if !sc.eat('}') {
-			for {
-				ks, ke, err := sc.str()
-				if err != nil {
-					return err
+		err := sc.members(func(key []byte) (err error) {
+			switch string(key) {
+			case "timestamp":
+				ev.ts, err = sc.int()
+			case "message":
+				if !sc.literal("null") {
+					ev.start, ev.end, err = sc.str()
 				}
-				sc.ws()
-				if !sc.eat(':') {
-					return errSyntax
-				}
-				sc.ws()
-				switch string(sc.b[ks:ke]) {
-				case "timestamp":
-					ev.ts, err = sc.int()
-				case "message":
-					if !sc.literal("null") {
-						ev.start, ev.end, err = sc.str()
-					}
-				default:
-					err = sc.skip()
-				}
-				if err != nil {
-					return err
-				}
-				sc.ws()
-				if sc.eat('}') {
-					break
-				}
-				if !sc.eat(',') {
-					return errSyntax
-				}
-				sc.ws()
+			default:
+				err = sc.skip()
 			}
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		req.events = append(req.events, ev)
 		sc.ws()
