@@ -101,6 +101,19 @@ func newFixtureOn(t *testing.T, srv *cwlogstest.Server, opts ...cwzap.Option) *f
 	return f
 }
 
+// createStream creates the fixture's group and stream up front, so that
+// every put of the test is accepted at the first try.
+func (f *fixture) createStream(t *testing.T) {
+	t.Helper()
+	ctx, c := context.Background(), f.srv.Client()
+	if _, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: &f.group}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: &f.group, LogStreamName: &f.stream}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // messages reads the stream back through the SDK's GetLogEvents, page by
 // page, as a user would.
 func (f *fixture) messages(t *testing.T) []string {
@@ -214,6 +227,7 @@ func TestSyncerBatchLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
+			f.createStream(t)
 			for i, size := range tt.giveSizes {
 				ts := now
 				if tt.giveOffsets != nil {
@@ -229,6 +243,11 @@ func TestSyncerBatchLimits(t *testing.T) {
 			st := f.syncer.Stats()
 			if st.Batches != tt.wantBatches {
 				t.Errorf("Batches = %d, want %d", st.Batches, tt.wantBatches)
+			}
+			// Every put was accepted: the Syncer respected the limit
+			// itself rather than having a refused request split for it.
+			if calls := f.srv.Calls("PutLogEvents"); uint64(calls) != tt.wantBatches {
+				t.Errorf("%d PutLogEvents calls for %d batches: a request was refused", calls, tt.wantBatches)
 			}
 			if int(st.Delivered) != len(tt.giveSizes) || st.Fallback != 0 {
 				t.Errorf("stats = %+v, want all %d delivered", st, len(tt.giveSizes))
@@ -322,11 +341,11 @@ func partOf(msg string) int {
 }
 
 func TestSyncerSplitsRequestsTheEndpointRefusesAsTooLarge(t *testing.T) {
-	// Control characters escape to six bytes each: 1 MB of them is a 6 MB
-	// body, which an endpoint capped at 2 MB refuses (413) though the batch
-	// is within the service's count. The Syncer halves the batch and goes on.
+	// Control characters escape to six bytes each, so a batch's body is far
+	// larger than its service count; an endpoint capped at 512 KiB refuses
+	// it (413). The Syncer halves the batch until the halves pass.
 	srv := cwlogstest.NewUnstartedServer()
-	srv.MaxRequestBytes = 2 << 20
+	srv.MaxRequestBytes = 512 << 10
 	srv.Start()
 	t.Cleanup(srv.Close)
 	f := newFixtureOn(t, srv)
@@ -340,6 +359,9 @@ func TestSyncerSplitsRequestsTheEndpointRefusesAsTooLarge(t *testing.T) {
 	st := f.syncer.Stats()
 	if st.Delivered != 1000 || st.Batches < 2 {
 		t.Errorf("stats = %+v, want 1000 delivered in several batches", st)
+	}
+	if refused := f.srv.Calls("PutLogEvents") - int(st.Batches); refused < 1 {
+		t.Errorf("no request was refused as too large (%d puts, %d batches): the split path went untested", f.srv.Calls("PutLogEvents"), st.Batches)
 	}
 	if got := len(f.srv.Events(f.group, f.stream)); got != 1000 {
 		t.Errorf("endpoint holds %d events, want 1000", got)
