@@ -33,6 +33,11 @@ type batch struct {
 	minTS  int64 // ms
 	maxTS  int64 // ms
 	sorted bool  // events were appended in time order
+
+	// cancel ends the batch's put; set while a sender puts it, under the
+	// Syncer's mu.
+	cancel    context.CancelCauseFunc
+	abandoned bool // a sync deadline cancelled the put
 }
 
 // event locates one event object in the arena.
@@ -60,6 +65,7 @@ func (b *batch) reset() {
 	b.arena = b.arena[:0]
 	b.events = b.events[:0]
 	b.size, b.minTS, b.maxTS, b.sorted = 0, 0, 0, true
+	b.abandoned = false
 }
 
 func (b *batch) len() int { return len(b.events) }

@@ -13,6 +13,12 @@ type entryWriter interface {
 	WriteEntry(t time.Time, p []byte) error
 }
 
+// purger is implemented by *Syncer: a Sync bounded by WithSyncTimeout that
+// leaves what went wrong for the caller's next Sync.
+type purger interface {
+	purge()
+}
+
 // _purgeKey marks the Purge field; no encoder writes a SkipType field.
 const _purgeKey = "\x00cwzap.purge"
 
@@ -39,8 +45,10 @@ func isPurge(f *zapcore.Field) bool {
 // ws is usually a *Syncer: then the Core calls its WriteEntry with the
 // entry's time. Any other zapcore.WriteSyncer gets Write, and the event time
 // is the time of that call. After an entry above ErrorLevel (DPanic, Panic,
-// Fatal) or one carrying Purge, the Core calls ws.Sync before Write returns,
-// and returns its error joined with the write's.
+// Fatal) or one carrying Purge, the Core purges before Write returns: with
+// a *Syncer, a Sync bounded by WithSyncTimeout whose failures reach the
+// error handler and the next Sync, not Write's result (so zap does not
+// print them again); with any other ws, ws.Sync, whose error Write returns.
 //
 // The Core, and every Core derived from it by With, is safe for concurrent
 // use if ws is; a *Syncer is. As with every zapcore.Core, callers use Check
@@ -60,6 +68,7 @@ func newCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, o options) (*cor
 		out:          ws,
 	}
 	c.we, _ = ws.(entryWriter)
+	c.pu, _ = ws.(purger)
 	return c, err
 }
 
@@ -69,6 +78,7 @@ type core struct {
 	enc   *encoder
 	out   zapcore.WriteSyncer
 	we    entryWriter // out as an entryWriter, or nil
+	pu    purger      // out as a purger, or nil
 	purge bool        // every entry purges (With(Purge()))
 }
 
@@ -121,7 +131,9 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	buf.Free()
 	if ent.Level > zapcore.ErrorLevel || c.purge || hasPurge(fields) {
 		// zap may be about to panic or exit, and a purge promises delivery.
-		if serr := c.out.Sync(); serr != nil {
+		if c.pu != nil {
+			c.pu.purge()
+		} else if serr := c.out.Sync(); serr != nil {
 			err = errors.Join(err, serr)
 		}
 	}

@@ -1,7 +1,10 @@
 package cwzap
 
 import (
+	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -55,7 +58,16 @@ const (
 	DefaultBufferLimit   = 64 << 20 // 64 MiB of batches (WithBufferLimit)
 	DefaultConcurrency   = 4
 	DefaultPutTimeout    = time.Minute
+	// DefaultSyncTimeout bounds Sync, Close and purges (WithSyncTimeout):
+	// a third of the 30 s a Kubernetes pod gets after SIGTERM, leaving the
+	// rest for draining requests.
+	DefaultSyncTimeout = 10 * time.Second
 )
+
+// RetentionDays are the retention periods, in days, that the service
+// accepts (PutRetentionPolicy), and so the values WithRetention takes
+// besides 0.
+var RetentionDays = []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 type options struct {
 	// Syncer.
@@ -74,9 +86,12 @@ type options struct {
 	tags          map[string]string
 	concurrency   int
 	putTimeout    time.Duration
+	syncTimeout   time.Duration
 
 	// Encoder.
 	encoder EncoderConfig
+
+	errs []error // values no constructor can honour
 }
 
 func defaultOptions() options {
@@ -89,7 +104,15 @@ func defaultOptions() options {
 		createGroup:   true,
 		concurrency:   DefaultConcurrency,
 		putTimeout:    DefaultPutTimeout,
+		syncTimeout:   DefaultSyncTimeout,
 	}
+}
+
+// err reports the option values that cannot be honoured, one line each.
+func (o *options) err() error { return errors.Join(o.errs...) }
+
+func (o *options) refuse(format string, args ...any) {
+	o.errs = append(o.errs, fmt.Errorf("cwzap: "+format, args...))
 }
 
 func buildOptions(opts []Option) options {
@@ -122,6 +145,7 @@ func WithAWSConfig(cfg aws.Config) Option {
 // keeps the default. Read by NewSyncer and New.
 func WithFlushInterval(d time.Duration) Option {
 	return optionFunc(func(o *options) {
+		o.flushInterval = DefaultFlushInterval
 		if d > 0 {
 			o.flushInterval = d
 		}
@@ -129,17 +153,38 @@ func WithFlushInterval(d time.Duration) Option {
 }
 
 // WithMaxBatchEvents caps the events in one PutLogEvents call. Defaults to
-// and is clamped to MaxBatchEvents. Read by NewSyncer and New.
+// MaxBatchEvents (10,000), the service's limit; a value <= 0 keeps the
+// default, and one above the limit is an error. Read by NewSyncer and New.
 func WithMaxBatchEvents(n int) Option {
-	return optionFunc(func(o *options) { o.maxEvents = clamp(n, 1, MaxBatchEvents) })
+	return optionFunc(func(o *options) {
+		switch {
+		case n <= 0:
+			o.maxEvents = MaxBatchEvents
+		case n > MaxBatchEvents:
+			o.refuse("WithMaxBatchEvents(%d): the service takes at most %d events per call; want 1 to %d, or <= 0 for the default", n, MaxBatchEvents, MaxBatchEvents)
+		default:
+			o.maxEvents = n
+		}
+	})
 }
 
 // WithMaxBatchBytes caps the size of one PutLogEvents call, counted as the
-// service counts it (message bytes plus EventOverhead per event). Defaults to
-// and is clamped to MaxBatchBytes; a smaller value still admits one event of
-// up to MaxEventBytes. Read by NewSyncer and New.
+// service counts it (message bytes plus EventOverhead per event). Defaults
+// to MaxBatchBytes (1 MiB), the service's limit; a value <= 0 keeps the
+// default, and one above the limit or too small for a one-byte event is an
+// error. A smaller cap still admits one event of up to MaxEventBytes.
+// Read by NewSyncer and New.
 func WithMaxBatchBytes(n int) Option {
-	return optionFunc(func(o *options) { o.maxBytes = clamp(n, EventOverhead+1, MaxBatchBytes) })
+	return optionFunc(func(o *options) {
+		switch {
+		case n <= 0:
+			o.maxBytes = MaxBatchBytes
+		case n <= EventOverhead || n > MaxBatchBytes:
+			o.refuse("WithMaxBatchBytes(%d): want %d to %d bytes, or <= 0 for the default", n, EventOverhead+1, MaxBatchBytes)
+		default:
+			o.maxBytes = n
+		}
+	})
 }
 
 // WithBufferLimit bounds the memory a Syncer holds for events: the batch
@@ -149,16 +194,28 @@ func WithMaxBatchBytes(n int) Option {
 // WithMaxBatchBytes (1.5 MiB by default), with 16 bytes of index per event;
 // so the default limit holds about 40 full batches. When no more can be
 // had, the overflow policy applies. Defaults to DefaultBufferLimit (64
-// MiB); values below two full batches are raised to two. Read by NewSyncer
-// and New.
+// MiB); a value <= 0 keeps the default, and values below two full batches
+// are raised to two. Read by NewSyncer and New.
 func WithBufferLimit(bytes int) Option {
-	return optionFunc(func(o *options) { o.bufferLimit = bytes })
+	return optionFunc(func(o *options) {
+		o.bufferLimit = DefaultBufferLimit
+		if bytes > 0 {
+			o.bufferLimit = bytes
+		}
+	})
 }
 
 // WithOverflow sets what happens to an event that finds the buffer full.
-// Defaults to OverflowFallback. Read by NewSyncer and New.
+// Defaults to OverflowFallback; a value other than the three policies is
+// an error. Read by NewSyncer and New.
 func WithOverflow(p OverflowPolicy) Option {
-	return optionFunc(func(o *options) { o.overflow = p })
+	return optionFunc(func(o *options) {
+		if p < OverflowFallback || p > OverflowDrop {
+			o.refuse("WithOverflow(%d): unknown policy; want OverflowFallback, OverflowBlock or OverflowDrop", int(p))
+			return
+		}
+		o.overflow = p
+	})
 }
 
 // WithFallback sets where events go that cannot be delivered: failed for
@@ -189,10 +246,17 @@ func WithCreateGroup(create bool) Option {
 }
 
 // WithRetention sets the retention in days applied when the Syncer creates
-// the log group. Defaults to 0: the group keeps events forever. Read by
-// NewSyncer and New.
+// the log group. Defaults to 0: the group keeps events forever. Any value
+// but 0 and those in RetentionDays (the service's list) is an error. Read
+// by NewSyncer and New.
 func WithRetention(days int32) Option {
-	return optionFunc(func(o *options) { o.retention = days })
+	return optionFunc(func(o *options) {
+		if days != 0 && !slices.Contains(RetentionDays, days) {
+			o.refuse("WithRetention(%d): the service accepts %v days, or 0 to keep events forever", days, RetentionDays)
+			return
+		}
+		o.retention = days
+	})
 }
 
 // WithKMSKey sets the KMS key ARN used when the Syncer creates the log group.
@@ -212,21 +276,46 @@ func WithTags(tags map[string]string) Option {
 }
 
 // WithConcurrency sets how many PutLogEvents calls may be in flight at once
-// on the stream. Defaults to DefaultConcurrency (4); values below 1 mean 1.
-// Events keep their own timestamps, and order inside each batch holds.
-// Read by NewSyncer and New.
+// on the stream. Defaults to DefaultConcurrency (4); a value <= 0 keeps
+// the default. Events keep their own timestamps, and order inside each
+// batch holds. Read by NewSyncer and New.
 func WithConcurrency(n int) Option {
-	return optionFunc(func(o *options) { o.concurrency = max(n, 1) })
+	return optionFunc(func(o *options) {
+		o.concurrency = DefaultConcurrency
+		if n > 0 {
+			o.concurrency = n
+		}
+	})
 }
 
-// WithPutTimeout bounds the time spent on one batch, retries and group or
-// stream creation included, before it fails for good and goes to the
-// fallback writer. Defaults to DefaultPutTimeout (1 minute); a value <= 0
-// keeps the default. Read by NewSyncer and New.
+// WithPutTimeout bounds the time spent on one batch sent in the background
+// (full, or aged by WithFlushInterval), retries and group or stream
+// creation included, before it fails for good and goes to the fallback
+// writer. Defaults to DefaultPutTimeout (1 minute); a value <= 0 keeps the
+// default. A Sync, Close or purge waits no longer than WithSyncTimeout,
+// whatever this is.
 func WithPutTimeout(d time.Duration) Option {
 	return optionFunc(func(o *options) {
+		o.putTimeout = DefaultPutTimeout
 		if d > 0 {
 			o.putTimeout = d
+		}
+	})
+}
+
+// WithSyncTimeout sets the one deadline of the end of work: Sync, Close and
+// every purge (an entry carrying Purge, or above ErrorLevel) return within
+// it, however many batches are pending. When it passes, the events the
+// call was waiting for that are not yet delivered go to the fallback
+// writer, their puts are cancelled, and the call returns a *DeliveryError
+// that counts them. SyncContext and CloseContext keep the earlier of this
+// and their context's deadline. Defaults to DefaultSyncTimeout (10 s); a
+// value <= 0 keeps the default. Read by NewSyncer and New.
+func WithSyncTimeout(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		o.syncTimeout = DefaultSyncTimeout
+		if d > 0 {
+			o.syncTimeout = d
 		}
 	})
 }

@@ -531,6 +531,9 @@ func (s spec) build(opts []Option) (*zap.Logger, error) {
 		opts = append(opts, WithFunction(s.CloudWatch.Function))
 	}
 	o := buildOptions(opts)
+	if err := o.err(); err != nil {
+		return nil, err
+	}
 	if err := o.encoder.Format.Validate(); err != nil { // from the caller's WithFormat
 		return nil, err
 	}

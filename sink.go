@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,8 @@ import (
 //	anonymous    true: send unsigned requests, for local endpoints
 //	flush        WithFlushInterval, a Go duration ("2s")
 //	timeout      WithPutTimeout, a Go duration
-//	retention    WithRetention, days
+//	synctimeout  WithSyncTimeout, a Go duration
+//	retention    WithRetention, days: one of RetentionDays
 //	concurrency  WithConcurrency
 //	create       WithCreateGroup ("false" requires the group to exist)
 //
@@ -77,10 +79,10 @@ type sinkConfig struct {
 	region, profile, endpoint string
 	anonymous                 bool
 
-	flush, timeout time.Duration
-	retention      int32
-	concurrency    int
-	create         *bool
+	flush, timeout, syncTimeout time.Duration
+	retention                   int32
+	concurrency                 int
+	create                      *bool
 }
 
 // sinkError reports a bad sink URL in zap's style: lowercase, the bad value
@@ -160,20 +162,23 @@ func (sc *sinkConfig) set(key, val string) error {
 			return fmt.Errorf("want true or false, got %q", val)
 		}
 		sc.anonymous = b
-	case "flush", "timeout":
+	case "flush", "timeout", "synctimeout":
 		d, err := time.ParseDuration(val)
 		if err != nil || d <= 0 {
 			return fmt.Errorf("want a positive duration such as \"2s\", got %q", val)
 		}
-		if key == "flush" {
+		switch key {
+		case "flush":
 			sc.flush = d
-		} else {
+		case "timeout":
 			sc.timeout = d
+		default:
+			sc.syncTimeout = d
 		}
 	case "retention":
 		n, err := strconv.ParseInt(val, 10, 32)
-		if err != nil || n <= 0 {
-			return fmt.Errorf("want a positive number of days, got %q", val)
+		if err != nil || !slices.Contains(RetentionDays, int32(n)) {
+			return fmt.Errorf("want one of %v days, got %q", RetentionDays, val)
 		}
 		sc.retention = int32(n)
 	case "concurrency":
@@ -189,7 +194,7 @@ func (sc *sinkConfig) set(key, val string) error {
 		}
 		sc.create = &b
 	default:
-		return fmt.Errorf("unknown key (want region, profile, endpoint, anonymous, flush, timeout, retention, concurrency or create)")
+		return fmt.Errorf("unknown key (want region, profile, endpoint, anonymous, flush, timeout, synctimeout, retention, concurrency or create)")
 	}
 	return nil
 }
@@ -204,6 +209,9 @@ func (sc sinkConfig) options(ctx context.Context) ([]Option, error) {
 	}
 	if sc.timeout > 0 {
 		opts = append(opts, WithPutTimeout(sc.timeout))
+	}
+	if sc.syncTimeout > 0 {
+		opts = append(opts, WithSyncTimeout(sc.syncTimeout))
 	}
 	if sc.retention > 0 {
 		opts = append(opts, WithRetention(sc.retention))

@@ -216,7 +216,16 @@ type putter interface {
 func (st *logStream) run(ctx context.Context, p putter) putResult {
 	s := stateHungry
 	var res putResult
-	attempt := 0
+	attempt := 0 // backoffs so far
+	puts := 0
+	start := time.Now()
+	fail := func(err error) putResult {
+		pe := &putError{attempts: puts, elapsed: time.Since(start), err: err}
+		if ctx.Err() != nil {
+			pe.stopped = context.Cause(ctx)
+		}
+		return putResult{state: stateFailed, err: pe, retries: res.retries}
+	}
 	for range _maxSteps {
 		var o outcome
 		var err error
@@ -228,6 +237,7 @@ func (st *logStream) run(ctx context.Context, p putter) putResult {
 				o = outcomeTokenInvalid
 			}
 		case stateReady:
+			puts++
 			out, err = p.put(ctx, st, st.currentToken())
 			o = classify(err, p.len())
 			if o == outcomeRetryable && err != nil {
@@ -253,7 +263,7 @@ func (st *logStream) run(ctx context.Context, p putter) putResult {
 		switch eff {
 		case effectBackoff:
 			if !sleepCtx(ctx, backoff(attempt)) {
-				return putResult{state: stateFailed, err: errors.Join(ctx.Err(), err), retries: res.retries}
+				return fail(err)
 			}
 			attempt++
 		case effectForgetToken:
@@ -277,16 +287,14 @@ func (st *logStream) run(ctx context.Context, p putter) putResult {
 			if err == nil {
 				err = fmt.Errorf("unexpected outcome %d in state %s", o, s)
 			}
-			res.state, res.err = stateFailed, err
-			return res
+			return fail(err)
 		case stateSplit:
 			res.state = stateSplit
 			return res
 		}
 		s = next
 	}
-	res.state, res.err = stateFailed, fmt.Errorf("not done after %d steps", _maxSteps)
-	return res
+	return fail(fmt.Errorf("not done after %d steps", _maxSteps))
 }
 
 func (st *logStream) createGroup(ctx context.Context) (outcome, error) {
@@ -399,7 +407,7 @@ func classify(err error, n int) outcome {
 			return outcomeFatal
 		}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || isCredentialsError(err) {
 		return outcomeFatal
 	}
 	// No answer from the service: the request may not have arrived.

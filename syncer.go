@@ -31,34 +31,6 @@ type Client interface {
 
 var _ Client = (*cloudwatchlogs.Client)(nil)
 
-// ErrClosed is returned by Write and WriteEntry after Close; the event goes
-// to the fallback writer.
-var ErrClosed = errors.New("cwzap: syncer closed")
-
-// ErrBufferFull is the cause in a DeliveryError for events that found the
-// buffer full (WithBufferLimit) and went to the fallback writer or, under
-// OverflowDrop, were dropped.
-var ErrBufferFull = errors.New("buffer full")
-
-// DeliveryError reports events that did not reach CloudWatch. They were
-// written to the fallback writer. It reaches the error handler and is
-// returned by the next Sync.
-type DeliveryError struct {
-	Group, Stream string
-	Events        int  // how many events went to the fallback writer (or were dropped, with ErrBufferFull and OverflowDrop)
-	Rejected      bool // the call succeeded but the service refused these events (too old, too new, expired)
-	Err           error
-}
-
-func (e *DeliveryError) Error() string {
-	if e.Rejected {
-		return fmt.Sprintf("cwzap: %s/%s: %d events rejected by the service (older than 14 days, past retention, or more than 2 hours ahead)", e.Group, e.Stream, e.Events)
-	}
-	return fmt.Sprintf("cwzap: %s/%s: %d events not delivered: %v", e.Group, e.Stream, e.Events, e.Err)
-}
-
-func (e *DeliveryError) Unwrap() error { return e.Err }
-
 // Stats counts what happened to the events a Syncer accepted. Once Sync has
 // returned, and while no other goroutine writes, Written == Delivered +
 // Fallback + Dropped.
@@ -96,16 +68,17 @@ type Syncer struct {
 	scratch  sync.Pool   // *[]byte for encoding an event outside mu
 	stats    counters
 
-	// ctx is the parent of every put; Close cancels it when its deadline
-	// passes, so that what is left goes to the fallback writer at once.
+	// ctx is the parent of every put; Close cancels it, so that no put
+	// outlives the Syncer.
 	ctx    context.Context
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 
 	mu         sync.Mutex
 	open       *batch        // the batch taking events; nil when none waits
 	openSince  time.Time     // when open got its first event
 	timer      *time.Timer   // age flush of open
 	queue      []*batch      // sealed batches no sender has taken yet
+	flying     []*batch      // batches a sender is putting
 	free       []*batch      // recycled batches, reset
 	lastArena  int           // arena bytes used by the last sealed batch
 	lastEvents int           // events in the last sealed batch
@@ -117,8 +90,7 @@ type Syncer struct {
 	ahead      []uint64      // settled seqs above settled (puts finish out of order)
 	waiters    []waiter      // Syncs waiting for a seq to settle
 	space      chan struct{} // closed when held shrinks; OverflowBlock waits on it
-	errs       []error       // delivery errors since the last Sync
-	overflowN  int           // events that found the buffer full since the last Sync
+	lost       DeliveryError // what did not reach CloudWatch since the last Sync returned
 	overflow   bool          // in an overflow episode: reported, not over yet
 	closed     bool
 	closeDone  chan struct{} // closed when Close has finished
@@ -139,9 +111,6 @@ type counters struct {
 	written, delivered, fallback, dropped, rejected, batches, retries atomic.Uint64
 }
 
-// _maxErrs bounds the errors a Syncer keeps for its next Sync.
-const _maxErrs = 8
-
 // NewSyncer returns a Syncer for one log group and stream. It makes no call
 // to CloudWatch: the group and stream are created on the first put that
 // finds them missing.
@@ -149,7 +118,9 @@ const _maxErrs = 8
 // It reads the options WithClient, WithAWSConfig, WithFlushInterval,
 // WithMaxBatchEvents, WithMaxBatchBytes, WithBufferLimit, WithOverflow,
 // WithFallback, WithErrorHandler, WithCreateGroup, WithRetention,
-// WithKMSKey, WithTags, WithConcurrency and WithPutTimeout. Without
+// WithKMSKey, WithTags, WithConcurrency, WithPutTimeout and
+// WithSyncTimeout, and returns an error naming any option value it cannot
+// honour. Without
 // WithClient or WithAWSConfig it loads the default AWS configuration, which
 // honours AWS_REGION, profiles, credentials and
 // AWS_ENDPOINT_URL_CLOUDWATCH_LOGS; it is an error if no region results.
@@ -161,6 +132,9 @@ func NewSyncer(group, stream string, opts ...Option) (*Syncer, error) {
 		return nil, err
 	}
 	o := buildOptions(opts)
+	if err := o.err(); err != nil {
+		return nil, err
+	}
 	client := o.client
 	if client == nil {
 		var err error
@@ -201,7 +175,8 @@ func NewSyncer(group, stream string, opts ...Option) (*Syncer, error) {
 	}
 	// Each put in flight holds SDK and HTTP state besides its batch.
 	s.held = o.concurrency * _putOverhead
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.lost = DeliveryError{Group: group, Stream: stream}
+	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	s.timer = time.AfterFunc(time.Hour, s.flushAged)
 	s.timer.Stop()
 	return s, nil
@@ -217,7 +192,7 @@ func defaultClient(o options) (Client, error) {
 		cfg = &c
 	}
 	if cfg.Region == "" {
-		return nil, errors.New("cwzap: no AWS region: set AWS_REGION, or pass WithAWSConfig or WithClient")
+		return nil, errors.New("cwzap: no AWS region: set AWS_REGION (or a profile with a region in AWS_PROFILE), or pass WithAWSConfig or WithClient")
 	}
 	return cloudwatchlogs.NewFromConfig(*cfg), nil
 }
@@ -357,7 +332,11 @@ func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
 				continue
 			}
 		}
-		s.overflowN++
+		s.lost.Events++
+		s.lost.Overflow++
+		if s.opts.overflow == OverflowDrop {
+			s.lost.Dropped++
+		}
 		first := !s.overflow
 		s.overflow = true
 		s.mu.Unlock()
@@ -367,7 +346,7 @@ func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
 			if s.opts.overflow == OverflowDrop {
 				what = "dropping events"
 			}
-			s.onError(fmt.Errorf("cwzap: %s/%s: %w: %s until puts catch up", s.st.group, s.st.name, ErrBufferFull, what))
+			s.onError(fmt.Errorf("cwzap: %s/%s: %w (WithBufferLimit %d bytes): %s until puts catch up", s.st.group, s.st.name, ErrBufferFull, s.opts.bufferLimit, what))
 		}
 		s.stats.written.Add(1)
 		if s.opts.overflow == OverflowDrop {
@@ -555,19 +534,26 @@ func (s *Syncer) send() {
 		n := copy(s.queue, s.queue[1:])
 		s.queue[n] = nil
 		s.queue = s.queue[:n]
+		// A sync deadline cancels the put through b.cancel.
+		ctx, cancel := context.WithCancelCause(s.ctx)
+		b.cancel = cancel
+		s.flying = append(s.flying, b)
 		s.mu.Unlock()
 
-		s.deliver(b)
+		s.deliver(ctx, b)
 
 		s.mu.Lock()
+		b.cancel(nil)
+		b.cancel = nil
+		s.flying = slices.DeleteFunc(s.flying, func(f *batch) bool { return f == b })
 		s.settleLocked(b)
 		s.mu.Unlock()
 	}
 }
 
-func (s *Syncer) deliver(b *batch) {
+func (s *Syncer) deliver(ctx context.Context, b *batch) {
 	b.sort()
-	ctx, cancel := context.WithTimeout(s.ctx, s.opts.putTimeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, s.opts.putTimeout, &putTimeoutError{s.opts.putTimeout})
 	defer cancel()
 	s.putSpan(ctx, &span{b: b, lo: 0, hi: b.len(), header: s.header})
 }
@@ -589,24 +575,34 @@ func (s *Syncer) putSpan(ctx context.Context, sp *span) {
 		s.stats.rejected.Add(uint64(rej))
 		s.toFallbackEvents(sp.b, sp.lo, sp.lo+res.rejected.old)
 		s.toFallbackEvents(sp.b, sp.lo+res.rejected.newFrom, sp.hi)
-		s.report(&DeliveryError{Group: s.st.group, Stream: s.st.name, Events: rej, Rejected: true})
+		s.report(&DeliveryError{Events: rej, Rejected: rej})
 	case stateSplit:
 		mid := sp.lo + n/2
 		s.putSpan(ctx, &span{b: sp.b, lo: sp.lo, hi: mid, header: sp.header})
 		s.putSpan(ctx, &span{b: sp.b, lo: mid, hi: sp.hi, header: sp.header})
 	default:
 		s.toFallbackEvents(sp.b, sp.lo, sp.hi)
-		s.report(&DeliveryError{Group: s.st.group, Stream: s.st.name, Events: n, Err: res.err})
+		if cause := context.Cause(ctx); errors.Is(cause, ErrDeadline) {
+			// The deadline that abandoned the batch reported it already.
+			s.record(&DeliveryError{Events: n, Late: n, LateErr: cause})
+			return
+		}
+		s.report(&DeliveryError{Events: n, Failed: n, Err: res.err})
 	}
 }
 
-func (s *Syncer) report(err error) {
+// report records an incident for the next Sync and tells the error handler.
+func (s *Syncer) report(e *DeliveryError) {
+	s.record(e)
+	e.Group, e.Stream = s.st.group, s.st.name
+	s.onError(e)
+}
+
+// record adds an incident to what the next Sync returns.
+func (s *Syncer) record(e *DeliveryError) {
 	s.mu.Lock()
-	if len(s.errs) < _maxErrs {
-		s.errs = append(s.errs, err)
-	}
+	s.lost.add(e)
 	s.mu.Unlock()
-	s.onError(err)
 }
 
 // settleLocked records that every event of b is accounted for.
@@ -651,99 +647,6 @@ func (s *Syncer) settleLocked(b *batch) {
 	}
 }
 
-// Sync is the purge: it sends the open batch and returns once every event
-// written before it is delivered or has failed for good (then it is in the
-// fallback writer). It returns the delivery errors seen since the last
-// Sync, joined. Each batch is bounded by WithPutTimeout; use SyncContext
-// for an overall deadline. zap's Logger.Sync calls it.
-func (s *Syncer) Sync() error {
-	_, err := s.SyncContext(context.Background())
-	return err
-}
-
-// SyncContext is Sync bounded by ctx. When ctx ends first, it returns the
-// number of events not yet settled and ctx's error; those events stay
-// queued and are still delivered.
-func (s *Syncer) SyncContext(ctx context.Context) (int, error) {
-	s.mu.Lock()
-	s.sealLocked()
-	target := s.sealed
-	if s.settled >= target {
-		err := s.takeErrsLocked()
-		s.mu.Unlock()
-		return 0, err
-	}
-	ch := make(chan struct{})
-	s.waiters = append(s.waiters, waiter{seq: target, ch: ch})
-	s.mu.Unlock()
-
-	select {
-	case <-ch:
-		s.mu.Lock()
-		err := s.takeErrsLocked()
-		s.mu.Unlock()
-		return 0, err
-	case <-ctx.Done():
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for i, w := range s.waiters {
-			if w.ch == ch {
-				s.waiters = append(s.waiters[:i], s.waiters[i+1:]...)
-				break
-			}
-		}
-		return s.heldN, ctx.Err()
-	}
-}
-
-func (s *Syncer) takeErrsLocked() error {
-	if s.overflowN > 0 {
-		s.errs = append(s.errs, &DeliveryError{Group: s.st.group, Stream: s.st.name, Events: s.overflowN, Err: ErrBufferFull})
-		s.overflowN = 0
-	}
-	err := errors.Join(s.errs...)
-	s.errs = s.errs[:0]
-	return err
-}
-
-// Close syncs, then refuses further writes: they return ErrClosed and their
-// events go to the fallback writer. It waits for every goroutine of the
-// Syncer to end. Calling it again returns nil once the first Close is done.
-func (s *Syncer) Close() error {
-	_, err := s.CloseContext(context.Background())
-	return err
-}
-
-// CloseContext is Close bounded by ctx. When ctx ends first, the puts in
-// flight are cancelled and every event not yet delivered goes to the
-// fallback writer; it returns how many events were not delivered by the
-// deadline, and ctx's error.
-func (s *Syncer) CloseContext(ctx context.Context) (int, error) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		<-s.closeDone
-		return 0, nil
-	}
-	s.closed = true
-	s.closing.Store(true)
-	if s.space != nil {
-		close(s.space) // wake blocked writers: they now see closed
-		s.space = nil
-	}
-	s.mu.Unlock()
-
-	n, err := s.SyncContext(ctx)
-	if ctx.Err() != nil {
-		s.cancel()
-	}
-	s.wg.Wait()
-	s.cancel()
-	s.timer.Stop()
-	close(s.closeDone)
-	return n, err
-}
-
 // Stats returns the Syncer's counters. It is safe to call at any time; the
 // counters are read one by one, so they add up only when no event is in
 // motion (after Sync, with writers stopped).
@@ -756,34 +659,5 @@ func (s *Syncer) Stats() Stats {
 		Rejected:  s.stats.rejected.Load(),
 		Batches:   s.stats.batches.Load(),
 		Retries:   s.stats.retries.Load(),
-	}
-}
-
-// toFallback writes one event, as a line, to the fallback writer.
-func (s *Syncer) toFallback(p []byte) {
-	s.stats.fallback.Add(1)
-	s.fbMu.Lock()
-	defer s.fbMu.Unlock()
-	s.fbBuf = append(append(s.fbBuf[:0], p...), '\n')
-	s.writeFallbackLocked()
-}
-
-// toFallbackEvents writes events [lo, hi) of b to the fallback writer.
-func (s *Syncer) toFallbackEvents(b *batch, lo, hi int) {
-	s.stats.fallback.Add(uint64(hi - lo))
-	s.fbMu.Lock()
-	defer s.fbMu.Unlock()
-	for _, e := range b.events[lo:hi] {
-		s.fbBuf = append(appendMessage(s.fbBuf[:0], b.arena[e.off:e.end]), '\n')
-		s.writeFallbackLocked()
-	}
-}
-
-// writeFallbackLocked writes fbBuf in one call, so that a line-oriented
-// writer sees whole lines, and keeps a huge line's buffer from staying.
-func (s *Syncer) writeFallbackLocked() {
-	s.fallback.Write(s.fbBuf)
-	if cap(s.fbBuf) > _maxPooled {
-		s.fbBuf = nil
 	}
 }

@@ -1,0 +1,231 @@
+package cwzap
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
+)
+
+// How a Syncer reports what did not reach CloudWatch. Two channels, each
+// saying a thing once:
+//
+//   - the error handler (WithErrorHandler) hears of each incident as it
+//     happens, in the background: a batch that failed for good, events the
+//     service rejected, the start of an overflow episode, the events a sync
+//     deadline sent to the fallback writer;
+//   - the next Sync (or SyncContext, Close, CloseContext) returns the sum of
+//     every incident since the previous one returned, as one *DeliveryError.
+//
+// The Core returns neither from Write, so zap's ErrorOutput does not print
+// them a third time; it hears only of entries the Core could not write.
+
+// ErrClosed is returned by Write and WriteEntry after Close; the event goes
+// to the fallback writer.
+var ErrClosed = errors.New("cwzap: syncer closed")
+
+// ErrBufferFull is the cause in a DeliveryError for events that found the
+// buffer full (WithBufferLimit) and went to the fallback writer or, under
+// OverflowDrop, were dropped.
+var ErrBufferFull = errors.New("buffer full")
+
+// ErrDeadline is the cause in a DeliveryError for events still pending when
+// the deadline of a Sync, Close or purge passed (WithSyncTimeout, or the
+// context of SyncContext or CloseContext); they went to the fallback writer.
+var ErrDeadline = errors.New("sync deadline passed")
+
+// DeliveryError reports events that did not reach CloudWatch: they are in
+// the fallback writer, or were dropped under OverflowDrop. The error
+// handler gets one per incident; Sync returns one that adds up every
+// incident since the previous Sync returned. errors.Is finds
+// ErrBufferFull when Overflow > 0 and ErrDeadline when Late > 0.
+type DeliveryError struct {
+	Group, Stream string
+
+	Events   int // Failed + Rejected + Late + Overflow
+	Failed   int // in batches whose put failed for good; Err says why
+	Rejected int // refused by the service: older than 14 days, past retention, or over 2 hours ahead
+	Late     int // still pending when a sync deadline passed; LateErr says which
+	Overflow int // found the buffer full (ErrBufferFull)
+	Dropped  int // of Overflow: dropped under OverflowDrop; the rest are in the fallback writer
+
+	Err     error // why the last failed put failed; nil when Failed is 0
+	LateErr error // the deadline that passed (Is ErrDeadline); nil when Late is 0
+}
+
+func (e *DeliveryError) Error() string {
+	type part struct {
+		n    int
+		what string
+	}
+	var parts []part
+	if e.Failed > 0 {
+		parts = append(parts, part{e.Failed, "failed (" + oneLine(e.Err) + ")"})
+	}
+	if e.Rejected > 0 {
+		parts = append(parts, part{e.Rejected, "rejected by the service as older than 14 days or the retention, or over 2 hours ahead"})
+	}
+	if e.Late > 0 {
+		parts = append(parts, part{e.Late, "still pending when " + oneLine(e.LateErr)})
+	}
+	if e.Overflow > 0 {
+		parts = append(parts, part{e.Overflow, "found the buffer full (WithBufferLimit)"})
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "cwzap: %s/%s: %s not delivered", e.Group, e.Stream, plural(e.Events, "event"))
+	for i, p := range parts {
+		b.WriteString([]string{": ", "; "}[min(i, 1)])
+		if len(parts) > 1 {
+			fmt.Fprintf(&b, "%d ", p.n)
+		}
+		b.WriteString(p.what)
+	}
+	switch {
+	case e.Dropped >= e.Events:
+		b.WriteString("; dropped (OverflowDrop)")
+	case e.Dropped > 0:
+		fmt.Fprintf(&b, "; %d dropped (OverflowDrop), the rest written to the fallback writer", e.Dropped)
+	default:
+		b.WriteString("; written to the fallback writer")
+	}
+	return b.String()
+}
+
+// Unwrap returns the causes, for errors.Is and errors.As.
+func (e *DeliveryError) Unwrap() []error {
+	var errs []error
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	if e.LateErr != nil {
+		errs = append(errs, e.LateErr)
+	}
+	if e.Overflow > 0 {
+		errs = append(errs, ErrBufferFull)
+	}
+	return errs
+}
+
+func (e *DeliveryError) add(o *DeliveryError) {
+	e.Events += o.Events
+	e.Failed += o.Failed
+	e.Rejected += o.Rejected
+	e.Late += o.Late
+	e.Overflow += o.Overflow
+	e.Dropped += o.Dropped
+	if o.Err != nil {
+		e.Err = o.Err
+	}
+	if o.LateErr != nil {
+		e.LateErr = o.LateErr
+	}
+}
+
+// deadlineError is the cause a sync deadline cancels puts with.
+type deadlineError struct {
+	timeout time.Duration // WithSyncTimeout; 0 when the caller's context ended
+	ctxErr  error         // the caller's context's cause
+	closing bool          // Close ended the puts that were left
+}
+
+func (e *deadlineError) Error() string {
+	switch {
+	case e.closing:
+		return "Close ended the puts still in flight"
+	case e.ctxErr != nil:
+		return "the caller's context ended (" + e.ctxErr.Error() + ")"
+	}
+	return fmt.Sprintf("the sync deadline passed (WithSyncTimeout %v)", e.timeout)
+}
+
+func (e *deadlineError) Is(target error) bool { return target == ErrDeadline }
+
+func (e *deadlineError) Unwrap() error { return e.ctxErr }
+
+// putTimeoutError is the cause a batch's put is cancelled with when
+// WithPutTimeout passes.
+type putTimeoutError struct{ timeout time.Duration }
+
+func (e *putTimeoutError) Error() string {
+	return fmt.Sprintf("WithPutTimeout (%v) passed", e.timeout)
+}
+
+// putError is why a batch failed for good: the last error from the service
+// or the network, and how hard the Syncer tried.
+type putError struct {
+	attempts int           // PutLogEvents calls made
+	elapsed  time.Duration // from the first call to giving up
+	stopped  error         // the context's cause when it ended the put, or nil
+	err      error         // the last error of a call, or nil
+}
+
+func (e *putError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "PutLogEvents gave up after %s over %v", plural(e.attempts, "attempt"), e.elapsed.Round(time.Millisecond))
+	if e.stopped != nil {
+		b.WriteString(": " + oneLine(e.stopped))
+	}
+	if e.err != nil {
+		if e.stopped != nil {
+			b.WriteString("; last error: ")
+		} else {
+			b.WriteString(": ")
+		}
+		b.WriteString(oneLine(e.err))
+	}
+	return b.String()
+}
+
+func (e *putError) Unwrap() []error {
+	var errs []error
+	for _, err := range []error{e.err, e.stopped} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// oneLine says what an error from the SDK means, on one line: without the
+// SDK's "exceeded maximum number of attempts, 1" (the Syncer does its own
+// retries and counts them), and with what to set when credentials are
+// missing.
+func oneLine(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	msg := err.Error()
+	if _, ok := err.(*putError); !ok {
+		var oe *smithy.OperationError
+		if errors.As(err, &oe) {
+			inner := oe.Err
+			var mae *retry.MaxAttemptsError
+			if errors.As(inner, &mae) && mae.Err != nil {
+				inner = mae.Err
+			}
+			msg = oe.Operation() + ": " + inner.Error()
+		}
+		if isCredentialsError(err) {
+			msg = "no usable AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, " +
+				"or run with an IAM role; for a local endpoint, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS with any static credentials (" + msg + ")"
+		}
+	}
+	return strings.Join(strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' || r == '\r' }), "; ")
+}
+
+// isCredentialsError reports whether the SDK could not find credentials to
+// sign with; retrying does not help, and the user must set something.
+func isCredentialsError(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "get identity: ") || strings.Contains(msg, "failed to refresh cached credentials")
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -1,0 +1,201 @@
+package cwzap
+
+import (
+	"context"
+	"time"
+)
+
+// The end of work: Sync, Close and purges wait for the events written
+// before them, all under one deadline. When it passes, what they were
+// waiting for goes to the fallback writer, so nothing is left in memory
+// for a process about to exit or be frozen.
+
+// Sync is the purge: it sends the open batch and returns once every event
+// written before it is delivered or in the fallback writer. It waits at
+// most WithSyncTimeout (default 10 s) in all, however many batches are
+// pending: then it cancels their puts, writes their events to the fallback
+// writer, and says so in its error.
+//
+// It returns a *DeliveryError adding up every event that did not reach
+// CloudWatch since the previous Sync, SyncContext, Close or CloseContext
+// returned: failed for good, rejected by the service, still pending at a
+// deadline, or overflowing the buffer. Purges made by the Core (entries
+// above ErrorLevel or carrying Purge) do not take that record, so the next
+// Sync still reports it. With several goroutines calling Sync at once,
+// each incident is reported to one of them. zap's Logger.Sync calls it.
+func (s *Syncer) Sync() error {
+	_, err := s.syncContext(context.Background(), true)
+	return err
+}
+
+// SyncContext is Sync bounded by ctx as well: the earlier of ctx's end and
+// WithSyncTimeout wins. It returns how many events it was waiting for were
+// still pending when that deadline passed (they are now in the fallback
+// writer, or about to be), and the same error as Sync.
+func (s *Syncer) SyncContext(ctx context.Context) (int, error) {
+	return s.syncContext(ctx, true)
+}
+
+// purge is the Core's Sync for purges: bounded like Sync, but it leaves the
+// record of undelivered events for the caller's next Sync.
+func (s *Syncer) purge() {
+	s.syncContext(context.Background(), false)
+}
+
+// _abandonGrace bounds the wait for cancelled puts to hand their events to
+// the fallback writer after a deadline; a cancelled HTTP request returns
+// at once, so this is only a guard against a stuck fallback writer.
+const _abandonGrace = 100 * time.Millisecond
+
+func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, s.opts.syncTimeout, &deadlineError{timeout: s.opts.syncTimeout})
+	defer cancel()
+	s.mu.Lock()
+	s.sealLocked()
+	target := s.sealed
+	if s.settled < target {
+		ch := s.waitLocked(target)
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			late = s.abandon(target, ctx)
+			t := time.NewTimer(_abandonGrace)
+			select {
+			case <-ch:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		s.mu.Lock()
+		s.unwaitLocked(ch)
+	}
+	if take {
+		err = s.takeLostLocked()
+	}
+	s.mu.Unlock()
+	return late, err
+}
+
+// abandon gives up on every batch up to seq target when a sync deadline
+// passes: queued ones go to the fallback writer now, puts in flight are
+// cancelled and their events follow as each put returns. It returns the
+// number of events that were pending.
+func (s *Syncer) abandon(target uint64, ctx context.Context) int {
+	cause := context.Cause(ctx)
+	if _, ok := cause.(*deadlineError); !ok {
+		cause = &deadlineError{ctxErr: cause}
+	}
+	s.mu.Lock()
+	var queued []*batch
+	kept := s.queue[:0]
+	for _, b := range s.queue {
+		if b.seq <= target {
+			queued = append(queued, b)
+		} else {
+			kept = append(kept, b)
+		}
+	}
+	clear(s.queue[len(kept):])
+	s.queue = kept
+	pending, fresh := 0, 0
+	for _, b := range queued {
+		pending += b.len()
+	}
+	fresh = pending
+	for _, b := range s.flying {
+		if b.seq > target {
+			continue
+		}
+		pending += b.len()
+		if !b.abandoned {
+			b.abandoned = true
+			fresh += b.len()
+			b.cancel(cause)
+		}
+	}
+	s.mu.Unlock()
+
+	if fresh > 0 {
+		// One report for the lot; the puts cancelled here do not report again.
+		s.onError(&DeliveryError{Group: s.st.group, Stream: s.st.name, Events: fresh, Late: fresh, LateErr: cause})
+	}
+	for _, b := range queued {
+		s.toFallbackEvents(b, 0, b.len())
+		s.mu.Lock()
+		s.lost.add(&DeliveryError{Events: b.len(), Late: b.len(), LateErr: cause})
+		s.settleLocked(b)
+		s.mu.Unlock()
+	}
+	return pending
+}
+
+// waitLocked registers a wait for every batch up to seq to settle.
+func (s *Syncer) waitLocked(seq uint64) chan struct{} {
+	ch := make(chan struct{})
+	s.waiters = append(s.waiters, waiter{seq: seq, ch: ch})
+	return ch
+}
+
+// unwaitLocked removes a wait that may still be registered.
+func (s *Syncer) unwaitLocked(ch chan struct{}) {
+	for i, w := range s.waiters {
+		if w.ch == ch {
+			s.waiters = append(s.waiters[:i], s.waiters[i+1:]...)
+			return
+		}
+	}
+}
+
+// takeLostLocked returns what did not reach CloudWatch since the last call,
+// and starts a new record.
+func (s *Syncer) takeLostLocked() error {
+	if s.lost.Events == 0 {
+		return nil
+	}
+	e := s.lost
+	s.lost = DeliveryError{Group: e.Group, Stream: e.Stream}
+	return &e
+}
+
+// Close syncs, then refuses further writes: they return ErrClosed and their
+// events go to the fallback writer. Like Sync it waits at most
+// WithSyncTimeout; then every put still in flight is cancelled and what is
+// left goes to the fallback writer. It returns once every goroutine of the
+// Syncer has ended, with the same error as Sync. Calling it again returns
+// nil once the first Close is done.
+func (s *Syncer) Close() error {
+	_, err := s.CloseContext(context.Background())
+	return err
+}
+
+// CloseContext is Close bounded by ctx as well: the earlier of ctx's end
+// and WithSyncTimeout wins. It returns how many events were still pending
+// at that deadline (now in the fallback writer), and the same error as
+// Sync.
+func (s *Syncer) CloseContext(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		<-s.closeDone
+		return 0, nil
+	}
+	s.closed = true
+	s.closing.Store(true)
+	if s.space != nil {
+		close(s.space) // wake blocked writers: they now see closed
+		s.space = nil
+	}
+	s.mu.Unlock()
+
+	late, _ := s.syncContext(ctx, false)
+	// Nothing waits for a put any more.
+	s.cancel(&deadlineError{closing: true})
+	s.wg.Wait()
+	s.timer.Stop()
+	s.mu.Lock()
+	err := s.takeLostLocked()
+	s.mu.Unlock()
+	close(s.closeDone)
+	return late, err
+}
