@@ -1,9 +1,11 @@
 package cwzap
 
+import "time"
+
 // The fallback writer takes every event that does not reach CloudWatch:
 // failed for good, rejected, still pending at a sync deadline, written
 // after Close, or overflowing under OverflowFallback. Each event is one
-// line, written in one call.
+// line, and a line is never split across calls.
 
 // toFallback writes one event, as a line, to the fallback writer.
 func (s *Syncer) toFallback(p []byte) {
@@ -14,16 +16,36 @@ func (s *Syncer) toFallback(p []byte) {
 	s.writeFallbackLocked()
 }
 
-// toFallbackEvents writes events [lo, hi) of b to the fallback writer.
+// toFallbackEvents writes events [lo, hi) of b to the fallback writer,
+// whole lines of up to _fallbackChunk bytes a call: a batch abandoned at a
+// deadline holds up to 10,000 events, and the caller is waiting.
 func (s *Syncer) toFallbackEvents(b *batch, lo, hi int) {
 	s.stats.fallback.Add(uint64(hi - lo))
 	s.fbMu.Lock()
 	defer s.fbMu.Unlock()
+	if n := hi - lo; n >= _costSample {
+		start := time.Now()
+		defer func() { s.fbCost.Store(int64(time.Since(start)) / int64(n)) }()
+	}
+	s.fbBuf = s.fbBuf[:0]
 	for _, e := range b.events[lo:hi] {
-		s.fbBuf = append(appendMessage(s.fbBuf[:0], b.arena[e.off:e.end]), '\n')
+		if len(s.fbBuf) > 0 && len(s.fbBuf)+int(e.end-e.off) > _fallbackChunk {
+			s.writeFallbackLocked()
+			s.fbBuf = s.fbBuf[:0]
+		}
+		s.fbBuf = append(appendMessage(s.fbBuf, b.arena[e.off:e.end]), '\n')
+	}
+	if len(s.fbBuf) > 0 {
 		s.writeFallbackLocked()
 	}
 }
+
+const _fallbackChunk = 32 << 10
+
+// _costSample is the fewest events whose write times the fallback writer
+// (Syncer.fbCost), so that a sync deadline leaves room to write what is
+// pending.
+const _costSample = 1000
 
 // writeFallbackLocked writes fbBuf in one call, so that a line-oriented
 // writer sees whole lines, and keeps a huge line's buffer from staying.

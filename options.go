@@ -220,9 +220,9 @@ func WithOverflow(p OverflowPolicy) Option {
 
 // WithFallback sets where events go that cannot be delivered: failed for
 // good, rejected by the service, written after Close, or overflowing under
-// OverflowFallback. Each event is written as one line. Defaults to
-// os.Stderr; the writer must be safe for the Syncer's calls, which are
-// serialised. Read by NewSyncer and New.
+// OverflowFallback. Each event is one line, and each call holds whole
+// lines (one, or a run of a batch's events). Defaults to os.Stderr; the
+// Syncer serialises its calls. Read by NewSyncer and New.
 func WithFallback(w io.Writer) Option {
 	return optionFunc(func(o *options) { o.fallback = w })
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // How a Syncer reports what did not reach CloudWatch. Two channels, each
@@ -164,7 +165,10 @@ type putError struct {
 
 func (e *putError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "PutLogEvents gave up after %s over %v", plural(e.attempts, "attempt"), e.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(&b, "PutLogEvents gave up after %s", plural(e.attempts, "attempt"))
+	if e.elapsed >= time.Millisecond {
+		fmt.Fprintf(&b, " over %v", e.elapsed.Round(time.Millisecond))
+	}
 	if e.stopped != nil {
 		b.WriteString(": " + oneLine(e.stopped))
 	}
@@ -205,6 +209,11 @@ func oneLine(err error) string {
 			var mae *retry.MaxAttemptsError
 			if errors.As(inner, &mae) && mae.Err != nil {
 				inner = mae.Err
+			}
+			// Without "https response error StatusCode: 0, RequestID: , request send failed".
+			var se *smithyhttp.RequestSendError
+			if errors.As(inner, &se) && se.Err != nil {
+				inner = se.Err
 			}
 			msg = oe.Operation() + ": " + inner.Error()
 		}

@@ -48,12 +48,19 @@ func (s *Syncer) purge() {
 const _abandonGrace = 100 * time.Millisecond
 
 func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err error) {
-	ctx, cancel := context.WithTimeoutCause(ctx, s.opts.syncTimeout, &deadlineError{timeout: s.opts.syncTimeout})
-	defer cancel()
+	deadline := time.Now().Add(s.opts.syncTimeout)
+	var cause error = &deadlineError{timeout: s.opts.syncTimeout}
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline, cause = d, &deadlineError{ctxErr: context.DeadlineExceeded}
+	}
 	s.mu.Lock()
 	s.sealLocked()
 	target := s.sealed
 	if s.settled < target {
+		// Give up early enough to hand what is pending to the fallback
+		// writer by the deadline.
+		ctx, cancel := context.WithDeadlineCause(ctx, deadline.Add(-s.handoverLocked(deadline)), cause)
+		defer cancel()
 		ch := s.waitLocked(target)
 		s.mu.Unlock()
 		select {
@@ -75,6 +82,17 @@ func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err erro
 	}
 	s.mu.Unlock()
 	return late, err
+}
+
+// handoverLocked estimates how long writing every pending event to the
+// fallback writer takes, from what the last writes took, at most a
+// quarter of the time left.
+func (s *Syncer) handoverLocked(deadline time.Time) time.Duration {
+	perEvent := time.Duration(s.fbCost.Load())
+	if perEvent == 0 {
+		perEvent = _handoverPerEvent
+	}
+	return min(time.Duration(s.heldN)*perEvent, time.Until(deadline)/4)
 }
 
 // abandon gives up on every batch up to seq target when a sync deadline

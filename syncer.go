@@ -96,8 +96,9 @@ type Syncer struct {
 	closeDone  chan struct{} // closed when Close has finished
 	wg         sync.WaitGroup
 
-	fbMu  sync.Mutex // serialises fallback writes
-	fbBuf []byte     // guarded by fbMu: the line being written
+	fbMu   sync.Mutex   // serialises fallback writes
+	fbCost atomic.Int64 // ns per event of the last large fallback write
+	fbBuf  []byte       // guarded by fbMu: the line being written
 }
 
 var _ zapcore.WriteSyncer = (*Syncer)(nil)
