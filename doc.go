@@ -46,9 +46,18 @@
 //
 // Every event accepted ends delivered, in the fallback writer
 // ([WithFallback], stderr by default), or counted as dropped
-// ([OverflowDrop] only): after Sync, [Stats] adds up. Failures reach
-// [WithErrorHandler] once, as a [*DeliveryError], and the next Sync's
-// error. [Syncer.SyncContext] and [Syncer.CloseContext] bound the wait.
+// ([OverflowDrop] only): after Sync, [Stats] adds up. Each failure reaches
+// [WithErrorHandler] once, as it happens, and the error of the next Sync,
+// which adds up everything since the previous one.
+//
+// # The end of work
+//
+// Sync, Close and purges share one deadline, [WithSyncTimeout] (10 s by
+// default), however much is pending; [Syncer.SyncContext] and
+// [Syncer.CloseContext] also take a context, and the earlier deadline
+// wins. When it passes, what they were waiting for goes to the fallback
+// writer and their error counts it. A process must Sync or Close before it
+// exits: what is still buffered then is lost, at most [WithBufferLimit].
 //
 // Package [github.com/cwzap/cwzap/cwlogstest] is an in-process CloudWatch
 // Logs endpoint for tests.
