@@ -108,8 +108,16 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 	return &clone
 }
 
-// Check adds the core to ce when the entry's level is enabled.
+// Check adds the core to ce when the entry's level is enabled. It answers
+// SyncerOf's probe without adding itself: the probe is never written.
 func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if isSyncerProbe(ent) {
+		if s, ok := c.out.(*Syncer); ok && (ce == nil || ce.ErrorOutput == nil) {
+			ce = ce.After(ent, nil) // a CheckedEntry with no core: nothing is written
+			ce.ErrorOutput = s
+		}
+		return ce
+	}
 	if c.Enabled(ent.Level) {
 		return ce.AddCore(ent, c)
 	}
