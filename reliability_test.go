@@ -289,19 +289,10 @@ func runFaultCase(t *testing.T, tt faultCase, n int, slowDelay time.Duration) {
 		}()
 	}
 
-	var wg sync.WaitGroup
 	per := n / goroutines
-	for g := range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			child := logger.With(zap.Int("g", g))
-			for i := range per {
-				child.Info("reliability entry", zap.Int("id", g*per+i), zap.String("pad", "0123456789abcdef0123456789abcdef"))
-			}
-		}()
-	}
-	wg.Wait()
+	logConcurrently(logger, goroutines, per, func(child *zap.Logger, g, i int) {
+		child.Info("reliability entry", zap.Int("id", g*per+i), zap.String("pad", "0123456789abcdef0123456789abcdef"))
+	})
 	bg.Wait()
 	select {
 	case err := <-delErr:
@@ -451,6 +442,23 @@ func runFaultCase(t *testing.T, tt faultCase, n int, slowDelay time.Duration) {
 // connection the client dialled but never used is in StateNew on the
 // server, and http.Server.Shutdown waits up to 5 s for such a connection,
 // so srv.Close alone can take that long.
+// logConcurrently logs per entries from each of goroutines goroutines, each
+// with its own child logger (field "g"), and returns when all are done.
+func logConcurrently(logger *zap.Logger, goroutines, per int, entry func(child *zap.Logger, g, i int)) {
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			child := logger.With(zap.Int("g", g))
+			for i := range per {
+				entry(child, g, i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 func closeServer(srv *cwlogstest.Server) {
 	if c, ok := srv.Config().HTTPClient.(*http.Client); ok {
 		c.CloseIdleConnections()
@@ -522,18 +530,9 @@ func TestMemoryBoundedThroughAnOutage(t *testing.T) {
 	// what the bound is about).
 	var maxRaw, maxLive uint64
 	for round := range rounds {
-		var wg sync.WaitGroup
-		for g := range goroutines {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				child := logger.With(zap.Int("g", g))
-				for i := range per {
-					child.Info("memory entry", zap.Int("i", round*per+i), zap.String("pad", pad))
-				}
-			}()
-		}
-		wg.Wait()
+		logConcurrently(logger, goroutines, per, func(child *zap.Logger, _, i int) {
+			child.Info("memory entry", zap.Int("i", round*per+i), zap.String("pad", pad))
+		})
 		runtime.ReadMemStats(&ms)
 		maxRaw = max(maxRaw, ms.HeapInuse)
 		runtime.GC()
