@@ -1,0 +1,174 @@
+package cwzap
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+)
+
+// Sending: a sealed batch is queued, taken by one of up to WithConcurrency
+// sender goroutines, put through the robust put (statemachine.go), and
+// settled: every event delivered, rejected or in the fallback writer.
+
+// sealLocked moves the open batch to the queue and starts a sender if one
+// is needed.
+func (s *Syncer) sealLocked() {
+	b := s.open
+	if b == nil {
+		return
+	}
+	s.open = nil
+	s.timer.Stop()
+	s.lastArena, s.lastEvents = len(b.arena), b.len()
+	s.sealed++
+	b.seq = s.sealed
+	s.queue = append(s.queue, b)
+	for s.senders < s.opts.concurrency && s.senders < len(s.queue) {
+		s.senders++
+		s.wg.Add(1)
+		go s.send()
+	}
+}
+
+// flushAged runs on the flush timer.
+func (s *Syncer) flushAged() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.open == nil {
+		return
+	}
+	// A timer that fired just as a new batch opened: wait out its own age.
+	if left := s.opts.flushInterval - time.Since(s.openSince); left > s.opts.flushInterval/10 {
+		s.timer.Reset(left)
+		return
+	}
+	s.sealLocked()
+}
+
+// send is a sender goroutine: it puts queued batches until none is left.
+func (s *Syncer) send() {
+	defer s.wg.Done()
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 {
+			s.senders--
+			s.mu.Unlock()
+			return
+		}
+		b := s.queue[0]
+		n := copy(s.queue, s.queue[1:])
+		s.queue[n] = nil
+		s.queue = s.queue[:n]
+		// A sync deadline cancels the put through b.cancel.
+		ctx, cancel := context.WithCancelCause(s.ctx)
+		b.cancel = cancel
+		s.flying = append(s.flying, b)
+		s.mu.Unlock()
+
+		s.deliver(ctx, b)
+
+		s.mu.Lock()
+		b.cancel(nil)
+		b.cancel = nil
+		s.flying = slices.DeleteFunc(s.flying, func(f *batch) bool { return f == b })
+		s.settleLocked(b)
+		s.mu.Unlock()
+	}
+}
+
+func (s *Syncer) deliver(ctx context.Context, b *batch) {
+	b.sort()
+	ctx, cancel := context.WithTimeoutCause(ctx, s.opts.putTimeout, &putTimeoutError{s.opts.putTimeout})
+	defer cancel()
+	s.putSpan(ctx, &span{b: b, lo: 0, hi: b.len(), header: s.header})
+}
+
+// putSpan runs the put machine on one span of a batch and accounts for
+// every event of it.
+func (s *Syncer) putSpan(ctx context.Context, sp *span) {
+	res := s.st.run(ctx, sp)
+	s.stats.retries.Add(uint64(res.retries))
+	n := sp.len()
+	switch res.state {
+	case stateDone:
+		s.stats.batches.Add(1)
+		rej := res.rejected.count(n)
+		s.stats.delivered.Add(uint64(n - rej))
+		if rej == 0 {
+			return
+		}
+		s.stats.rejected.Add(uint64(rej))
+		s.toFallbackEvents(sp.b, sp.lo, sp.lo+res.rejected.old)
+		s.toFallbackEvents(sp.b, sp.lo+res.rejected.newFrom, sp.hi)
+		s.report(&DeliveryError{Events: rej, Rejected: rej})
+	case stateSplit:
+		mid := sp.lo + n/2
+		s.putSpan(ctx, &span{b: sp.b, lo: sp.lo, hi: mid, header: sp.header})
+		s.putSpan(ctx, &span{b: sp.b, lo: mid, hi: sp.hi, header: sp.header})
+	default:
+		s.toFallbackEvents(sp.b, sp.lo, sp.hi)
+		if cause := context.Cause(ctx); errors.Is(cause, ErrDeadline) {
+			// The deadline that abandoned the batch reported it already.
+			s.record(&DeliveryError{Events: n, Late: n, LateErr: cause})
+			return
+		}
+		s.report(&DeliveryError{Events: n, Failed: n, Err: res.err})
+	}
+}
+
+// report records an incident for the next Sync and tells the error handler.
+func (s *Syncer) report(e *DeliveryError) {
+	s.record(e)
+	e.Group, e.Stream = s.st.group, s.st.name
+	s.onError(e)
+}
+
+// record adds an incident to what the next Sync returns.
+func (s *Syncer) record(e *DeliveryError) {
+	s.mu.Lock()
+	s.lost.add(e)
+	s.mu.Unlock()
+}
+
+// settleLocked records that every event of b is accounted for.
+func (s *Syncer) settleLocked(b *batch) {
+	s.heldN -= b.len()
+	if b.seq == s.settled+1 {
+		s.settled++
+		for i := 0; i < len(s.ahead); {
+			if s.ahead[i] == s.settled+1 {
+				s.settled++
+				s.ahead[i] = s.ahead[len(s.ahead)-1]
+				s.ahead = s.ahead[:len(s.ahead)-1]
+				i = 0
+				continue
+			}
+			i++
+		}
+	} else {
+		s.ahead = append(s.ahead, b.seq)
+	}
+	kept := s.waiters[:0]
+	for _, w := range s.waiters {
+		if w.seq <= s.settled {
+			close(w.ch)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	s.waiters = kept
+	if s.space != nil {
+		close(s.space)
+		s.space = nil
+	}
+	if cap(b.arena) <= s.arenaCap {
+		b.reset()
+		s.free = append(s.free, b)
+	} else {
+		s.held -= b.mem()
+	}
+	if s.settled == s.sealed && s.open == nil {
+		s.dropFreeLocked(1) // idle: keep one batch for the next event
+	}
+}
