@@ -118,12 +118,12 @@ type logGroupOut struct {
 	LogGroupName      string `json:"logGroupName"`
 	CreationTime      int64  `json:"creationTime"`
 	RetentionInDays   int32  `json:"retentionInDays,omitempty"`
-	MetricFilterCount int32  `json:"metricFilterCount"`
+	MetricFilterCount *int32 `json:"metricFilterCount,omitempty"`
 	Arn               string `json:"arn"`
-	LogGroupArn       string `json:"logGroupArn"`
-	StoredBytes       int64  `json:"storedBytes"`
+	LogGroupArn       string `json:"logGroupArn,omitempty"`
+	StoredBytes       *int64 `json:"storedBytes,omitempty"`
 	KmsKeyID          string `json:"kmsKeyId,omitempty"`
-	LogGroupClass     string `json:"logGroupClass"`
+	LogGroupClass     string `json:"logGroupClass,omitempty"`
 }
 
 func (s *Server) describeLogGroups(body []byte) (any, *apiError) {
@@ -155,9 +155,9 @@ func (s *Server) describeLogGroups(body []byte) (any, *apiError) {
 		LogGroups []logGroupOut `json:"logGroups"`
 		NextToken string        `json:"nextToken,omitempty"`
 	}{LogGroups: []logGroupOut{}}
-	pattern := strings.ToLower(in.Pattern)
 	for _, name := range slices.Sorted(maps.Keys(s.data.groups)) {
-		if name < after || !strings.HasPrefix(name, in.Prefix) || !strings.Contains(strings.ToLower(name), pattern) {
+		// The pattern is a case-sensitive substring.
+		if name < after || !strings.HasPrefix(name, in.Prefix) || !strings.Contains(name, in.Pattern) {
 			continue
 		}
 		if len(out.LogGroups) == limit {
@@ -165,19 +165,27 @@ func (s *Server) describeLogGroups(body []byte) (any, *apiError) {
 			break
 		}
 		g := s.data.groups[name]
+		if in.Pattern != "" {
+			// With a pattern the service answers only these three members.
+			out.LogGroups = append(out.LogGroups, logGroupOut{
+				LogGroupName: name, CreationTime: g.created, Arn: groupARN(name) + ":*",
+			})
+			continue
+		}
 		var stored int64
 		for _, st := range g.streams {
 			stored += st.bytes
 		}
 		out.LogGroups = append(out.LogGroups, logGroupOut{
-			LogGroupName:    name,
-			CreationTime:    g.created,
-			RetentionInDays: g.retention,
-			Arn:             groupARN(name) + ":*",
-			LogGroupArn:     groupARN(name),
-			StoredBytes:     stored,
-			KmsKeyID:        g.kmsKeyID,
-			LogGroupClass:   "STANDARD",
+			LogGroupName:      name,
+			CreationTime:      g.created,
+			RetentionInDays:   g.retention,
+			Arn:               groupARN(name) + ":*",
+			LogGroupArn:       groupARN(name),
+			MetricFilterCount: new(int32),
+			StoredBytes:       &stored,
+			KmsKeyID:          g.kmsKeyID,
+			LogGroupClass:     "STANDARD",
 		})
 	}
 	return out, nil

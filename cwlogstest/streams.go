@@ -90,15 +90,15 @@ func (s *Server) describeLogStreams(body []byte) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	offset := 0
+	// The token names the last stream of the previous page, so streams
+	// created or deleted between pages neither repeat nor vanish.
+	var after *streamKey
 	if in.NextToken != "" {
-		v, err := decodeToken("s/", in.NextToken)
+		k, err := parseStreamToken(in.NextToken)
 		if err != nil {
 			return nil, err
 		}
-		if offset, _ = strconv.Atoi(v); offset < 0 {
-			offset = 0
-		}
+		after = &k
 	}
 	s.data.mu.Lock()
 	defer s.data.mu.Unlock()
@@ -106,17 +106,15 @@ func (s *Server) describeLogStreams(body []byte) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	var list []*stream
-	for _, st := range g.streams {
-		if strings.HasPrefix(st.name, in.Prefix) {
-			list = append(list, st)
+	byTime := in.OrderBy == "LastEventTime"
+	keyOf := func(st *stream) streamKey {
+		if byTime {
+			return streamKey{st.last, st.name}
 		}
+		return streamKey{0, st.name}
 	}
-	slices.SortFunc(list, func(a, b *stream) int {
-		c := 0
-		if in.OrderBy == "LastEventTime" {
-			c = cmp.Compare(a.last, b.last)
-		}
+	order := func(a, b streamKey) int {
+		c := cmp.Compare(a.last, b.last)
 		if c == 0 {
 			c = strings.Compare(a.name, b.name)
 		}
@@ -124,17 +122,23 @@ func (s *Server) describeLogStreams(body []byte) (any, *apiError) {
 			c = -c
 		}
 		return c
-	})
+	}
+	var list []*stream
+	for _, st := range g.streams {
+		if strings.HasPrefix(st.name, in.Prefix) && (after == nil || order(keyOf(st), *after) > 0) {
+			list = append(list, st)
+		}
+	}
+	slices.SortFunc(list, func(a, b *stream) int { return order(keyOf(a), keyOf(b)) })
 	out := struct {
 		LogStreams []logStreamOut `json:"logStreams"`
 		NextToken  string         `json:"nextToken,omitempty"`
 	}{LogStreams: []logStreamOut{}}
-	for i := offset; i < len(list); i++ {
-		if len(out.LogStreams) == limit {
-			out.NextToken = encodeToken("s/", strconv.Itoa(i))
+	for i, st := range list {
+		if i == limit {
+			out.NextToken = streamToken(keyOf(list[i-1]))
 			break
 		}
-		st := list[i]
 		o := logStreamOut{
 			LogStreamName: st.name,
 			CreationTime:  st.created,
@@ -145,10 +149,35 @@ func (s *Server) describeLogStreams(body []byte) (any, *apiError) {
 		if st.count > 0 {
 			o.FirstEventTimestamp, o.LastEventTimestamp, o.LastIngestionTime = st.first, st.last, st.lastIngest
 		}
-		if s.data.seqTokens && st.seq > 0 {
+		// Deprecated but still returned, as PutLogEvents returns
+		// nextSequenceToken: legacy clients describe the stream to learn it.
+		if st.seq > 0 {
 			o.UploadSequenceToken = seqToken(st.seq)
 		}
 		out.LogStreams = append(out.LogStreams, o)
 	}
 	return out, nil
+}
+
+// streamKey is a stream's place in a DescribeLogStreams order.
+type streamKey struct {
+	last int64 // lastEventTimestamp, when ordered by LastEventTime
+	name string
+}
+
+func streamToken(k streamKey) string {
+	return encodeToken("s/", strconv.FormatInt(k.last, 10)+"/"+k.name)
+}
+
+func parseStreamToken(tok string) (streamKey, *apiError) {
+	v, err := decodeToken("s/", tok)
+	if err != nil {
+		return streamKey{}, err
+	}
+	last, name, ok := strings.Cut(v, "/")
+	n, perr := strconv.ParseInt(last, 10, 64)
+	if !ok || perr != nil {
+		return streamKey{}, invalidParam("The specified nextToken is invalid.")
+	}
+	return streamKey{n, name}, nil
 }
