@@ -46,20 +46,19 @@ func (s *Server) filterLogEvents(body []byte) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	offset := 0
+	// The token holds the place of the next event (time, stream, index),
+	// so events put between pages do not shift the pages.
+	var from *matchKey
 	if in.NextToken != "" {
-		v, err := decodeToken("o/", in.NextToken)
+		k, err := parseMatchToken(in.NextToken)
 		if err != nil {
 			return nil, err
 		}
-		if offset, _ = strconv.Atoi(v); offset < 0 {
-			offset = 0
-		}
+		from = &k
 	}
-	// A plain substring; a quoted pattern ("ERROR") means the same here.
-	pattern := in.FilterPattern
-	if len(pattern) >= 2 && pattern[0] == '"' && pattern[len(pattern)-1] == '"' {
-		pattern = pattern[1 : len(pattern)-1]
+	m, perr := compilePattern(in.FilterPattern)
+	if perr != nil {
+		return nil, invalidParam("Invalid filter pattern: " + perr.Error())
 	}
 
 	s.data.mu.Lock()
@@ -79,11 +78,7 @@ func (s *Server) filterLogEvents(body []byte) (any, *apiError) {
 	slices.Sort(names)
 	names = slices.Compact(names)
 
-	type match struct {
-		st  *stream
-		idx int
-	}
-	var matches []match
+	var matches []matchKey
 	searched := []searchedStream{}
 	for _, name := range names {
 		st := g.streams[name]
@@ -95,15 +90,14 @@ func (s *Server) filterLogEvents(body []byte) (any, *apiError) {
 			if in.StartTime != nil && e.ts < *in.StartTime || in.EndTime != nil && e.ts > *in.EndTime {
 				continue
 			}
-			if pattern != "" && !strings.Contains(e.msg, pattern) {
+			k := matchKey{e.ts, name, i}
+			if from != nil && k.compare(*from) < 0 || !m.match(e.msg) {
 				continue
 			}
-			matches = append(matches, match{st, i})
+			matches = append(matches, k)
 		}
 	}
-	slices.SortStableFunc(matches, func(a, b match) int {
-		return cmp.Compare(a.st.events[a.idx].ts, b.st.events[b.idx].ts)
-	})
+	slices.SortFunc(matches, matchKey.compare)
 
 	out := struct {
 		Events             []filteredEvent  `json:"events"`
@@ -111,22 +105,54 @@ func (s *Server) filterLogEvents(body []byte) (any, *apiError) {
 		NextToken          string           `json:"nextToken,omitempty"`
 	}{Events: []filteredEvent{}, SearchedLogStreams: searched}
 	size := 0
-	for i := offset; i < len(matches); i++ {
-		m := matches[i]
-		e := m.st.events[m.idx]
+	for _, k := range matches {
+		st := g.streams[k.stream]
+		e := st.events[k.idx]
 		sz := len(e.msg) + eventIDOverhead
 		if len(out.Events) == limit || len(out.Events) > 0 && size+sz > maxGetBytes {
-			out.NextToken = encodeToken("o/", strconv.Itoa(i))
+			out.NextToken = matchToken(k)
 			break
 		}
 		size += sz
 		out.Events = append(out.Events, filteredEvent{
-			LogStreamName: m.st.name,
+			LogStreamName: st.name,
 			Timestamp:     e.ts,
 			Message:       e.msg,
 			IngestionTime: e.ingest,
-			EventID:       fmt.Sprintf("%d%020d%010d", e.ts, m.st.created, m.idx),
+			EventID:       fmt.Sprintf("%d%020d%010d", e.ts, st.created, k.idx),
 		})
 	}
 	return out, nil
+}
+
+// matchKey is an event's place in FilterLogEvents' order: time, then
+// stream name, then stored order.
+type matchKey struct {
+	ts     int64
+	stream string
+	idx    int
+}
+
+func (a matchKey) compare(b matchKey) int {
+	return cmp.Or(cmp.Compare(a.ts, b.ts), strings.Compare(a.stream, b.stream), cmp.Compare(a.idx, b.idx))
+}
+
+func matchToken(k matchKey) string {
+	return encodeToken("o/", strconv.FormatInt(k.ts, 10)+"/"+strconv.Itoa(k.idx)+"/"+k.stream)
+}
+
+func parseMatchToken(tok string) (matchKey, *apiError) {
+	v, err := decodeToken("o/", tok)
+	if err != nil {
+		return matchKey{}, err
+	}
+	bad := invalidParam("The specified nextToken is invalid.")
+	ts, rest, ok1 := strings.Cut(v, "/")
+	idx, stream, ok2 := strings.Cut(rest, "/")
+	t, err1 := strconv.ParseInt(ts, 10, 64)
+	i, err2 := strconv.Atoi(idx)
+	if !ok1 || !ok2 || err1 != nil || err2 != nil {
+		return matchKey{}, bad
+	}
+	return matchKey{t, stream, i}, nil
 }
