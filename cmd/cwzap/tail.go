@@ -117,11 +117,15 @@ func (a *tailArgs) plain(ctx context.Context, c *cloudwatchlogs.Client) error {
 	var got []event // newest first
 	var forward *string
 	var token *string
+	var limit *int32 // pages of -n events, unless -level may skip some
+	if a.level == zapcore.DebugLevel {
+		limit = aws.Int32(int32(min(max(a.n, 1), 10_000)))
+	}
 	for len(got) < a.n || forward == nil {
 		rctx, cancel := a.timed(ctx)
 		out, err := c.GetLogEvents(rctx, &cloudwatchlogs.GetLogEventsInput{
 			LogGroupName: &a.group, LogStreamName: &a.stream, StartTime: a.since,
-			NextToken: token, StartFromHead: aws.Bool(false),
+			NextToken: token, StartFromHead: aws.Bool(false), Limit: limit,
 		})
 		cancel()
 		if err != nil {
