@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 )
 
-// defaultTimeout bounds each request of pipe and tail, and pipe's final
-// delivery.
+// defaultTimeout bounds each request of pipe and tail, and each batch pipe
+// sends.
 const defaultTimeout = 30 * time.Second
 
 // localRegion is the region used with an endpoint when none is configured:
@@ -41,7 +41,7 @@ func (t *target) flags(fs *flag.FlagSet) {
 			"AWS_REGION, AWS_PROFILE and credentials still apply; when none are configured\n"+
 			"the region is us-east-1 and the credentials are dummies, and EC2 instance\n"+
 			"metadata is not consulted")
-	fs.DurationVar(&t.timeout, "timeout", defaultTimeout, "longest wait for CloudWatch: each request, and pipe's final delivery")
+	fs.DurationVar(&t.timeout, "timeout", defaultTimeout, "longest wait for CloudWatch: each request, and each batch pipe sends (its retries included)")
 }
 
 // endpointURL is -endpoint, else the SDK's endpoint variables.
