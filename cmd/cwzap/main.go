@@ -108,7 +108,11 @@ var errHelp = flag.ErrHelp
 // parse parses a command's flags. It returns errHelp after printing the
 // usage for -h, and an error naming the command for a bad flag.
 func parse(fs *flag.FlagSet, args []string) error {
+	// The flag package prints the usage on every error; only -h wants it.
+	usage := fs.Usage
+	fs.Usage = func() {}
 	err := fs.Parse(args)
+	fs.Usage = usage
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		fs.Usage()
