@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/cwzap/cwzap/cwlogstest"
@@ -48,6 +49,30 @@ func (ff *faultFlags) check() error {
 	return nil
 }
 
+// describe lists the faults that are on, "" for none.
+func (ff *faultFlags) describe() string {
+	var parts []string
+	add := func(on bool, format string, args ...any) {
+		if on {
+			parts = append(parts, fmt.Sprintf(format, args...))
+		}
+	}
+	f := ff.f
+	add(f.Latency > 0, "latency %v", f.Latency)
+	add(f.Throttle > 0, "throttle %g", f.Throttle)
+	add(f.Unavailable > 0, "unavailable %g", f.Unavailable)
+	add(f.InternalFailure > 0, "internal-failure %g", f.InternalFailure)
+	add(f.Drop > 0, "drop %g", f.Drop)
+	add(f.DropAfter > 0, "drop-after %g", f.DropAfter)
+	add(f.Slow > 0, "slow %g after %v", f.Slow, f.SlowDelay)
+	add(f.PutsPerSecond > 0, "%d puts/s", f.PutsPerSecond)
+	add(ff.outageFor > 0, "outage of %v after %v", ff.outageFor, ff.outageAfter)
+	if len(parts) > 0 && f.Seed != 0 {
+		parts = append(parts, fmt.Sprintf("seed %d", f.Seed))
+	}
+	return strings.Join(parts, ", ")
+}
+
 func serve(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer) error {
 	fs := newFlagSet("serve", "serve [-addr 127.0.0.1:4566] [fault flags]\n\n"+
 		"Runs an in-memory CloudWatch Logs endpoint (cwlogstest) until interrupted.\n"+
@@ -73,8 +98,8 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer)
 	srv.SetFaults(ff.f)
 	fmt.Fprintf(stdout, "cwzap: CloudWatch Logs endpoint at %s\n", srv.URL)
 	fmt.Fprintf(stdout, "  export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=%s AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n", srv.URL)
-	if ff.f != (cwlogstest.Faults{SlowDelay: ff.f.SlowDelay}) {
-		fmt.Fprintf(stdout, "  faults: %+v\n", ff.f)
+	if desc := ff.describe(); desc != "" {
+		fmt.Fprintf(stdout, "  faults: %s\n", desc)
 	}
 	if ff.outageFor <= 0 {
 		<-ctx.Done()

@@ -57,7 +57,7 @@ func TestServeFaults(t *testing.T) {
 	if apiCode(err) != "ThrottlingException" {
 		t.Errorf("put with -throttle 1: %v", err)
 	}
-	if !strings.Contains(out.String(), "faults: ") {
+	if !strings.Contains(out.String(), "faults: latency 1ms, throttle 1\n") {
 		t.Errorf("serve does not print its faults: %q", out.String())
 	}
 	if err := stop(); err != nil {
