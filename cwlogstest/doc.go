@@ -24,6 +24,18 @@
 //		t.Log(e.Timestamp, e.Message)
 //	}
 //
-// Code that builds its own client can use ts.Config() instead. Everything
+// Code that builds its own client can use ts.Config() instead.
+//
+// # Filter patterns
+//
+// FilterLogEvents takes the service's filter-pattern syntax: terms, ?terms,
+// -terms, "quoted phrases", %regex%, JSON patterns ({ $.a.b[0] = "x" &&
+// $.n > 1 }, IS NULL, IS TRUE, IS FALSE, NOT EXISTS, * wildcards) and
+// space-delimited patterns ([ip, ..., status = 4*, bytes > 1000]). Left
+// out: selectors other than .name and [index] steps ($.* and $['key']),
+// and the service's exact wording of pattern errors (the error type,
+// InvalidParameterException, is the same). Regular expressions use Go's
+// regexp syntax within the reference's limits (no parentheses, ASCII only,
+// at most two in a JSON or space-delimited pattern). Everything
 // is kept in memory and lost on Close; nothing leaves the machine.
 package cwlogstest

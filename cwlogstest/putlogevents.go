@@ -107,10 +107,12 @@ func checkBatch(req *putRequest) *apiError {
 	if size > maxBatchBytes {
 		return invalidParam(fmt.Sprintf("Upload too large: %d bytes exceeds limit of %d", size, maxBatchBytes))
 	}
-	if evs[len(evs)-1].ts-evs[0].ts > maxBatchSpan {
-		return invalidParam("The batch of log events in a single PutLogEvents request cannot span more than 24 hours.")
-	}
 	return nil
+}
+
+// errSpan answers a batch whose valid events span more than 24 hours.
+func errSpan() *apiError {
+	return invalidParam("The batch of log events in a single PutLogEvents request cannot span more than 24 hours.")
 }
 
 // store validates and stores one batch, and returns the answer's body. It
@@ -153,6 +155,18 @@ func (s *Server) store(body []byte, req *putRequest) ([]byte, *apiError) {
 	if st == nil {
 		return nil, errNoStream
 	}
+	expiredEnd := 0
+	if g.retention > 0 {
+		for expiredEnd < len(evs) && evs[expiredEnd].ts < now-int64(g.retention)*dayMillis {
+			expiredEnd++
+		}
+	}
+	lo := max(tooOldEnd, expiredEnd)
+	hi := max(lo, tooNewStart)
+	// The 24-hour rule applies to the events that are not rejected.
+	if lo < hi && evs[hi-1].ts-evs[lo].ts > maxBatchSpan {
+		return nil, errSpan()
+	}
 	if s.data.seqTokens {
 		expected := ""
 		if st.seq > 0 {
@@ -172,14 +186,6 @@ func (s *Server) store(body []byte, req *putRequest) ([]byte, *apiError) {
 		}
 		st.prevToken, st.prevHash = req.token, req.hash
 	}
-	expiredEnd := 0
-	if g.retention > 0 {
-		for expiredEnd < len(evs) && evs[expiredEnd].ts < now-int64(g.retention)*dayMillis {
-			expiredEnd++
-		}
-	}
-	lo := max(tooOldEnd, expiredEnd)
-	hi := max(lo, tooNewStart)
 	if lo < hi {
 		if st.count == 0 || evs[lo].ts < st.first {
 			st.first = evs[lo].ts

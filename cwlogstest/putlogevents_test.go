@@ -109,6 +109,13 @@ func TestRejectedEvents(t *testing.T) {
 			nil, nil, aws.Int32(2), []string{"k"}},
 		{"too old and expired", "short", []types.InputLogEvent{ev(now-15*day, "l")},
 			aws.Int32(1), nil, aws.Int32(1), nil},
+		// The 24-hour rule applies to the events that are not rejected.
+		{"too old and too new around a valid one", "g", []types.InputLogEvent{ev(now-15*day, "m"), ev(now, "n"), ev(now+3*hour, "o")},
+			aws.Int32(1), aws.Int32(2), nil, []string{"n"}},
+		{"23 h old and too new", "g", []types.InputLogEvent{ev(now-23*hour, "p"), ev(now+3*hour, "q")},
+			nil, aws.Int32(1), nil, []string{"p"}},
+		{"expired and 23 h apart", "short", []types.InputLogEvent{ev(now-47*hour, "r"), ev(now-23*hour, "s"), ev(now, "t")},
+			nil, nil, aws.Int32(1), []string{"s", "t"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -136,6 +143,15 @@ func TestRejectedEvents(t *testing.T) {
 	out, err := put(c, "g", "s", ev(now, "fine"))
 	if err != nil || out.RejectedLogEventsInfo != nil || out.NextSequenceToken == nil {
 		t.Fatalf("clean put: %v %+v", err, out)
+	}
+	// Valid events that themselves span more than 24 hours are refused.
+	before := len(ts.Events("g", "s"))
+	_, err = put(c, "g", "s", ev(now-15*day, "u"), ev(now-23*hour-30*60_000, "v"), ev(now+hour, "w"))
+	if errorCode(t, err) != "InvalidParameterException" || !strings.Contains(err.Error(), "24 hours") {
+		t.Fatalf("valid events over 24 h: %v", err)
+	}
+	if n := len(ts.Events("g", "s")); n != before {
+		t.Fatalf("a refused batch stored %d events", n-before)
 	}
 }
 

@@ -46,8 +46,10 @@ type Server struct {
 	// service did before 2023: a wrong or missing token on a stream that
 	// has received events gets InvalidSequenceTokenException, and a repeat
 	// of the previous put gets DataAlreadyAcceptedException. The default
-	// (false) ignores tokens, as the service does today; nextSequenceToken
-	// is returned either way. Set it before Start.
+	// (false) ignores tokens, as the service does today. Either way
+	// PutLogEvents returns nextSequenceToken and DescribeLogStreams the
+	// matching uploadSequenceToken, as the service still does. Set it
+	// before Start.
 	SequenceTokens bool
 
 	// DiscardEvents makes PutLogEvents validate and count events without

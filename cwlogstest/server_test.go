@@ -236,7 +236,8 @@ func TestDescribePaging(t *testing.T) {
 	}
 
 	now := time.Now().UnixMilli()
-	if _, err := put(c, "app/0", "s3", ev(now-10, "a"), ev(now, "bc")); err != nil {
+	putOut, err := put(c, "app/0", "s3", ev(now-10, "a"), ev(now, "bc"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	var streams []types.LogStream
@@ -252,14 +253,15 @@ func TestDescribePaging(t *testing.T) {
 		t.Fatalf("got %d streams", len(streams))
 	}
 	s3 := streams[3]
-	if *s3.LogStreamName != "s3" || *s3.FirstEventTimestamp != now-10 || *s3.LastEventTimestamp != now || s3.UploadSequenceToken != nil {
+	if *s3.LogStreamName != "s3" || *s3.FirstEventTimestamp != now-10 || *s3.LastEventTimestamp != now ||
+		aws.ToString(s3.UploadSequenceToken) != aws.ToString(putOut.NextSequenceToken) || s3.UploadSequenceToken == nil {
 		t.Fatalf("s3 = %+v", s3)
 	}
 	if got := ts.StoredBytes("app/0", "s3"); got != 3 {
 		t.Errorf("StoredBytes(app/0, s3) = %d, want 3", got)
 	}
-	if streams[0].FirstEventTimestamp != nil {
-		t.Fatalf("empty stream has firstEventTimestamp")
+	if streams[0].FirstEventTimestamp != nil || streams[0].UploadSequenceToken != nil {
+		t.Fatalf("empty stream has firstEventTimestamp or uploadSequenceToken")
 	}
 	out, err := c.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("app/0"), LogStreamNamePrefix: aws.String("s1")})
 	if err != nil || len(out.LogStreams) != 1 || *out.LogStreams[0].LogStreamName != "s1" {
