@@ -37,7 +37,9 @@ type batch struct {
 	// cancel ends the batch's put; set while a sender puts it, under the
 	// Syncer's mu.
 	cancel    context.CancelCauseFunc
-	abandoned bool // a sync deadline cancelled the put
+	abandoned bool  // a sync deadline gave up on the batch
+	claimed   bool  // a Sync whose wait ran out counted its events as late
+	lateErr   error // the deadline that gave up on it
 }
 
 // event locates one event object in the arena.
@@ -65,7 +67,7 @@ func (b *batch) reset() {
 	b.arena = b.arena[:0]
 	b.events = b.events[:0]
 	b.size, b.minTS, b.maxTS, b.sorted = 0, 0, 0, true
-	b.abandoned = false
+	b.abandoned, b.claimed, b.lateErr = false, false, nil
 }
 
 func (b *batch) len() int { return len(b.events) }

@@ -346,3 +346,52 @@ func waitForReport(t *testing.T, errs *errorLog) error {
 	t.Fatal("no error reported")
 	return nil
 }
+
+// gateWriter is a fallback writer stuck until its gate opens, like a
+// stderr pipe whose reader stalled at shutdown.
+type gateWriter struct {
+	gate chan struct{}
+	lockedBuffer
+}
+
+func (w *gateWriter) Write(p []byte) (int, error) {
+	<-w.gate
+	return w.lockedBuffer.Write(p)
+}
+
+func TestSyncDeadlineWithAStuckFallbackWriter(t *testing.T) {
+	const n, deadline = 1000, 500 * time.Millisecond
+	w := &gateWriter{gate: make(chan struct{})}
+	f := newFixture(t, cwzap.WithFallback(w), cwzap.WithMaxBatchEvents(100),
+		cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(deadline))
+	f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+	for i := range n {
+		f.syncer.Write(fmt.Appendf(nil, "stuck %d", i))
+	}
+	start := time.Now()
+	late, err := f.syncer.SyncContext(context.Background())
+	// Structural, not a timing window: without the background handover
+	// this took 10 s or more (ten batches, each stuck).
+	if took := time.Since(start); took > 2*deadline {
+		t.Errorf("SyncContext took %v with a stuck fallback writer, deadline %v", took, deadline)
+	}
+	var de *cwzap.DeliveryError
+	if late != n || !errors.As(err, &de) || de.Late != n {
+		t.Fatalf("SyncContext = %d, %v; want all %d late, counted though not yet written", late, err, n)
+	}
+
+	close(w.gate)
+	if err := f.syncer.Close(); err != nil {
+		t.Errorf("Close = %v; the late events were reported already", err)
+	}
+	for end := time.Now().Add(30 * time.Second); (len(w.Lines()) < n || len(f.errs.all()) < n/100) && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := len(w.Lines()); got != n {
+		t.Fatalf("fallback holds %d lines, want %d", got, n)
+	}
+	checkStatsAddUp(t, f.syncer.Stats())
+	if got := f.errs.all(); len(got) != n/100 {
+		t.Errorf("error handler got %d reports, want one per batch (%d)", len(got), n/100)
+	}
+}

@@ -45,7 +45,7 @@ const _fallbackChunk = 32 << 10
 // _costSample is the fewest events whose write times the fallback writer
 // (Syncer.fbCost), so that a sync deadline leaves room to write what is
 // pending.
-const _costSample = 1000
+const _costSample = 100
 
 // writeFallbackLocked writes fbBuf in one call, so that a line-oriented
 // writer sees whole lines, and keeps a huge line's buffer from staying.

@@ -15,9 +15,10 @@ import (
 // saying a thing once:
 //
 //   - the error handler (WithErrorHandler) hears of each incident as it
-//     happens, in the background: a batch that failed for good, events the
-//     service rejected, the start of an overflow episode, the events a sync
-//     deadline sent to the fallback writer;
+//     happens, from the Syncer's goroutines: a batch that failed for good,
+//     events the service rejected, or a batch a sync deadline sent to the
+//     fallback writer (each a *DeliveryError), and the start of an overflow
+//     episode (an error wrapping ErrBufferFull);
 //   - the next Sync (or SyncContext, Close, CloseContext) returns the sum of
 //     every incident since the previous one returned, as one *DeliveryError.
 //
@@ -40,8 +41,9 @@ var ErrDeadline = errors.New("sync deadline passed")
 
 // DeliveryError reports events that did not reach CloudWatch: they are in
 // the fallback writer, or were dropped under OverflowDrop. The error
-// handler gets one per incident; Sync returns one that adds up every
-// incident since the previous Sync returned. errors.Is finds
+// handler gets one per batch that failed, was rejected or was late; Sync
+// returns one that adds up every incident since the previous Sync
+// returned, overflow included. errors.Is finds
 // ErrBufferFull when Overflow > 0 and ErrDeadline when Late > 0.
 type DeliveryError struct {
 	Group, Stream string

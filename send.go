@@ -109,8 +109,12 @@ func (s *Syncer) putSpan(ctx context.Context, sp *span) {
 	default:
 		s.toFallbackEvents(sp.b, sp.lo, sp.hi)
 		if cause := context.Cause(ctx); errors.Is(cause, ErrDeadline) {
-			// The deadline that abandoned the batch reported it already.
-			s.record(&DeliveryError{Events: n, Late: n, LateErr: cause})
+			s.mu.Lock()
+			if sp.b.lateErr == nil { // Close ended the put, not a Sync
+				sp.b.lateErr = cause
+			}
+			s.mu.Unlock()
+			s.late(sp.b, n)
 			return
 		}
 		s.report(&DeliveryError{Events: n, Failed: n, Err: res.err})

@@ -2,6 +2,7 @@ package cwzap
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -59,15 +60,18 @@ func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err erro
 	if s.settled < target {
 		// Give up early enough to hand what is pending to the fallback
 		// writer by the deadline.
-		ctx, cancel := context.WithDeadlineCause(ctx, deadline.Add(-s.handoverLocked(deadline)), cause)
+		early, cancel := context.WithDeadlineCause(ctx, deadline.Add(-s.handoverLocked(deadline)), cause)
 		defer cancel()
 		ch := s.waitLocked(target)
 		s.mu.Unlock()
 		select {
 		case <-ch:
-		case <-ctx.Done():
-			late = s.abandon(target, ctx)
-			t := time.NewTimer(_abandonGrace)
+		case <-early.Done():
+			late = s.abandon(target, early)
+			// The handover runs in the background: a stuck fallback
+			// writer or a Client that ignores cancellation must not hold
+			// the caller past its deadline.
+			t := time.NewTimer(max(time.Until(deadline), 0) + _abandonGrace)
 			select {
 			case <-ch:
 			case <-t.C:
@@ -76,6 +80,7 @@ func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err erro
 		}
 		s.mu.Lock()
 		s.unwaitLocked(ch)
+		s.claimLateLocked(target)
 	}
 	if take {
 		err = s.takeLostLocked()
@@ -96,56 +101,80 @@ func (s *Syncer) handoverLocked(deadline time.Time) time.Duration {
 }
 
 // abandon gives up on every batch up to seq target when a sync deadline
-// passes: queued ones go to the fallback writer now, puts in flight are
-// cancelled and their events follow as each put returns. It returns the
-// number of events that were pending.
+// passes: puts in flight are cancelled, and a goroutine hands the queued
+// batches to the fallback writer; each batch's events are recorded as late
+// when they are written. It returns the number of events that were pending.
 func (s *Syncer) abandon(target uint64, ctx context.Context) int {
 	cause := context.Cause(ctx)
 	if _, ok := cause.(*deadlineError); !ok {
 		cause = &deadlineError{ctxErr: cause}
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	pending := 0
+	for _, b := range s.flying {
+		if b.seq <= target {
+			pending += b.len()
+			if !b.abandoned {
+				b.abandoned, b.lateErr = true, cause
+				b.cancel(cause)
+			}
+		}
+	}
 	var queued []*batch
 	kept := s.queue[:0]
 	for _, b := range s.queue {
-		if b.seq <= target {
-			queued = append(queued, b)
-		} else {
+		if b.seq > target {
 			kept = append(kept, b)
+			continue
 		}
+		b.abandoned, b.lateErr = true, cause
+		queued = append(queued, b)
+		pending += b.len()
 	}
 	clear(s.queue[len(kept):])
 	s.queue = kept
-	pending, fresh := 0, 0
-	for _, b := range queued {
-		pending += b.len()
+	if len(queued) == 0 {
+		return pending
 	}
-	fresh = pending
-	for _, b := range s.flying {
-		if b.seq > target {
-			continue
+	s.flying = append(s.flying, queued...)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for _, b := range queued {
+			s.toFallbackEvents(b, 0, b.len())
+			s.late(b, b.len())
+			s.mu.Lock()
+			s.flying = slices.DeleteFunc(s.flying, func(f *batch) bool { return f == b })
+			s.settleLocked(b)
+			s.mu.Unlock()
 		}
-		pending += b.len()
-		if !b.abandoned {
-			b.abandoned = true
-			fresh += b.len()
-			b.cancel(cause)
-		}
+	}()
+	return pending
+}
+
+// late records n events of abandoned batch b, now in the fallback writer,
+// for the next Sync, unless a caller whose wait ran out claimed the batch,
+// and tells the error handler.
+func (s *Syncer) late(b *batch, n int) {
+	s.mu.Lock()
+	cause := b.lateErr
+	if !b.claimed {
+		s.lost.add(&DeliveryError{Events: n, Late: n, LateErr: cause})
 	}
 	s.mu.Unlock()
+	s.onError(&DeliveryError{Group: s.st.group, Stream: s.st.name, Events: n, Late: n, LateErr: cause})
+}
 
-	if fresh > 0 {
-		// One report for the lot; the puts cancelled here do not report again.
-		s.onError(&DeliveryError{Group: s.st.group, Stream: s.st.name, Events: fresh, Late: fresh, LateErr: cause})
+// claimLateLocked records the abandoned batches up to seq target whose
+// handover has not finished, so that the caller's error counts them now.
+func (s *Syncer) claimLateLocked(target uint64) {
+	for _, b := range s.flying {
+		if b.seq <= target && b.abandoned && !b.claimed {
+			b.claimed = true
+			s.lost.add(&DeliveryError{Events: b.len(), Late: b.len(), LateErr: b.lateErr})
+		}
 	}
-	for _, b := range queued {
-		s.toFallbackEvents(b, 0, b.len())
-		s.mu.Lock()
-		s.lost.add(&DeliveryError{Events: b.len(), Late: b.len(), LateErr: cause})
-		s.settleLocked(b)
-		s.mu.Unlock()
-	}
-	return pending
 }
 
 // waitLocked registers a wait for every batch up to seq to settle.
@@ -180,8 +209,9 @@ func (s *Syncer) takeLostLocked() error {
 // events go to the fallback writer. Like Sync it waits at most
 // WithSyncTimeout; then every put still in flight is cancelled and what is
 // left goes to the fallback writer. It returns once every goroutine of the
-// Syncer has ended, with the same error as Sync. Calling it again returns
-// nil once the first Close is done.
+// Syncer has ended, or a moment later than its deadline if a fallback
+// writer or Client is stuck, with the same error as Sync. Calling it again
+// returns nil once the first Close is done.
 func (s *Syncer) Close() error {
 	_, err := s.CloseContext(context.Background())
 	return err
@@ -195,7 +225,11 @@ func (s *Syncer) CloseContext(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		<-s.closeDone
+		select {
+		case <-s.closeDone:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
 		return 0, nil
 	}
 	s.closed = true
@@ -209,9 +243,20 @@ func (s *Syncer) CloseContext(ctx context.Context) (int, error) {
 	late, _ := s.syncContext(ctx, false)
 	// Nothing waits for a put any more.
 	s.cancel(&deadlineError{closing: true})
-	s.wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(_abandonGrace)
+	select {
+	case <-done:
+	case <-t.C: // a stuck fallback writer or Client: do not wait for it
+	}
+	t.Stop()
 	s.timer.Stop()
 	s.mu.Lock()
+	s.claimLateLocked(s.sealed)
 	err := s.takeLostLocked()
 	s.mu.Unlock()
 	close(s.closeDone)

@@ -36,7 +36,7 @@ var _ Client = (*cloudwatchlogs.Client)(nil)
 type Stats struct {
 	Written   uint64 // events accepted by Write/WriteEntry (after splitting oversize entries)
 	Delivered uint64 // accepted by CloudWatch
-	Fallback  uint64 // written to the fallback writer instead (failed for good, rejected, or overflow)
+	Fallback  uint64 // sent to the fallback writer instead: failed for good, rejected, late at a sync deadline, written after Close, or overflowing
 	Dropped   uint64 // discarded under the Drop overflow policy
 	Rejected  uint64 // of Fallback: refused by the service (too old, too new, expired)
 	Batches   uint64 // successful PutLogEvents calls

@@ -24,8 +24,10 @@ func SyncerOf(l *zap.Logger) *Syncer {
 
 // _syncerProbe is the entry SyncerOf sends through Check; a core over a
 // *Syncer answers with it in the ErrorOutput of the returned CheckedEntry.
+// Its level is above FatalLevel, so that zap's sampler, which samples
+// Debug to Fatal only, never counts it.
 var _syncerProbe = zapcore.Entry{
-	Level:      zapcore.FatalLevel,
+	Level:      zapcore.FatalLevel + 1,
 	LoggerName: "\x00cwzap",
 	Message:    "\x00cwzap.SyncerOf probe",
 }

@@ -3,6 +3,7 @@ package cwzap_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -31,6 +32,14 @@ func TestSyncerOf(t *testing.T) {
 	tee := zap.New(zapcore.NewTee(zap.NewExample().Core(), logger.Core()))
 	if got := cwzap.SyncerOf(tee); got != s {
 		t.Errorf("SyncerOf(tee) = %p, want %p", got, s)
+	}
+	// zap's production sampler keeps the first 100 entries a second of a
+	// kind: the probe is not one of them.
+	sampled := zap.New(zapcore.NewSamplerWithOptions(logger.Core(), time.Second, 100, 100))
+	for i := range 300 {
+		if got := cwzap.SyncerOf(sampled); got != s {
+			t.Fatalf("SyncerOf(sampled) call %d = %p, want %p", i, got, s)
+		}
 	}
 	if st := s.Stats(); st.Written != 0 {
 		t.Errorf("the probes wrote %d events", st.Written)

@@ -41,7 +41,7 @@ func (t *target) flags(fs *flag.FlagSet) {
 			"AWS_REGION, AWS_PROFILE and credentials still apply; when none are configured\n"+
 			"the region is us-east-1 and the credentials are dummies, and EC2 instance\n"+
 			"metadata is not consulted")
-	fs.DurationVar(&t.timeout, "timeout", defaultTimeout, "longest wait for CloudWatch: each request, and each batch pipe sends (its retries included)")
+	fs.DurationVar(&t.timeout, "timeout", defaultTimeout, "longest wait for CloudWatch: each request, each batch pipe sends (its retries included), and pipe's final flush")
 }
 
 // endpointURL is -endpoint, else the SDK's endpoint variables.

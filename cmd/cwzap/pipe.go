@@ -42,7 +42,7 @@ func pipe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	// One put at a time keeps the stream in the order of the lines, the
 	// parts of a long line included (they share its time).
 	s, err := cwzap.NewSyncer(t.group, t.stream, cwzap.WithClient(client), cwzap.WithFlushInterval(*flush), cwzap.WithConcurrency(1),
-		cwzap.WithPutTimeout(t.timeout), cwzap.WithErrorHandler(onError), cwzap.WithFallback(stderr))
+		cwzap.WithPutTimeout(t.timeout), cwzap.WithSyncTimeout(t.timeout), cwzap.WithErrorHandler(onError), cwzap.WithFallback(stderr))
 	if err != nil {
 		return err
 	}
