@@ -23,7 +23,7 @@ import (
 )
 
 // The tests run the function in internal/testfunction under the AWS Lambda
-// Runtime Interface Emulator (the module's aws-lambda-rie tool), which
+// Runtime Interface Emulator (the aws-lambda-rie tool of internal/rie), which
 // serves the real Runtime and Extensions APIs, and point it at a cwlogstest
 // endpoint in the test process.
 
@@ -54,13 +54,15 @@ func binaries(t testing.TB) (rie, bootstrap string) {
 		}
 		builds.rie = filepath.Join(builds.dir, "aws-lambda-rie")
 		builds.bootstrap = filepath.Join(builds.dir, "bootstrap")
-		for _, b := range [][2]string{
-			{builds.rie, "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"},
-			{builds.bootstrap, "./internal/testfunction"},
+		// The emulator is a tool of the module in internal/rie.
+		for _, b := range []struct{ dir, out, pkg string }{
+			{"internal/rie", builds.rie, "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"},
+			{".", builds.bootstrap, "./internal/testfunction"},
 		} {
-			out, err := exec.Command(goTool(), "build", "-o", b[0], b[1]).CombinedOutput()
-			if err != nil {
-				builds.err = fmt.Errorf("go build %s: %v\n%s", b[1], err, out)
+			cmd := exec.Command(goTool(), "build", "-o", b.out, b.pkg)
+			cmd.Dir = b.dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				builds.err = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
 				return
 			}
 		}
