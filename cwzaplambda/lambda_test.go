@@ -110,6 +110,9 @@ func TestEntriesCarryTheInvocation(t *testing.T) {
 // shutdown that follows the timeout.
 func TestTimeoutKeepsWhatWasLogged(t *testing.T) {
 	f := start(t, config{mode: "wrap", timeout: 2, latency: _putLatency})
+	// Warm up first: the first put of an environment also creates the
+	// group and stream, which this test is not about.
+	f.invoke(payload("warm", 1, 0, 0))
 	got := f.invoke(payload("overrun", 5, 10_000, 0))
 	if !strings.Contains(got, "Task timed out") {
 		t.Fatalf("the invocation answered %s, want a timeout", got)
@@ -127,17 +130,37 @@ func TestTimeoutKeepsWhatWasLogged(t *testing.T) {
 
 // Entries logged after the last flush (here from a goroutine the handler
 // left running) are delivered when Lambda shuts the environment down with
-// SIGTERM.
+// SIGTERM. With 20 ms puts the entry must reach the endpoint; with 300 ms
+// puts, close to the 400 ms the shutdown allows, it may instead be in the
+// fallback output, but exactly once either way.
 func TestSIGTERMFlushesWhatIsLeft(t *testing.T) {
-	f := start(t, config{mode: "wrap", latency: _putLatency})
-	f.invoke(payload("leftover", 1, 0, 50))
-	time.Sleep(200 * time.Millisecond) // the late entry is logged by now
-	if late := lateEvents(f, "leftover"); late != 0 {
-		t.Fatalf("the late entry was delivered before shutdown; the test cannot see the shutdown flush")
+	tests := []struct {
+		name        string
+		latency     time.Duration
+		mustDeliver bool
+	}{
+		{"20ms puts", 20 * time.Millisecond, true},
+		{"300ms puts", _putLatency, false},
 	}
-	f.shutdown()
-	if late := lateEvents(f, "leftover"); late != 1 {
-		t.Fatalf("after SIGTERM, %d late entries delivered, want 1", late)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := start(t, config{mode: "wrap", latency: tt.latency})
+			f.invoke(payload("leftover", 1, 0, 10))
+			time.Sleep(500 * time.Millisecond) // the late entry is logged by now
+			if late := lateEvents(f, "leftover"); late != 0 {
+				t.Fatalf("the late entry was delivered before shutdown; the test cannot see the shutdown flush")
+			}
+			f.shutdown()
+			delivered := lateEvents(f, "leftover")
+			fallback := strings.Count(f.out.String(), `"message":"late"`)
+			switch {
+			case delivered == 1 && fallback == 0:
+			case delivered == 0 && fallback == 1 && !tt.mustDeliver:
+				t.Logf("the shutdown flush missed its 400 ms; the entry went to the fallback output")
+			default:
+				t.Errorf("after SIGTERM the late entry is delivered %d times and in the fallback output %d times; want delivered once", delivered, fallback)
+			}
+		})
 	}
 }
 
@@ -145,8 +168,8 @@ func TestSIGTERMFlushesWhatIsLeft(t *testing.T) {
 // writer (standard output, the function's own log group), counted.
 func TestSIGTERMFallsBackWhenThePutIsTooSlow(t *testing.T) {
 	f := start(t, config{mode: "wrap", latency: 20 * time.Millisecond})
-	f.invoke(payload("slow", 1, 0, 50))
-	time.Sleep(200 * time.Millisecond)
+	f.invoke(payload("slow", 1, 0, 10))
+	time.Sleep(500 * time.Millisecond)               // the late entry is logged by now
 	f.srv.SetFaults(cwlogstest.Faults{Outage: true}) // every put fails until the shutdown timeout
 	f.shutdown()
 	if late := lateEvents(f, "slow"); late != 0 {

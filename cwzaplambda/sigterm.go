@@ -37,8 +37,9 @@ func (f *flusher) shutdown() {
 	f.cancel()
 	ctx, cancel := context.WithTimeout(context.Background(), f.o.shutdownTimeout)
 	defer cancel()
+	// Background flushes need no wait: each is bounded by its deadline,
+	// and Close settles what they wait for.
 	n, err := f.ws.CloseContext(ctx)
-	f.bg.Wait()
 	if n > 0 {
 		f.o.onError(fmt.Errorf("cwzaplambda: shutdown: %d events not delivered within %v went to the fallback writer: %w", n, f.o.shutdownTimeout, err))
 	}
