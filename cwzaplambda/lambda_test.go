@@ -236,3 +236,21 @@ func TestManagedInstancesFlushInTheBackground(t *testing.T) {
 		t.Errorf("the extension was refused:\n%s", f.out.String())
 	}
 }
+
+// A payload that does not decode never reaches the handler. The error
+// response is not delayed, and the extension lets the invocation end at
+// the margin flush rather than at the timeout.
+func TestUndecodablePayloadEndsAtTheMargin(t *testing.T) {
+	f := start(t, config{mode: "wrap", timeout: 2})
+	f.invoke(payload("warm", 1, 0, 0))
+	got := f.invoke(`"not a request"`)
+	if !strings.Contains(got, "errorMessage") {
+		t.Fatalf("the invocation answered %s, want the runtime's error", got)
+	}
+	if rt := f.lastRTDONE(); rt >= time.Second {
+		t.Errorf("RTDONE %v: the error response waited", rt)
+	}
+	if report := f.lastReport(); report >= 2*time.Second {
+		t.Errorf("REPORT Duration %v: the invocation ran into its 2 s timeout", report)
+	}
+}
