@@ -26,7 +26,10 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.44.5 // indirect
 	github.com/aws/aws-sdk-go-v2/service/sts v1.52.0 // indirect
 	github.com/aws/smithy-go v1.28.9 // indirect
+	github.com/cwzap/cwzap/cwzaplambda v0.0.0
 	go.uber.org/multierr v1.10.0 // indirect
 )
 
 replace github.com/cwzap/cwzap => ../..
+
+replace github.com/cwzap/cwzap/cwzaplambda => ../../cwzaplambda

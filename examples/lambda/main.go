@@ -7,6 +7,10 @@
 // both functions; main picks the handler by AWS_LAMBDA_FUNCTION_NAME. The
 // functions' role needs logs:CreateLogGroup, logs:CreateLogStream and
 // logs:PutLogEvents on the group.
+//
+// cwzaplambda.Wrap delivers each invocation's entries after its response
+// has gone out and before Lambda freezes the environment, so the caller
+// never waits for CloudWatch.
 package main
 
 import (
@@ -17,8 +21,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/cwzap/cwzap"
+	"github.com/cwzap/cwzap/cwzaplambda"
 	"go.uber.org/zap"
 )
 
@@ -28,42 +32,31 @@ type Order struct {
 	Amount float64 `json:"amount"`
 }
 
-// newLogger builds the function's logger. main calls it once per cold
-// start, so every invocation of a warm instance reuses the same Syncer and
-// its HTTP connections.
-func newLogger(function string) *zap.Logger {
-	logger, err := cwzap.New(map[string]any{"logging": map[string]any{
-		"class": "cloud-watch",
-		"level": "info",
-		"cloud-watch": map[string]any{
-			"group": "/app/orders",
-			// Fixed at cold start: a warm instance that lives past
-			// midnight keeps the previous day's stream.
-			"stream":   "orders-" + time.Now().UTC().Format("2006-01-02"),
-			"function": function, // the {func} of text formats
-		},
-	}})
+type handler = func(context.Context, Order) (string, error)
+
+// newHandler wraps h for the function called function. main calls it once
+// per cold start, so every invocation of a warm instance reuses the same
+// Syncer and its HTTP connections.
+func newHandler(function string, h handler) handler {
+	// Fixed at cold start: a warm instance that lives past midnight keeps
+	// the previous day's stream.
+	ws, err := cwzaplambda.NewSyncer("/app/orders", "orders-"+time.Now().UTC().Format("2006-01-02"))
 	if err != nil {
 		// Fall back to the runtime's own log stream rather than fail the
 		// cold start: Lambda ships stdout to CloudWatch too.
 		fmt.Fprintln(os.Stderr, "cwzap:", err)
-		logger, _ = cwzap.New("#print")
+		zap.ReplaceGlobals(zap.NewExample().With(zap.String("function", function)))
+		return h
 	}
-	return logger.With(zap.String("function", function))
+	base := zap.New(cwzap.NewCore(ws, zap.InfoLevel, cwzap.WithFunction(function)), zap.AddCaller()).
+		With(zap.String("function", function))
+	return cwzaplambda.Wrap(ws, h, cwzaplambda.WithLogger(base))
 }
 
-var (
-	intakeLog  *zap.Logger
-	billingLog *zap.Logger
-)
-
-// intake validates an order. Every invocation ends with Sync: once the
-// handler returns, Lambda freezes the process, so anything still buffered
-// would wait until the next invocation thaws it, or be lost if the
-// instance is retired first.
+// intake validates an order. Its entries carry the invocation's request
+// id, cold start, function name and version (cwzaplambda.Logger).
 func intake(ctx context.Context, o Order) (string, error) {
-	defer intakeLog.Sync() // the purge: delivered before the response is sent
-	log := intakeLog.With(zap.String("order", o.ID), requestID(ctx))
+	log := cwzaplambda.Logger(ctx).With(zap.String("order", o.ID))
 	log.Info("order received", zap.Float64("amount", o.Amount))
 	if o.ID == "" || o.Amount <= 0 {
 		log.Warn("order rejected")
@@ -76,8 +69,7 @@ func intake(ctx context.Context, o Order) (string, error) {
 // billing charges an accepted order; it logs into the same stream as
 // intake, so one stream tells the whole story of an order.
 func billing(ctx context.Context, o Order) (string, error) {
-	defer billingLog.Sync()
-	log := billingLog.With(zap.String("order", o.ID), requestID(ctx))
+	log := cwzaplambda.Logger(ctx).With(zap.String("order", o.ID))
 	log.Info("charging", zap.Float64("amount", o.Amount))
 	if o.Amount > 10_000 {
 		err := fmt.Errorf("amount %.2f over the limit", o.Amount)
@@ -88,23 +80,13 @@ func billing(ctx context.Context, o Order) (string, error) {
 	return "charged", nil
 }
 
-// requestID tags entries with the invocation's request ID.
-func requestID(ctx context.Context) zap.Field {
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		return zap.String("request", lc.AwsRequestID)
-	}
-	return zap.Skip()
-}
-
 func main() {
 	name := os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
 	switch {
 	case strings.HasSuffix(name, "order-intake"):
-		intakeLog = newLogger(name)
-		lambda.Start(intake)
+		lambda.Start(newHandler(name, intake))
 	case strings.HasSuffix(name, "order-billing"):
-		billingLog = newLogger(name)
-		lambda.Start(billing)
+		lambda.Start(newHandler(name, billing))
 	default:
 		fmt.Fprintf(os.Stderr, "lambda: unknown function %q (want a name ending in order-intake or order-billing)\n", name)
 		os.Exit(1)

@@ -1,0 +1,256 @@
+package cwzaplambda_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cwzap/cwzap/cwlogstest"
+)
+
+// _putLatency is how long every PutLogEvents answer takes in these tests.
+const _putLatency = 300 * time.Millisecond
+
+// entry is the part of a test function's event the tests read.
+type entry struct {
+	Message    string `json:"message"`
+	Tag        string `json:"tag"`
+	DeadlineMs int64  `json:"deadline_ms"`
+	RequestID  string `json:"function_request_id"`
+	ColdStart  *bool  `json:"cold_start"`
+	Function   string `json:"function_name"`
+	Version    string `json:"function_version"`
+}
+
+func decode(t *testing.T, msg string) entry {
+	t.Helper()
+	var e entry
+	if err := json.Unmarshal([]byte(msg), &e); err != nil {
+		t.Fatalf("event %s is not JSON: %v", msg, err)
+	}
+	return e
+}
+
+func payload(tag string, entries, sleepMs, lateMs int) string {
+	return fmt.Sprintf(`{"tag":%q,"entries":%d,"sleepMs":%d,"lateMs":%d}`, tag, entries, sleepMs, lateMs)
+}
+
+// With every put taking 300 ms, Wrap's runtime posts the response without
+// waiting for the put, while the extension keeps the invocation open until
+// the put is answered, so the entries are stored when the invoke returns.
+// Sync-per-invocation holds the response for the put.
+func TestResponseDoesNotWaitForThePut(t *testing.T) {
+	wrap := start(t, config{mode: "wrap", latency: _putLatency})
+	syncer := start(t, config{mode: "sync", latency: _putLatency})
+	for _, f := range []*function{wrap, syncer} {
+		if got := f.invoke(payload("cold", 5, 0, 0)); got != `"ok"` {
+			t.Fatalf("cold invocation answered %s", got)
+		}
+	}
+	for i := range 3 {
+		tag := fmt.Sprintf("warm-%d", i)
+		wrap.invoke(payload(tag, 5, 0, 0))
+		if n := len(wrap.tagged(tag)); n != 5 {
+			t.Errorf("Wrap: %d of 5 entries stored when the invoke returned", n)
+		}
+		rt, report := wrap.lastRTDONE(), wrap.lastReport()
+		if rt >= _putLatency {
+			t.Errorf("Wrap: RTDONE %v, want below the put latency %v: the response waited for the put", rt, _putLatency)
+		}
+		if report < _putLatency {
+			t.Errorf("Wrap: REPORT Duration %v, want at least the put latency %v: the extension did not wait for the put", report, _putLatency)
+		}
+
+		syncer.invoke(payload(tag, 5, 0, 0))
+		if n := len(syncer.tagged(tag)); n != 5 {
+			t.Errorf("Sync: %d of 5 entries stored when the invoke returned", n)
+		}
+		if rt := syncer.lastRTDONE(); rt < _putLatency {
+			t.Errorf("Sync: RTDONE %v, want at least the put latency %v", rt, _putLatency)
+		}
+		t.Logf("%s: Wrap RTDONE %v (REPORT %v), Sync RTDONE %v", tag, rt, report, syncer.lastRTDONE())
+	}
+}
+
+// Every entry carries the invocation's fields under Powertools' keys; only
+// the first invocation of the environment is a cold start. (The emulator
+// passes no X-Ray header to the runtime; logger_test.go covers the trace
+// id.)
+func TestEntriesCarryTheInvocation(t *testing.T) {
+	f := start(t, config{mode: "wrap"})
+	f.invoke(payload("first", 2, 0, 0))
+	f.invoke(payload("second", 2, 0, 0))
+	requests := map[string]bool{}
+	for _, tt := range []struct {
+		tag      string
+		wantCold bool
+	}{{"first", true}, {"second", false}} {
+		events := f.tagged(tt.tag)
+		if len(events) != 2 {
+			t.Fatalf("%s: %d events, want 2", tt.tag, len(events))
+		}
+		for _, ev := range events {
+			e := decode(t, ev.Message)
+			if e.RequestID == "" || e.ColdStart == nil || *e.ColdStart != tt.wantCold ||
+				e.Function != "cwzaplambda-test" || e.Version != "$LATEST" {
+				t.Errorf("%s: event %s lacks an invocation field or has a wrong one (want cold_start %v)", tt.tag, ev.Message, tt.wantCold)
+			}
+			requests[e.RequestID] = true
+		}
+	}
+	if len(requests) != 2 {
+		t.Errorf("request ids %v, want one per invocation", requests)
+	}
+}
+
+// A handler that overruns its timeout has what it logged before delivered
+// before the deadline, by the flush WithMargin ahead of it, not only by the
+// shutdown that follows the timeout.
+func TestTimeoutKeepsWhatWasLogged(t *testing.T) {
+	f := start(t, config{mode: "wrap", timeout: 2, latency: _putLatency})
+	// Warm up first: the first put of an environment also creates the
+	// group and stream, which this test is not about.
+	f.invoke(payload("warm", 1, 0, 0))
+	got := f.invoke(payload("overrun", 5, 10_000, 0))
+	if !strings.Contains(got, "Task timed out") {
+		t.Fatalf("the invocation answered %s, want a timeout", got)
+	}
+	events := f.tagged("overrun")
+	if len(events) != 5 {
+		t.Fatalf("%d of 5 entries logged before the timeout were delivered", len(events))
+	}
+	for _, ev := range events {
+		if d := decode(t, ev.Message).DeadlineMs; ev.IngestionTime > d {
+			t.Errorf("entry stored at %d, after the invocation's deadline %d", ev.IngestionTime, d)
+		}
+	}
+}
+
+// Entries logged after the last flush (here from a goroutine the handler
+// left running) are delivered when Lambda shuts the environment down with
+// SIGTERM. With 20 ms puts the entry must reach the endpoint; with 300 ms
+// puts, close to the 400 ms the shutdown allows, it may instead be in the
+// fallback output, but exactly once either way.
+func TestSIGTERMFlushesWhatIsLeft(t *testing.T) {
+	tests := []struct {
+		name        string
+		latency     time.Duration
+		mustDeliver bool
+	}{
+		{"20ms puts", 20 * time.Millisecond, true},
+		{"300ms puts", _putLatency, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := start(t, config{mode: "wrap", latency: tt.latency})
+			f.invoke(payload("leftover", 1, 0, 10))
+			time.Sleep(500 * time.Millisecond) // the late entry is logged by now
+			if late := lateEvents(f, "leftover"); late != 0 {
+				t.Fatalf("the late entry was delivered before shutdown; the test cannot see the shutdown flush")
+			}
+			f.shutdown()
+			delivered := lateEvents(f, "leftover")
+			fallback := strings.Count(f.out.String(), `"message":"late"`)
+			switch {
+			case delivered == 1 && fallback == 0:
+			case delivered == 0 && fallback == 1 && !tt.mustDeliver:
+				t.Logf("the shutdown flush missed its 400 ms; the entry went to the fallback output")
+			default:
+				t.Errorf("after SIGTERM the late entry is delivered %d times and in the fallback output %d times; want delivered once", delivered, fallback)
+			}
+		})
+	}
+}
+
+// What the shutdown flush cannot deliver in time goes to the fallback
+// writer (standard output, the function's own log group), counted.
+func TestSIGTERMFallsBackWhenThePutIsTooSlow(t *testing.T) {
+	f := start(t, config{mode: "wrap", latency: 20 * time.Millisecond})
+	f.invoke(payload("slow", 1, 0, 10))
+	time.Sleep(500 * time.Millisecond)               // the late entry is logged by now
+	f.srv.SetFaults(cwlogstest.Faults{Outage: true}) // every put fails until the shutdown timeout
+	f.shutdown()
+	if late := lateEvents(f, "slow"); late != 0 {
+		t.Fatalf("the late entry was delivered despite the outage")
+	}
+	out := f.out.String()
+	if n := strings.Count(out, `"message":"late"`); n != 1 {
+		t.Errorf("the late entry appears %d times in the function's output, want once (the fallback)", n)
+	}
+	if !strings.Contains(out, "cwzaplambda: shutdown: 1 events not delivered") {
+		t.Errorf("no report of the undelivered event in the function's output")
+	}
+}
+
+func lateEvents(f *function, tag string) int {
+	n := 0
+	for _, ev := range f.tagged(tag) {
+		if strings.Contains(ev.Message, `"message":"late"`) {
+			n++
+		}
+	}
+	return n
+}
+
+// When the extension cannot be registered (here: Wrap is first called
+// after the Init phase, which Lambda refuses), each invocation syncs before
+// it returns, and Wrap says so once.
+func TestRefusedRegistrationSyncsInTheHandler(t *testing.T) {
+	f := start(t, config{mode: "late", latency: 100 * time.Millisecond})
+	for i := range 2 {
+		tag := fmt.Sprintf("late-%d", i)
+		f.invoke(payload(tag, 3, 0, 0))
+		if n := len(f.tagged(tag)); n != 3 {
+			t.Errorf("%s: %d of 3 entries stored when the invoke returned", tag, n)
+		}
+		if rt := f.lastRTDONE(); rt < 100*time.Millisecond {
+			t.Errorf("%s: RTDONE %v, want the put's 100 ms inside it", tag, rt)
+		}
+	}
+	if n := strings.Count(f.out.String(), "each invocation syncs before it returns"); n != 1 {
+		t.Errorf("the fallback is reported %d times, want once:\n%s", n, f.out.String())
+	}
+}
+
+// Under Managed Instances the environment is not frozen and internal
+// extensions may not subscribe to INVOKE: the extension registers for no
+// event, the flush runs after the response in the background, and nothing
+// waits for the put.
+func TestManagedInstancesFlushInTheBackground(t *testing.T) {
+	f := start(t, config{mode: "wrap", latency: _putLatency, env: []string{"CWZL_MAX_CONCURRENCY=4"}})
+	f.invoke(payload("cold", 1, 0, 0))
+	f.invoke(payload("mi", 5, 0, 0))
+	if rt, report := f.lastRTDONE(), f.lastReport(); rt >= _putLatency || report >= _putLatency {
+		t.Errorf("RTDONE %v, REPORT %v: want both below the put latency %v", rt, report, _putLatency)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(f.tagged("mi")) < 5 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(f.tagged("mi")); n != 5 {
+		t.Fatalf("%d of 5 entries delivered within 10 s of the response", n)
+	}
+	if strings.Contains(f.out.String(), "each invocation syncs before it returns") {
+		t.Errorf("the extension was refused:\n%s", f.out.String())
+	}
+}
+
+// A payload that does not decode never reaches the handler. The error
+// response is not delayed, and the extension lets the invocation end at
+// the margin flush rather than at the timeout.
+func TestUndecodablePayloadEndsAtTheMargin(t *testing.T) {
+	f := start(t, config{mode: "wrap", timeout: 2})
+	f.invoke(payload("warm", 1, 0, 0))
+	got := f.invoke(`"not a request"`)
+	if !strings.Contains(got, "errorMessage") {
+		t.Fatalf("the invocation answered %s, want the runtime's error", got)
+	}
+	if rt := f.lastRTDONE(); rt >= time.Second {
+		t.Errorf("RTDONE %v: the error response waited", rt)
+	}
+	if report := f.lastReport(); report >= 2*time.Second {
+		t.Errorf("REPORT Duration %v: the invocation ran into its 2 s timeout", report)
+	}
+}

@@ -1,0 +1,97 @@
+package cwzaplambda
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Defaults of Wrap's options.
+const (
+	// DefaultMargin is how long before an invocation's deadline a handler
+	// that is still running has its entries flushed (WithMargin).
+	DefaultMargin = 500 * time.Millisecond
+	// DefaultShutdownTimeout bounds the final flush after SIGTERM
+	// (WithShutdownTimeout). Lambda allows a runtime with internal
+	// extensions about 500 ms after SIGTERM before it kills the process.
+	DefaultShutdownTimeout = 400 * time.Millisecond
+)
+
+// An Option configures Wrap.
+type Option interface {
+	apply(*options)
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+type options struct {
+	margin          time.Duration
+	shutdownTimeout time.Duration
+	logger          *zap.Logger
+	onError         func(error)
+}
+
+func buildOptions(opts []Option) options {
+	o := options{
+		margin:          DefaultMargin,
+		shutdownTimeout: DefaultShutdownTimeout,
+		onError:         func(err error) { fmt.Fprintln(os.Stderr, err) },
+	}
+	for _, opt := range opts {
+		if opt != nil {
+			opt.apply(&o)
+		}
+	}
+	return o
+}
+
+// WithMargin sets how long before an invocation's deadline the entries of
+// a handler that is still running are flushed, so that a timeout loses
+// nothing logged before the flush. Set it above the usual PutLogEvents
+// latency. Defaults to DefaultMargin (500 ms); a value <= 0 keeps the
+// default.
+func WithMargin(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		if d > 0 {
+			o.margin = d
+		}
+	})
+}
+
+// WithShutdownTimeout bounds the Syncer's Close after Lambda sends SIGTERM;
+// events not delivered by then go to the Syncer's fallback writer.
+// Defaults to DefaultShutdownTimeout (400 ms); a value <= 0 keeps the
+// default.
+func WithShutdownTimeout(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		if d > 0 {
+			o.shutdownTimeout = d
+		}
+	})
+}
+
+// WithLogger sets the logger that Logger(ctx) extends with the
+// invocation's fields, for example a tee of the Syncer's core and a console
+// core. Defaults to zap.New(cwzap.NewCore(ws, zap.InfoLevel),
+// zap.AddCaller()) over the Syncer given to Wrap.
+func WithLogger(l *zap.Logger) Option {
+	return optionFunc(func(o *options) { o.logger = l })
+}
+
+// WithErrorHandler sets the function that receives Wrap's own reports:
+// events a flush could not deliver by its deadline, an extension that
+// stopped working, and the one-line note when the extension cannot run.
+// It is called from Wrap's goroutines and handlers; it must not block for
+// long. Defaults to writing the error as one line to os.Stderr. Delivery
+// errors of the Syncer itself go to cwzap.WithErrorHandler, not here.
+func WithErrorHandler(f func(error)) Option {
+	return optionFunc(func(o *options) {
+		if f != nil {
+			o.onError = f
+		}
+	})
+}

@@ -1,0 +1,46 @@
+package cwzaplambda
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// watchSIGTERM closes the Syncer when Lambda sends SIGTERM before shutting
+// the environment down, then lets the signal take its default course.
+func (f *flusher) watchSIGTERM() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	go func() {
+		defer signal.Stop(sig)
+		select {
+		case <-sig:
+		case <-f.stop.Done():
+			return
+		}
+		f.shutdown()
+		signal.Stop(sig)
+		// With our handler gone, SIGTERM ends the process as it would
+		// have without Wrap, unless someone else listens for it.
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			p.Signal(syscall.SIGTERM)
+		}
+	}()
+}
+
+// shutdown stops the extension and closes the Syncer within the shutdown
+// timeout; the Syncer writes what it could not deliver to its fallback
+// writer.
+func (f *flusher) shutdown() {
+	f.cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), f.o.shutdownTimeout)
+	defer cancel()
+	// Background flushes need no wait: each is bounded by its deadline,
+	// and Close settles what they wait for.
+	n, err := f.ws.CloseContext(ctx)
+	if n > 0 {
+		f.o.onError(fmt.Errorf("cwzaplambda: shutdown: %d events not delivered within %v went to the fallback writer: %w", n, f.o.shutdownTimeout, err))
+	}
+}

@@ -1,0 +1,71 @@
+package cwzaplambda
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/cwzap/cwzap"
+	"go.uber.org/zap"
+)
+
+// _registerTimeout bounds the registration call Wrap makes; it runs during
+// the Init phase, before the runtime's first next.
+const _registerTimeout = 2 * time.Second
+
+// _extensionName is the name Wrap registers its extension under.
+const _extensionName = "cwzaplambda"
+
+// Wrap returns handler wrapped so that the entries written to ws during an
+// invocation are delivered without holding its response:
+//
+//	lambda.Start(cwzaplambda.Wrap(ws, handler))
+//
+// Call Wrap once per process, in main, before lambda.Start: it registers
+// the internal extension, which Lambda accepts only before the runtime
+// first asks for an event. The extension syncs ws after each handler
+// returns and before the environment is frozen, flushes a handler that is
+// still running WithMargin before its deadline, and closes ws on SIGTERM
+// within WithShutdownTimeout. Outside Lambda, or when the extension cannot
+// be registered, each invocation syncs ws before it returns instead,
+// bounded by the invocation's deadline, and Wrap reports that once to the
+// error handler. See the package documentation for Managed Instances.
+//
+// The handler's ctx carries a logger for Logger(ctx). The returned
+// function is safe for concurrent use. ws stays owned by the caller, but
+// after SIGTERM Wrap has closed it.
+func Wrap[TIn, TOut any](ws *cwzap.Syncer, handler func(context.Context, TIn) (TOut, error), opts ...Option) func(context.Context, TIn) (TOut, error) {
+	return wrap(newFlusher(ws, buildOptions(opts)), handler)
+}
+
+func wrap[TIn, TOut any](f *flusher, handler func(context.Context, TIn) (TOut, error)) func(context.Context, TIn) (TOut, error) {
+	return func(ctx context.Context, in TIn) (TOut, error) {
+		ctx, inv := f.begin(ctx)
+		defer f.end(ctx, inv)
+		return handler(ctx, in)
+	}
+}
+
+// NewSyncer returns cwzap.NewSyncer(group, stream, opts...) with standard
+// output as its fallback writer: in Lambda, standard output goes to the
+// function's own log group, so an event that cannot reach its stream still
+// lands in CloudWatch. A cwzap.WithFallback among opts overrides it.
+func NewSyncer(group, stream string, opts ...cwzap.Option) (*cwzap.Syncer, error) {
+	return cwzap.NewSyncer(group, stream, append([]cwzap.Option{cwzap.WithFallback(os.Stdout)}, opts...)...)
+}
+
+// defaultLogger is the logger Logger(ctx) extends when WithLogger is not
+// given.
+func defaultLogger(ws *cwzap.Syncer) *zap.Logger {
+	return zap.New(cwzap.NewCore(ws, zap.InfoLevel), zap.AddCaller())
+}
+
+// maxConcurrency is AWS_LAMBDA_MAX_CONCURRENCY, 1 when unset or invalid.
+func maxConcurrency() int {
+	n, err := strconv.Atoi(os.Getenv("AWS_LAMBDA_MAX_CONCURRENCY"))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}

@@ -1,0 +1,177 @@
+package cwzaplambda
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/cwzap/cwzap"
+	"github.com/cwzap/cwzap/cwlogstest"
+	"go.uber.org/zap"
+)
+
+// These tests run Wrap in the test process: outside Lambda, and the
+// Managed Instances mode with concurrent invocations. The emulator tests
+// (lambda_test.go) cover the extension.
+
+func newTestServer(t *testing.T, latency time.Duration) *cwlogstest.Server {
+	t.Helper()
+	srv := cwlogstest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.SetFaults(cwlogstest.Faults{Latency: latency})
+	return srv
+}
+
+// newTestSyncer returns a Syncer that only flushes when asked, closed when
+// the test ends.
+func newTestSyncer(t *testing.T, srv *cwlogstest.Server) *cwzap.Syncer {
+	t.Helper()
+	ws, err := cwzap.NewSyncer("g", "s", cwzap.WithClient(srv.Client()),
+		cwzap.WithFlushInterval(time.Minute), cwzap.WithFallback(io.Discard),
+		cwzap.WithErrorHandler(func(error) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ws.CloseContext(ctx)
+	})
+	return ws
+}
+
+func invocationCtx(id string, timeout time.Duration) (context.Context, context.CancelFunc) {
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: id})
+	return context.WithTimeout(ctx, timeout)
+}
+
+// reports collects what Wrap reports.
+type reports struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *reports) handle(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, err.Error())
+}
+
+func (r *reports) all() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.errs...)
+}
+
+func logN(n int) func(context.Context, string) (string, error) {
+	return func(ctx context.Context, tag string) (string, error) {
+		for i := range n {
+			Logger(ctx).Info("entry", zap.String("tag", tag), zap.Int("i", i))
+		}
+		return tag, nil
+	}
+}
+
+func countTagged(srv *cwlogstest.Server, tag string) int {
+	n := 0
+	for _, e := range srv.Events("g", "s") {
+		if strings.Contains(e.Message, `"tag":"`+tag+`"`) {
+			n++
+		}
+	}
+	return n
+}
+
+// Outside Lambda each invocation's entries are delivered before the
+// wrapped handler returns, and Wrap says once why.
+func TestOutsideLambdaSyncsBeforeReturning(t *testing.T) {
+	t.Setenv("AWS_LAMBDA_RUNTIME_API", "")
+	srv := newTestServer(t, 50*time.Millisecond)
+	var r reports
+	h := Wrap(newTestSyncer(t, srv), logN(4), WithErrorHandler(r.handle))
+	for i := range 3 {
+		tag := fmt.Sprintf("t%d", i)
+		ctx, cancel := invocationCtx(tag, 5*time.Second)
+		if got, err := h(ctx, tag); got != tag || err != nil {
+			t.Fatalf("wrapped handler returned %q, %v; want the handler's own result", got, err)
+		}
+		cancel()
+		if n := countTagged(srv, tag); n != 4 {
+			t.Errorf("%s: %d of 4 entries delivered when the handler returned", tag, n)
+		}
+	}
+	if got := r.all(); len(got) != 1 || !strings.Contains(got[0], "AWS_LAMBDA_RUNTIME_API is not set") {
+		t.Errorf("reports %q, want one note that the extension cannot run", got)
+	}
+}
+
+// The sync at the end of an invocation never outlives its deadline, even
+// when CloudWatch does not answer.
+func TestOutsideLambdaSyncStopsAtTheDeadline(t *testing.T) {
+	t.Setenv("AWS_LAMBDA_RUNTIME_API", "")
+	srv := newTestServer(t, 0)
+	srv.SetFaults(cwlogstest.Faults{Outage: true})
+	var r reports
+	h := Wrap(newTestSyncer(t, srv), logN(1), WithErrorHandler(r.handle))
+	t.Cleanup(func() { srv.SetFaults(cwlogstest.Faults{}) }) // before the Syncer's Close
+	ctx, cancel := invocationCtx("r-1", 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	h(ctx, "x")
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the wrapped handler returned after %v; the deadline was 200 ms away", d)
+	}
+	got := r.all()
+	if len(got) != 2 || !strings.Contains(got[1], "request r-1: 1 events not delivered by the invocation's deadline") {
+		t.Errorf("reports %q, want the note and one undelivered event of r-1", got)
+	}
+}
+
+// Under Managed Instances every invocation returns without waiting for
+// any put, its own or another's, and each one's entries are delivered by
+// its background flush.
+func TestConcurrentInvocationsDoNotWaitForFlushes(t *testing.T) {
+	const latency = 300 * time.Millisecond
+	srv := newTestServer(t, latency)
+	f := newIdleFlusher(newTestSyncer(t, srv), buildOptions(nil))
+	f.setMode(modeBackground)
+	h := wrap(f, logN(3))
+
+	var wg sync.WaitGroup
+	durations := make([]time.Duration, 8)
+	for i := range durations {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i) * 40 * time.Millisecond) // start while earlier flushes are in flight
+			ctx, cancel := invocationCtx(fmt.Sprintf("r-%d", i), 10*time.Second)
+			defer cancel()
+			start := time.Now()
+			h(ctx, fmt.Sprintf("c%d", i))
+			durations[i] = time.Since(start)
+		}()
+	}
+	wg.Wait()
+	for i, d := range durations {
+		if d >= latency {
+			t.Errorf("invocation %d took %v, want below the put latency %v", i, d, latency)
+		}
+	}
+	flushed := make(chan struct{})
+	go func() { f.bg.Wait(); close(flushed) }()
+	select {
+	case <-flushed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("background flushes still running after 20 s")
+	}
+	for i := range durations {
+		if n := countTagged(srv, fmt.Sprintf("c%d", i)); n != 3 {
+			t.Errorf("invocation %d: %d of 3 entries delivered after its flush", i, n)
+		}
+	}
+}
