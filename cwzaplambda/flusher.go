@@ -131,13 +131,13 @@ func (f *flusher) settle(id string, deadline time.Time) {
 	defer t.Stop()
 	select {
 	case <-inv.done:
-		f.flush(id, deadline)
+		f.flush(deadline)
 		return
 	case <-t.C:
 	case <-f.stop.Done():
 		return
 	}
-	f.flush(id, deadline)
+	f.flush(deadline)
 	if !inv.started.Load() {
 		// The runtime answered without calling the handler (say, a
 		// payload that does not decode): nothing more will be logged.
@@ -146,7 +146,7 @@ func (f *flusher) settle(id string, deadline time.Time) {
 	t.Reset(time.Until(deadline))
 	select {
 	case <-inv.done:
-		f.flush(id, deadline)
+		f.flush(deadline)
 	case <-t.C:
 		// Timed out: Lambda resets the environment, SIGTERM brings the
 		// final flush.
@@ -154,15 +154,13 @@ func (f *flusher) settle(id string, deadline time.Time) {
 	}
 }
 
-// flush syncs ws, bounded by deadline, and reports events it could not
-// deliver by then. Other delivery errors reach the Syncer's own handler.
-func (f *flusher) flush(id string, deadline time.Time) {
+// flush syncs ws, bounded by deadline. What it cannot deliver by then goes
+// to the Syncer's fallback writer, and the Syncer's error handler says so,
+// once: flush does not repeat it.
+func (f *flusher) flush(deadline time.Time) {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	n, err := f.ws.SyncContext(ctx)
-	if err != nil && ctx.Err() != nil {
-		f.o.onError(fmt.Errorf("cwzaplambda: request %s: %d events not delivered by the invocation's deadline: %w", id, n, err))
-	}
+	f.ws.SyncContext(ctx)
 }
 
 func (f *flusher) track(id string) *invocation {
@@ -208,11 +206,10 @@ func (f *flusher) end(ctx context.Context, inv *invocation) {
 		if d, ok := ctx.Deadline(); ok && d.After(deadline) {
 			deadline = d
 		}
-		id := requestID(ctx)
 		f.bg.Add(1)
 		go func() {
 			defer f.bg.Done()
-			f.flush(id, deadline)
+			f.flush(deadline)
 		}()
 	default:
 		f.syncNow(ctx)
@@ -223,7 +220,7 @@ func (f *flusher) end(ctx context.Context, inv *invocation) {
 // invocation's deadline (and not by its cancellation).
 func (f *flusher) syncNow(ctx context.Context) {
 	if d, ok := ctx.Deadline(); ok {
-		f.flush(requestID(ctx), d)
+		f.flush(d)
 		return
 	}
 	f.ws.Sync() // bounded by the Syncer's put timeout; errors went to its handler

@@ -179,7 +179,7 @@ func TestSIGTERMFallsBackWhenThePutIsTooSlow(t *testing.T) {
 	if n := strings.Count(out, `"message":"late"`); n != 1 {
 		t.Errorf("the late entry appears %d times in the function's output, want once (the fallback)", n)
 	}
-	if !strings.Contains(out, "cwzaplambda: shutdown: 1 events not delivered") {
+	if !strings.Contains(out, "1 event not delivered: still pending when") {
 		t.Errorf("no report of the undelivered event in the function's output")
 	}
 }
