@@ -40,10 +40,10 @@ func TestAllocsCoreWrite(t *testing.T) {
 	fields := tenScalars()
 	tests := []struct {
 		name string
-		opts []Option
+		opts []CoreOption
 	}{
 		{"JSON layout", nil},
-		{"text #standard", []Option{WithFormat(FormatStandard), WithFunction("fn")}},
+		{"text #standard", []CoreOption{WithFormat(FormatStandard), WithFunction("fn")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

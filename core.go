@@ -36,11 +36,10 @@ func isPurge(f *zapcore.Field) bool {
 }
 
 // NewCore returns a zapcore.Core that encodes entries enabled by enab with
-// NewEncoder and writes each to ws in exactly one call. It reads the
-// encoder options (WithFormat, WithPrefixFunc, WithFunction,
-// WithEncoderConfig) and ignores the rest. An unknown named format falls
-// back to FormatStandard; check it with Format.Validate first, or use New,
-// which reports it.
+// NewEncoder, configured by opts (WithFormat, WithPrefixFunc, WithFunction,
+// WithEncoderConfig), and writes each to ws in exactly one call. An unknown
+// named format falls back to FormatStandard; check it with Format.Validate
+// first, or use New, which reports it.
 //
 // ws is usually a *Syncer: then the Core calls its WriteEntry with the
 // entry's time. Any other zapcore.WriteSyncer gets Write, and the event time
@@ -54,22 +53,19 @@ func isPurge(f *zapcore.Field) bool {
 // use if ws is; a *Syncer is. As with every zapcore.Core, callers use Check
 // before Write (zap.Logger does). The Core never closes ws: the caller owns
 // it and closes it (Syncer.Close) after the last entry.
-func NewCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, opts ...Option) zapcore.Core {
-	c, _ := newCore(ws, enab, buildOptions(opts))
-	return c
+func NewCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, opts ...CoreOption) zapcore.Core {
+	return newCore(ws, enab, buildCoreOptions(opts).encoder)
 }
 
-// newCore is NewCore that also reports an invalid format, for New.
-func newCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, o options) (*core, error) {
-	err := o.encoder.Format.Validate()
+func newCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, cfg EncoderConfig) *core {
 	c := &core{
 		LevelEnabler: enab,
-		enc:          newEncoder(o.encoder),
+		enc:          newEncoder(cfg),
 		out:          ws,
 	}
 	c.we, _ = ws.(entryWriter)
 	c.pu, _ = ws.(purger)
-	return c, err
+	return c
 }
 
 // core is small: derived cores share everything but the encoder.

@@ -37,17 +37,17 @@ func TestSyncDeadlineInAnOutage(t *testing.T) {
 	const n = 60_000
 	tests := []struct {
 		name     string
-		opts     []cwzap.Option
+		opts     []cwzap.SyncerOption
 		ctx      time.Duration // SyncContext / CloseContext with this timeout; 0: Sync / Close
 		deadline time.Duration
 		close    bool
 		soak     bool // the default deadline: 10 s a case
 	}{
-		{name: "Sync WithSyncTimeout(2s)", opts: []cwzap.Option{cwzap.WithSyncTimeout(2 * time.Second)}, deadline: 2 * time.Second},
-		{name: "Close WithSyncTimeout(2s)", opts: []cwzap.Option{cwzap.WithSyncTimeout(2 * time.Second)}, deadline: 2 * time.Second, close: true},
+		{name: "Sync WithSyncTimeout(2s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(2 * time.Second)}, deadline: 2 * time.Second},
+		{name: "Close WithSyncTimeout(2s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(2 * time.Second)}, deadline: 2 * time.Second, close: true},
 		{name: "SyncContext 2s", ctx: 2 * time.Second, deadline: 2 * time.Second},
 		{name: "CloseContext 2s", ctx: 2 * time.Second, deadline: 2 * time.Second, close: true},
-		{name: "SyncContext 3s WithSyncTimeout(2s)", opts: []cwzap.Option{cwzap.WithSyncTimeout(2 * time.Second)}, ctx: 3 * time.Second, deadline: 2 * time.Second},
+		{name: "SyncContext 3s WithSyncTimeout(2s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(2 * time.Second)}, ctx: 3 * time.Second, deadline: 2 * time.Second},
 		{name: "SyncContext 1s", ctx: time.Second, deadline: time.Second, soak: true},
 		{name: "Sync default", deadline: cwzap.DefaultSyncTimeout, soak: true},
 		{name: "Close default", deadline: cwzap.DefaultSyncTimeout, close: true, soak: true},
@@ -58,7 +58,7 @@ func TestSyncDeadlineInAnOutage(t *testing.T) {
 				t.Skip("a long deadline, or a short one for the race detector: run with -cwzap.soak")
 			}
 			// Puts would retry for an hour: only the sync deadline ends them.
-			f := newFixture(t, append([]cwzap.Option{cwzap.WithPutTimeout(time.Hour)}, tt.opts...)...)
+			f := newFixture(t, append([]cwzap.SyncerOption{cwzap.WithPutTimeout(time.Hour)}, tt.opts...)...)
 			f.srv.SetFaults(cwlogstest.Faults{Outage: true})
 			logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel))
 			for i := range n {
@@ -197,7 +197,7 @@ func TestOptionValues(t *testing.T) {
 	const entries = 100
 	tests := []struct {
 		name        string
-		give        cwzap.Option
+		give        cwzap.SyncerOption
 		wantErr     string // a refused value: NewSyncer's error contains this
 		wantBatches uint64 // else: PutLogEvents calls for 100 entries
 	}{

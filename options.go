@@ -11,17 +11,61 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
-// An Option configures a Syncer, a Core or the factory New. There is one
-// option type for all three: each constructor documents which options it
-// reads and ignores the rest, so one option list can be handed to New and
-// reach both halves.
+// Options come in two kinds, so that an option given to a constructor that
+// cannot use it does not compile:
+//
+//   - a SyncerOption configures delivery: NewSyncer takes them;
+//   - a CoreOption configures the encoding: NewCore takes them;
+//   - New takes both, as Option, which each of them is.
+//
+// As with zap.Option and zapcore's constructors, each With… function
+// returns the narrowest kind; a slice of mixed options for New is a
+// []Option.
+
+// An Option configures New (and Spec.Build). Every SyncerOption and every
+// CoreOption is an Option; nothing else is.
 type Option interface {
-	apply(*options)
+	cwzapOption()
 }
 
-type optionFunc func(*options)
+// A SyncerOption configures NewSyncer (and the Syncer that New builds for
+// the cloud-watch class).
+type SyncerOption interface {
+	Option
+	applySyncer(*syncerOptions)
+}
 
-func (f optionFunc) apply(o *options) { f(o) }
+// A CoreOption configures NewCore and the encoder (and the Core that New
+// builds).
+type CoreOption interface {
+	Option
+	applyCore(*coreOptions)
+}
+
+type syncerOption func(*syncerOptions)
+
+func (syncerOption) cwzapOption()                   {}
+func (f syncerOption) applySyncer(o *syncerOptions) { f(o) }
+
+type coreOption func(*coreOptions)
+
+func (coreOption) cwzapOption()               {}
+func (f coreOption) applyCore(o *coreOptions) { f(o) }
+
+// splitOptions sorts New's options into the two kinds.
+func splitOptions(opts []Option) ([]SyncerOption, []CoreOption) {
+	var so []SyncerOption
+	var co []CoreOption
+	for _, opt := range opts {
+		switch opt := opt.(type) {
+		case SyncerOption:
+			so = append(so, opt)
+		case CoreOption:
+			co = append(co, opt)
+		}
+	}
+	return so, co
+}
 
 // OverflowPolicy says what a Syncer does with an event that arrives while
 // its buffer holds WithBufferLimit bytes.
@@ -69,8 +113,7 @@ const (
 // besides 0.
 var RetentionDays = []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
-type options struct {
-	// Syncer.
+type syncerOptions struct {
 	client        Client
 	awsConfig     *aws.Config
 	flushInterval time.Duration
@@ -88,14 +131,11 @@ type options struct {
 	putTimeout    time.Duration
 	syncTimeout   time.Duration
 
-	// Encoder.
-	encoder EncoderConfig
-
 	errs []error // values no constructor can honour
 }
 
-func defaultOptions() options {
-	return options{
+func defaultSyncerOptions() syncerOptions {
+	return syncerOptions{
 		flushInterval: DefaultFlushInterval,
 		maxEvents:     MaxBatchEvents,
 		maxBytes:      MaxBatchBytes,
@@ -109,17 +149,32 @@ func defaultOptions() options {
 }
 
 // err reports the option values that cannot be honoured, one line each.
-func (o *options) err() error { return errors.Join(o.errs...) }
+func (o *syncerOptions) err() error { return errors.Join(o.errs...) }
 
-func (o *options) refuse(format string, args ...any) {
+func (o *syncerOptions) refuse(format string, args ...any) {
 	o.errs = append(o.errs, fmt.Errorf("cwzap: "+format, args...))
 }
 
-func buildOptions(opts []Option) options {
-	o := defaultOptions()
+func buildSyncerOptions(opts []SyncerOption) syncerOptions {
+	o := defaultSyncerOptions()
 	for _, opt := range opts {
 		if opt != nil {
-			opt.apply(&o)
+			opt.applySyncer(&o)
+		}
+	}
+	return o
+}
+
+// coreOptions are what NewCore reads: the encoder configuration.
+type coreOptions struct {
+	encoder EncoderConfig
+}
+
+func buildCoreOptions(opts []CoreOption) coreOptions {
+	var o coreOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt.applyCore(&o)
 		}
 	}
 	return o
@@ -129,22 +184,22 @@ func buildOptions(opts []Option) options {
 // NewSyncer builds one from WithAWSConfig or, failing that, from
 // config.LoadDefaultConfig. A *cloudwatchlogs.Client gets the fast request
 // path (the Syncer writes the request body itself); any other Client
-// receives ordinary inputs. Read by NewSyncer and New.
-func WithClient(c Client) Option {
-	return optionFunc(func(o *options) { o.client = c })
+// receives ordinary inputs.
+func WithClient(c Client) SyncerOption {
+	return syncerOption(func(o *syncerOptions) { o.client = c })
 }
 
 // WithAWSConfig builds the Syncer's client from cfg instead of the default
-// configuration. Ignored when WithClient is given. Read by NewSyncer and New.
-func WithAWSConfig(cfg aws.Config) Option {
-	return optionFunc(func(o *options) { o.awsConfig = &cfg })
+// configuration. Ignored when WithClient is given.
+func WithAWSConfig(cfg aws.Config) SyncerOption {
+	return syncerOption(func(o *syncerOptions) { o.awsConfig = &cfg })
 }
 
 // WithFlushInterval sets the longest time an event waits in the open batch
 // before it is sent. Defaults to DefaultFlushInterval (5 s); a value <= 0
-// keeps the default. Read by NewSyncer and New.
-func WithFlushInterval(d time.Duration) Option {
-	return optionFunc(func(o *options) {
+// keeps the default.
+func WithFlushInterval(d time.Duration) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
 		o.flushInterval = DefaultFlushInterval
 		if d > 0 {
 			o.flushInterval = d
@@ -154,9 +209,9 @@ func WithFlushInterval(d time.Duration) Option {
 
 // WithMaxBatchEvents caps the events in one PutLogEvents call. Defaults to
 // MaxBatchEvents (10,000), the service's limit; a value <= 0 keeps the
-// default, and one above the limit is an error. Read by NewSyncer and New.
-func WithMaxBatchEvents(n int) Option {
-	return optionFunc(func(o *options) {
+// default, and one above the limit is an error.
+func WithMaxBatchEvents(n int) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
 		switch {
 		case n <= 0:
 			o.maxEvents = MaxBatchEvents
@@ -173,9 +228,8 @@ func WithMaxBatchEvents(n int) Option {
 // to MaxBatchBytes (1 MiB), the service's limit; a value <= 0 keeps the
 // default, and one above the limit or too small for a one-byte event is an
 // error. A smaller cap still admits one event of up to MaxEventBytes.
-// Read by NewSyncer and New.
-func WithMaxBatchBytes(n int) Option {
-	return optionFunc(func(o *options) {
+func WithMaxBatchBytes(n int) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
 		switch {
 		case n <= 0:
 			o.maxBytes = MaxBatchBytes
@@ -195,9 +249,9 @@ func WithMaxBatchBytes(n int) Option {
 // so the default limit holds about 40 full batches. When no more can be
 // had, the overflow policy applies. Defaults to DefaultBufferLimit (64
 // MiB); a value <= 0 keeps the default, and values below two full batches
-// are raised to two. Read by NewSyncer and New.
-func WithBufferLimit(bytes int) Option {
-	return optionFunc(func(o *options) {
+// are raised to two.
+func WithBufferLimit(bytes int) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
 		o.bufferLimit = DefaultBufferLimit
 		if bytes > 0 {
 			o.bufferLimit = bytes
@@ -207,9 +261,9 @@ func WithBufferLimit(bytes int) Option {
 
 // WithOverflow sets what happens to an event that finds the buffer full.
 // Defaults to OverflowFallback; a value other than the three policies is
-// an error. Read by NewSyncer and New.
-func WithOverflow(p OverflowPolicy) Option {
-	return optionFunc(func(o *options) {
+// an error.
+func WithOverflow(p OverflowPolicy) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
 		if p < OverflowFallback || p > OverflowDrop {
 			o.refuse("WithOverflow(%d): unknown policy; want OverflowFallback, OverflowBlock or OverflowDrop", int(p))
 			return
@@ -222,9 +276,9 @@ func WithOverflow(p OverflowPolicy) Option {
 // good, rejected by the service, written after Close, or overflowing under
 // OverflowFallback. Each event is one line, and each call holds whole
 // lines (one, or a run of a batch's events). Defaults to os.Stderr; the
-// Syncer serialises its calls. Read by NewSyncer and New.
-func WithFallback(w io.Writer) Option {
-	return optionFunc(func(o *options) { o.fallback = w })
+// Syncer serialises its calls.
+func WithFallback(w io.Writer) SyncerOption {
+	return syncerOption(func(o *syncerOptions) { o.fallback = w })
 }
 
 // WithErrorHandler sets the function that receives errors from the
@@ -233,24 +287,23 @@ func WithFallback(w io.Writer) Option {
 // failed retention call. It is called from the Syncer's goroutines, never
 // with a lock held; it must not block for long, and must not call the
 // Syncer's Sync or Close, which wait for the goroutine calling it. Defaults
-// to writing the error as one line to os.Stderr. Read by NewSyncer and New.
-func WithErrorHandler(f func(error)) Option {
-	return optionFunc(func(o *options) { o.onError = f })
+// to writing the error as one line to os.Stderr.
+func WithErrorHandler(f func(error)) SyncerOption {
+	return syncerOption(func(o *syncerOptions) { o.onError = f })
 }
 
 // WithCreateGroup says whether a missing log group is created. Defaults to
 // true; with false, a missing group fails the batch for good (the stream is
-// still created when the group exists). Read by NewSyncer and New.
-func WithCreateGroup(create bool) Option {
-	return optionFunc(func(o *options) { o.createGroup = create })
+// still created when the group exists).
+func WithCreateGroup(create bool) SyncerOption {
+	return syncerOption(func(o *syncerOptions) { o.createGroup = create })
 }
 
 // WithRetention sets the retention in days applied when the Syncer creates
 // the log group. Defaults to 0: the group keeps events forever. Any value
-// but 0 and those in RetentionDays (the service's list) is an error. Read
-// by NewSyncer and New.
-func WithRetention(days int32) Option {
-	return optionFunc(func(o *options) {
+// but 0 and those in RetentionDays (the service's list) is an error.
+func WithRetention(days int32) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
 		if days != 0 && !slices.Contains(RetentionDays, days) {
 			o.refuse("WithRetention(%d): the service accepts %v days, or 0 to keep events forever", days, RetentionDays)
 			return
@@ -260,27 +313,27 @@ func WithRetention(days int32) Option {
 }
 
 // WithKMSKey sets the KMS key ARN used when the Syncer creates the log group.
-// Defaults to none. Read by NewSyncer and New.
-func WithKMSKey(arn string) Option {
-	return optionFunc(func(o *options) { o.kmsKey = arn })
+// Defaults to none.
+func WithKMSKey(arn string) SyncerOption {
+	return syncerOption(func(o *syncerOptions) { o.kmsKey = arn })
 }
 
 // WithTags sets the tags applied when the Syncer creates the log group.
-// Defaults to none. The map is copied. Read by NewSyncer and New.
-func WithTags(tags map[string]string) Option {
+// Defaults to none. The map is copied.
+func WithTags(tags map[string]string) SyncerOption {
 	cp := make(map[string]string, len(tags))
 	for k, v := range tags {
 		cp[k] = v
 	}
-	return optionFunc(func(o *options) { o.tags = cp })
+	return syncerOption(func(o *syncerOptions) { o.tags = cp })
 }
 
 // WithConcurrency sets how many PutLogEvents calls may be in flight at once
 // on the stream. Defaults to DefaultConcurrency (4); a value <= 0 keeps
 // the default. Events keep their own timestamps, and order inside each
-// batch holds. Read by NewSyncer and New.
-func WithConcurrency(n int) Option {
-	return optionFunc(func(o *options) {
+// batch holds.
+func WithConcurrency(n int) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
 		o.concurrency = DefaultConcurrency
 		if n > 0 {
 			o.concurrency = n
@@ -294,8 +347,8 @@ func WithConcurrency(n int) Option {
 // writer. Defaults to DefaultPutTimeout (1 minute); a value <= 0 keeps the
 // default. A Sync, Close or purge waits no longer than WithSyncTimeout,
 // whatever this is.
-func WithPutTimeout(d time.Duration) Option {
-	return optionFunc(func(o *options) {
+func WithPutTimeout(d time.Duration) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
 		o.putTimeout = DefaultPutTimeout
 		if d > 0 {
 			o.putTimeout = d
@@ -310,9 +363,9 @@ func WithPutTimeout(d time.Duration) Option {
 // writer, their puts are cancelled, and the call returns a *DeliveryError
 // that counts them. SyncContext and CloseContext keep the earlier of this
 // and their context's deadline. Defaults to DefaultSyncTimeout (10 s); a
-// value <= 0 keeps the default. Read by NewSyncer and New.
-func WithSyncTimeout(d time.Duration) Option {
-	return optionFunc(func(o *options) {
+// value <= 0 keeps the default.
+func WithSyncTimeout(d time.Duration) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
 		o.syncTimeout = DefaultSyncTimeout
 		if d > 0 {
 			o.syncTimeout = d
@@ -321,27 +374,27 @@ func WithSyncTimeout(d time.Duration) Option {
 }
 
 // WithFormat selects the encoding: FormatJSON (the default) or a text
-// prefix format. Read by NewCore and New.
-func WithFormat(f Format) Option {
-	return optionFunc(func(o *options) { o.encoder.Format = f })
+// prefix format.
+func WithFormat(f Format) CoreOption {
+	return coreOption(func(o *coreOptions) { o.encoder.Format = f })
 }
 
 // WithPrefixFunc sets a function that computes the text prefix; it selects
-// the text encoding whatever the Format. Read by NewCore and New.
-func WithPrefixFunc(f PrefixFunc) Option {
-	return optionFunc(func(o *options) { o.encoder.PrefixFunc = f })
+// the text encoding whatever the Format.
+func WithPrefixFunc(f PrefixFunc) CoreOption {
+	return coreOption(func(o *coreOptions) { o.encoder.PrefixFunc = f })
 }
 
 // WithFunction sets the {func} of text formats, such as the Lambda
-// function's name. Read by NewCore and New.
-func WithFunction(name string) Option {
-	return optionFunc(func(o *options) { o.encoder.Function = name })
+// function's name.
+func WithFunction(name string) CoreOption {
+	return coreOption(func(o *coreOptions) { o.encoder.Function = name })
 }
 
 // WithEncoderConfig replaces the whole encoder configuration. Options given
-// after it still apply on top. Read by NewCore and New.
-func WithEncoderConfig(cfg EncoderConfig) Option {
-	return optionFunc(func(o *options) { o.encoder = cfg })
+// after it still apply on top.
+func WithEncoderConfig(cfg EncoderConfig) CoreOption {
+	return coreOption(func(o *coreOptions) { o.encoder = cfg })
 }
 
 func clamp(n, lo, hi int) int {

@@ -73,15 +73,15 @@ func TestParseSpecForms(t *testing.T) {
 		{"class #standard-logger", "#standard-logger", Spec{Class: "#standard-logger"}, ""},
 		{"class cloud-watch", "cloud-watch", Spec{Class: "cloud-watch"}, ""},
 		{"class in another case", "Cloud-Watch", Spec{Class: "Cloud-Watch"}, ""},
-		{"JSON string", nestedJSON, nested, "logging."},
-		{"JSON string with leading space", "  \n" + nestedJSON, nested, "logging."},
+		{"JSON text", []byte(nestedJSON), nested, "logging."},
+		{"JSON text with leading space", []byte("  \n" + nestedJSON), nested, "logging."},
 		{"JSON bytes", []byte(nestedJSON), nested, "logging."},
 		{"json.RawMessage", json.RawMessage(nestedJSON), nested, "logging."},
 		{"JSON class string", []byte(`"#print"`), Spec{Class: "#print"}, ""},
 		{"JSON null", []byte(`null`), Spec{Class: "#null"}, ""},
-		{"JSON short form", `{"class": "#print", "level": 30}`, Spec{Class: "#print", Level: "30"}, ""},
-		{"JSON level 20.0", `{"level": 20.0}`, Spec{Level: "20.0"}, ""},
-		{"JSON nulls are absent", `{"class": null, "level": null, "cloud-watch": null}`, Spec{}, ""},
+		{"JSON short form", []byte(`{"class": "#print", "level": 30}`), Spec{Class: "#print", Level: "30"}, ""},
+		{"JSON level 20.0", []byte(`{"level": 20.0}`), Spec{Level: "20.0"}, ""},
+		{"JSON nulls are absent", []byte(`{"class": null, "level": null, "cloud-watch": null}`), Spec{}, ""},
 		{"Spec", nested, nested, ""},
 		{"*Spec", &nested, nested, ""},
 		{
@@ -152,40 +152,42 @@ func TestNewErrors(t *testing.T) {
 	}{
 		{"unknown class", "foo", nil, `cwzap: unknown logger class "foo"`},
 		{"unknown class in JSON string", []byte(`"foo"`), nil, `cwzap: unknown logger class "foo"`},
+		{"JSON object in a string", `{"class": "#print"}`, nil, `cwzap: spec: the string "{\"class\": \"#print\"}" is not a class name; pass JSON text as []byte`},
+		{"JSON string in a string", `"#print"`, nil, `cwzap: spec: the string "\"#print\"" is not a class name`},
 		{"unknown class, nested", map[string]any{"logging": map[string]any{"class": "foo"}}, nil,
 			`cwzap: spec: logging.class: unknown logger class "foo"`},
 		{"unknown class, Spec", Spec{Class: "foo"}, nil, `cwzap: spec: class: unknown logger class "foo"`},
 		{"unsupported type", 42, nil, `cwzap: spec: want a class name, JSON text, Spec or map, got int`},
 		{"level bool", map[string]any{"logging": map[string]any{"level": true}}, nil,
 			`cwzap: spec: logging.level: want a string or number, got bool`},
-		{"level bool in JSON", `{"logging": {"level": true}}`, nil,
+		{"level bool in JSON", []byte(`{"logging": {"level": true}}`), nil,
 			`cwzap: spec: logging.level: want a string or number, got bool`},
-		{"level object", `{"level": {}}`, nil, `cwzap: spec: level: want a string or number, got object`},
+		{"level object", []byte(`{"level": {}}`), nil, `cwzap: spec: level: want a string or number, got object`},
 		{"unknown level", map[string]any{"logging": map[string]any{"level": "verbose"}}, nil,
 			`cwzap: spec: logging.level: unknown level "verbose"`},
 		{"unknown level, Spec", Spec{Level: "loud"}, nil, `cwzap: spec: level: unknown level "loud"`},
-		{"level above 50", `{"level": 55}`, nil, `cwzap: spec: level: level 55: want a Python level, an integer from 0 to 50`},
+		{"level above 50", []byte(`{"level": 55}`), nil, `cwzap: spec: level: level 55: want a Python level, an integer from 0 to 50`},
 		{"level below 0", map[string]any{"level": -1}, nil, `cwzap: spec: level: level -1: want a Python level, an integer from 0 to 50`},
-		{"level fraction", `{"level": 20.5}`, nil, `cwzap: spec: level: level 20.5: want a Python level, an integer from 0 to 50`},
-		{"malformed JSON", "{\"class\": \"#print\",\n}", nil,
+		{"level fraction", []byte(`{"level": 20.5}`), nil, `cwzap: spec: level: level 20.5: want a Python level, an integer from 0 to 50`},
+		{"malformed JSON", []byte("{\"class\": \"#print\",\n}"), nil,
 			`cwzap: spec: malformed JSON: invalid character '}' looking for beginning of object key string at line 2, column 1 (offset 20)`},
-		{"truncated JSON", `{"class": `, nil, `cwzap: spec: malformed JSON: unexpected end of JSON input at line 1, column 11 (offset 10)`},
-		{"malformed JSON after leading lines", "\n\n  {\"class\" \"#print\"}", nil,
+		{"truncated JSON", []byte(`{"class": `), nil, `cwzap: spec: malformed JSON: unexpected end of JSON input at line 1, column 11 (offset 10)`},
+		{"malformed JSON after leading lines", []byte("\n\n  {\"class\" \"#print\"}"), nil,
 			`cwzap: spec: malformed JSON: invalid character '"' after object key at line 3, column 12 (offset 13)`},
-		{"trailing JSON", `{} {}`, nil, `cwzap: spec: malformed JSON: invalid character after top-level value at line 1, column 4 (offset 3)`},
+		{"trailing JSON", []byte(`{} {}`), nil, `cwzap: spec: malformed JSON: invalid character after top-level value at line 1, column 4 (offset 3)`},
 		{"JSON array", []byte(`[1]`), nil, `cwzap: spec: want a JSON object or string, got array`},
 		{"logging not an object", map[string]any{"logging": "x"}, nil, `cwzap: spec: logging: want an object, got string`},
 		{"unknown key", map[string]any{"logging": map[string]any{"levle": "debug"}}, nil,
 			`cwzap: spec: logging.levle: unknown key (want class, level, cloud-watch, group, stream, function or format)`},
-		{"unknown cloud-watch key", `{"cloud-watch": {"colour": "red"}}`, nil,
+		{"unknown cloud-watch key", []byte(`{"cloud-watch": {"colour": "red"}}`), nil,
 			`cwzap: spec: cloud-watch.colour: unknown key (want group, stream, function or format)`},
-		{"cloud-watch not an object", `{"logging": {"cloud-watch": 5}}`, nil,
+		{"cloud-watch not an object", []byte(`{"logging": {"cloud-watch": 5}}`), nil,
 			`cwzap: spec: logging.cloud-watch: want an object, got number`},
-		{"group given twice", `{"group": "a", "cloud-watch": {"group": "b"}}`, nil,
+		{"group given twice", []byte(`{"group": "a", "cloud-watch": {"group": "b"}}`), nil,
 			`cwzap: spec: group: also given as cloud-watch.group`},
-		{"class not a string", `{"logging": {"class": 5}}`, nil, `cwzap: spec: logging.class: want a string, got number`},
-		{"group not a string", `{"cloud-watch": {"group": ["a"]}}`, nil, `cwzap: spec: cloud-watch.group: want a string, got array`},
-		{"unknown format", `{"logging": {"cloud-watch": {"format": "#fancy"}}}`, nil,
+		{"class not a string", []byte(`{"logging": {"class": 5}}`), nil, `cwzap: spec: logging.class: want a string, got number`},
+		{"group not a string", []byte(`{"cloud-watch": {"group": ["a"]}}`), nil, `cwzap: spec: cloud-watch.group: want a string, got array`},
+		{"unknown format", []byte(`{"logging": {"cloud-watch": {"format": "#fancy"}}}`), nil,
 			`cwzap: spec: logging.cloud-watch.format: unknown format "#fancy"`},
 		{"group without stream", Spec{CloudWatch: CloudWatchSpec{Group: "g"}}, nil,
 			`cwzap: spec: cloud-watch.stream: required with a group`},
@@ -262,7 +264,7 @@ func TestNewLevel(t *testing.T) {
 	}{
 		{"class only", "#print", zapcore.InfoLevel},
 		{"name", map[string]any{"class": "#print", "level": "Warning"}, zapcore.WarnLevel},
-		{"JSON number", `{"class": "#print", "level": 40}`, zapcore.ErrorLevel},
+		{"JSON number", []byte(`{"class": "#print", "level": 40}`), zapcore.ErrorLevel},
 		{"numeric string", map[string]string{"class": "#print", "level": "10"}, zapcore.DebugLevel},
 		{"critical", Spec{Class: "#standard-logger", Level: "critical"}, zapcore.DPanicLevel},
 	}
@@ -280,9 +282,9 @@ func TestClassCode(t *testing.T) {
 	captureStd(t)
 	srv := cwlogstest.NewServer()
 	t.Cleanup(srv.Close)
-	cwOpts := []Option{WithClient(srv.Client()), WithFlushInterval(time.Hour)}
+	cwOpts := []SyncerOption{WithClient(srv.Client()), WithFlushInterval(time.Hour)}
 
-	cw := mustNew(t, map[string]any{"class": "cloud-watch", "group": "g", "stream": "s"}, cwOpts...)
+	cw := mustNew(t, map[string]any{"class": "cloud-watch", "group": "g", "stream": "s"}, WithClient(srv.Client()), WithFlushInterval(time.Hour))
 	cwPrint := mustNew(t, "cloud-watch") // no group: prints
 	prt := mustNew(t, "#print")
 	null := mustNew(t, nil)
@@ -543,5 +545,54 @@ func TestNewCloudWatchCritical(t *testing.T) {
 	}
 	if m := decodeLayout(t, events[0].Message); m["level"] != "CRITICAL" || m["message"] != "critical" {
 		t.Errorf("event = %v, want level CRITICAL", m)
+	}
+}
+
+func TestParseSpecThenBuild(t *testing.T) {
+	stdout, _ := captureStd(t)
+	s, err := ParseSpec([]byte(`{"app": "x", "logging": {"class": "#print", "level": "warning",
+		"cloud-watch": {"function": "intake", "format": "#short"}}}`))
+	if err != nil {
+		t.Fatalf("ParseSpec: %v", err)
+	}
+	want := Spec{Class: "#print", Level: "warning", CloudWatch: CloudWatchSpec{Function: "intake", Format: "#short"}}
+	if s != want {
+		t.Fatalf("ParseSpec = %+v, want %+v", s, want)
+	}
+	l, err := s.Build()
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	l.Info("quiet")
+	l.Warn("careful")
+	if got := stdout.String(); got != "WARNING: intake: careful\n" {
+		t.Errorf("stdout = %q, want only the warning in #short", got)
+	}
+
+	// ParseSpec checks what Build would refuse, naming the nested path.
+	_, err = ParseSpec([]byte(`{"logging": {"level": "verbose"}}`))
+	if want := `cwzap: spec: logging.level: unknown level "verbose"`; err == nil || err.Error() != want {
+		t.Errorf("ParseSpec error = %v, want %q", err, want)
+	}
+	if _, err := (Spec{Class: "#print"}).Build(WithRetention(4)); err == nil {
+		t.Error("Build accepted WithRetention(4), which the service refuses")
+	}
+}
+
+// ClassCode's probe is above FatalLevel, so a sampler that keeps one entry
+// per level and tick neither counts it nor drops it.
+func TestClassCodeBehindSampler(t *testing.T) {
+	captureStd(t)
+	l := mustNew(t, "#print").WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewSamplerWithOptions(c, time.Hour, 1, 0)
+	}))
+	for i := range 100 {
+		if got := ClassCode(l); got != ClassPrint {
+			t.Fatalf("call %d: ClassCode = %q, want %q", i, got, ClassPrint)
+		}
+	}
+	// The sampler still has its one FatalLevel slot for a real entry.
+	if ce := l.Core().Check(zapcore.Entry{Level: zapcore.FatalLevel, Message: "first"}, nil); ce == nil {
+		t.Error("the first fatal entry was sampled away: the probes were counted")
 	}
 }

@@ -881,23 +881,23 @@ func TestCredentialsNeverLeak(t *testing.T) {
 
 	tests := []struct {
 		name      string
-		giveOpts  []cwzap.Option
+		giveOpts  []cwzap.SyncerOption
 		giveSetup func()
 		giveWrite func(*zap.Logger)
 	}{
 		{
 			name:      "outage until the put timeout",
-			giveOpts:  []cwzap.Option{cwzap.WithPutTimeout(300 * time.Millisecond)},
+			giveOpts:  []cwzap.SyncerOption{cwzap.WithPutTimeout(300 * time.Millisecond)},
 			giveSetup: func() { srv.SetFaults(cwlogstest.Faults{Outage: true}) },
 		},
 		{
 			name:      "connections dropped until the put timeout",
-			giveOpts:  []cwzap.Option{cwzap.WithPutTimeout(300 * time.Millisecond)},
+			giveOpts:  []cwzap.SyncerOption{cwzap.WithPutTimeout(300 * time.Millisecond)},
 			giveSetup: func() { srv.SetFaults(cwlogstest.Faults{Drop: 1}) },
 		},
 		{
 			name:     "missing group without WithCreateGroup",
-			giveOpts: []cwzap.Option{cwzap.WithCreateGroup(false)},
+			giveOpts: []cwzap.SyncerOption{cwzap.WithCreateGroup(false)},
 		},
 		{
 			name: "rejected events",
@@ -917,7 +917,7 @@ func TestCredentialsNeverLeak(t *testing.T) {
 			fallback := &lockedBuffer{}
 			errs := &errorLog{}
 			s, err := cwzap.NewSyncer(fmt.Sprintf("/creds/%d", i), "s",
-				append([]cwzap.Option{
+				append([]cwzap.SyncerOption{
 					cwzap.WithClient(client),
 					cwzap.WithFallback(fallback),
 					cwzap.WithErrorHandler(errs.handle),

@@ -202,8 +202,8 @@ func (sc *sinkConfig) set(key, val string) error {
 // options maps the sink's settings to Syncer options. It builds a client
 // only when the URL says something about AWS; otherwise NewSyncer loads the
 // default configuration itself.
-func (sc sinkConfig) options(ctx context.Context) ([]Option, error) {
-	var opts []Option
+func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
+	var opts []SyncerOption
 	if sc.flush > 0 {
 		opts = append(opts, WithFlushInterval(sc.flush))
 	}

@@ -57,7 +57,7 @@ type Stats struct {
 // owner must call Sync (or Close) before the process exits, or the events
 // still in memory are lost; Close also refuses further writes.
 type Syncer struct {
-	opts     options
+	opts     syncerOptions
 	arenaCap int // the most a batch's arena grows to, but for one huge event
 	st       *logStream
 	header   []byte
@@ -124,14 +124,14 @@ type counters struct {
 // WithClient or WithAWSConfig it loads the default AWS configuration, which
 // honours AWS_REGION, profiles, credentials and
 // AWS_ENDPOINT_URL_CLOUDWATCH_LOGS; it is an error if no region results.
-func NewSyncer(group, stream string, opts ...Option) (*Syncer, error) {
+func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 	if err := validateName("log group", group, 512, ""); err != nil {
 		return nil, err
 	}
 	if err := validateName("log stream", stream, 512, ":*"); err != nil {
 		return nil, err
 	}
-	o := buildOptions(opts)
+	o := buildSyncerOptions(opts)
 	if err := o.err(); err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func NewSyncer(group, stream string, opts ...Option) (*Syncer, error) {
 	return s, nil
 }
 
-func defaultClient(o options) (Client, error) {
+func defaultClient(o syncerOptions) (Client, error) {
 	var cfg = o.awsConfig
 	if cfg == nil {
 		c, err := config.LoadDefaultConfig(context.Background())

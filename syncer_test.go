@@ -76,18 +76,18 @@ type fixture struct {
 
 // newFixture starts an endpoint and a Syncer on it; both are closed when the
 // test ends.
-func newFixture(t *testing.T, opts ...cwzap.Option) *fixture {
+func newFixture(t *testing.T, opts ...cwzap.SyncerOption) *fixture {
 	t.Helper()
 	srv := cwlogstest.NewServer()
 	t.Cleanup(srv.Close)
 	return newFixtureOn(t, srv, opts...)
 }
 
-func newFixtureOn(t *testing.T, srv *cwlogstest.Server, opts ...cwzap.Option) *fixture {
+func newFixtureOn(t *testing.T, srv *cwlogstest.Server, opts ...cwzap.SyncerOption) *fixture {
 	t.Helper()
 	f := &fixture{srv: srv, fallback: &lockedBuffer{}, errs: &errorLog{}, group: "/test/app", stream: "s-" + t.Name()}
 	f.stream = strings.NewReplacer("/", "_", ":", "_", "*", "_").Replace(f.stream)
-	base := []cwzap.Option{
+	base := []cwzap.SyncerOption{
 		cwzap.WithClient(srv.Client()),
 		cwzap.WithFallback(f.fallback),
 		cwzap.WithErrorHandler(f.errs.handle),

@@ -51,8 +51,8 @@ func wrap[TIn, TOut any](f *flusher, handler func(context.Context, TIn) (TOut, e
 // output as its fallback writer: in Lambda, standard output goes to the
 // function's own log group, so an event that cannot reach its stream still
 // lands in CloudWatch. A cwzap.WithFallback among opts overrides it.
-func NewSyncer(group, stream string, opts ...cwzap.Option) (*cwzap.Syncer, error) {
-	return cwzap.NewSyncer(group, stream, append([]cwzap.Option{cwzap.WithFallback(os.Stdout)}, opts...)...)
+func NewSyncer(group, stream string, opts ...cwzap.SyncerOption) (*cwzap.Syncer, error) {
+	return cwzap.NewSyncer(group, stream, append([]cwzap.SyncerOption{cwzap.WithFallback(os.Stdout)}, opts...)...)
 }
 
 // defaultLogger is the logger Logger(ctx) extends when WithLogger is not

@@ -29,9 +29,9 @@ func newTestServer(t *testing.T, latency time.Duration) *cwlogstest.Server {
 
 // newTestSyncer returns a Syncer that only flushes when asked, closed when
 // the test ends.
-func newTestSyncer(t *testing.T, srv *cwlogstest.Server, opts ...cwzap.Option) *cwzap.Syncer {
+func newTestSyncer(t *testing.T, srv *cwlogstest.Server, opts ...cwzap.SyncerOption) *cwzap.Syncer {
 	t.Helper()
-	ws, err := cwzap.NewSyncer("g", "s", append([]cwzap.Option{cwzap.WithClient(srv.Client()),
+	ws, err := cwzap.NewSyncer("g", "s", append([]cwzap.SyncerOption{cwzap.WithClient(srv.Client()),
 		cwzap.WithFlushInterval(time.Minute), cwzap.WithFallback(io.Discard),
 		cwzap.WithErrorHandler(func(error) {})}, opts...)...)
 	if err != nil {

@@ -30,7 +30,7 @@ func main() {
 }
 
 func run() error {
-	var opts []cwzap.Option
+	var opts []cwzap.SyncerOption
 	var srv *cwlogstest.Server
 	if !awsConfigured() {
 		srv = cwlogstest.NewServer()
