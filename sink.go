@@ -2,6 +2,7 @@ package cwzap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -18,15 +19,20 @@ import (
 // SinkScheme is the URL scheme cwzap registers with zap.RegisterSink, so a
 // zap.Config can name a log stream among its OutputPaths:
 //
-//	cloudwatch:///GROUP/STREAM?region=us-east-1&flush=2s
+//	cloudwatch://GROUP/STREAM?region=us-east-1&flush=2s
 //
-// The last path segment is the stream and everything before it the group,
-// so "cloudwatch:///app/orders/2024-05-01" is group "app/orders", stream
-// "2024-05-01". A group that starts with '/' takes a fourth slash
-// ("cloudwatch:////aws/lambda/app/s" is group "/aws/lambda/app") or
-// %2F ("cloudwatch:///%2Faws%2Flambda%2Fapp/s"). The group may also be the
-// host ("cloudwatch://app/s"). Write '/' inside a stream name as %2F, and
-// '#', '?' and '%' in any name percent-encoded.
+// The group is everything between "cloudwatch://" and the last '/', and
+// the stream everything after it, as written:
+//
+//	cloudwatch://app/s                  group "app", stream "s"
+//	cloudwatch://app/orders/s           group "app/orders"
+//	cloudwatch:///aws/lambda/app/s      group "/aws/lambda/app"
+//
+// so a group that starts with '/', as AWS's own do, takes three slashes and
+// one without takes two. Write '/' inside a stream name as %2F, and '#',
+// '?', ':' and '%' in any name percent-encoded; the first segment of a
+// group without a leading '/' is the URL's host, where Go allows no
+// percent-encoding, so a group that needs it must start with '/'.
 //
 // Query keys, each at most once; any other key is an error:
 //
@@ -43,7 +49,10 @@ import (
 //	create       WithCreateGroup ("false" requires the group to exist)
 //
 // Without region, profile, endpoint or anonymous, the Syncer loads the
-// default AWS configuration (NewSyncer).
+// default AWS configuration (NewSyncer). With endpoint but without
+// anonymous=true, zap.Config.Build (or zap.Open) looks up credentials at
+// once and fails, naming anonymous=true, when there are none: a local
+// endpoint such as cwlogstest or "cwzap serve" wants anonymous=true.
 //
 // The sink is a *Syncer. zap writes it through its own core, so it gets
 // Write, not WriteEntry: the event time is the time of the write, not the
@@ -95,7 +104,7 @@ func parseSinkURL(u *url.URL) (sinkConfig, error) {
 	var sc sinkConfig
 	switch {
 	case u.Opaque != "":
-		return sc, sinkError("want cloudwatch:///GROUP/STREAM or cloudwatch://GROUP/STREAM")
+		return sc, sinkError("want cloudwatch://GROUP/STREAM")
 	case u.User != nil:
 		return sc, sinkError("user information not allowed")
 	case u.Fragment != "":
@@ -104,16 +113,12 @@ func parseSinkURL(u *url.URL) (sinkConfig, error) {
 	if u.Port() != "" {
 		return sc, sinkError("group %q: ':' not allowed", u.Host)
 	}
-	// Split the escaped path, so %2F stays inside a name.
-	rest := u.EscapedPath()
-	if u.Host != "" {
-		rest = u.Host + rest
-	} else {
-		rest = strings.TrimPrefix(rest, "/")
-	}
+	// Split the escaped path, so %2F stays inside a name. Without a host
+	// the path's leading '/' is the group's own (cloudwatch:///aws/...).
+	rest := u.Host + u.EscapedPath()
 	i := strings.LastIndexByte(rest, '/')
 	if i < 0 {
-		return sc, sinkError("want cloudwatch:///GROUP/STREAM")
+		return sc, sinkError("want cloudwatch://GROUP/STREAM")
 	}
 	var err error
 	if sc.group, err = url.PathUnescape(rest[:i]); err != nil {
@@ -243,10 +248,31 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	if cfg.Region == "" {
 		return nil, fmt.Errorf("cwzap: sink: no AWS region: add region= to the URL or set AWS_REGION")
 	}
+	if sc.endpoint != "" && !sc.anonymous {
+		// Found now rather than at the first Sync, where the SDK would
+		// report an EC2 metadata error far from its cause.
+		if err := hasCredentials(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("cwzap: sink: endpoint %s: no AWS credentials; add anonymous=true for a local endpoint such as cwlogstest, or configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID): %w", sc.endpoint, err)
+		}
+	}
 	client := cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
 		if sc.endpoint != "" {
 			o.BaseEndpoint = aws.String(sc.endpoint)
 		}
 	})
 	return append(opts, WithClient(client)), nil
+}
+
+// _credentialsTimeout bounds the look-up of credentials for a sink with an
+// endpoint; off EC2 the metadata service answers nothing.
+const _credentialsTimeout = 5 * time.Second
+
+func hasCredentials(ctx context.Context, cfg aws.Config) error {
+	if cfg.Credentials == nil {
+		return errors.New("no credentials provider")
+	}
+	ctx, cancel := context.WithTimeout(ctx, _credentialsTimeout)
+	defer cancel()
+	_, err := cfg.Credentials.Retrieve(ctx)
+	return err
 }

@@ -17,19 +17,20 @@ func TestParseSinkURL(t *testing.T) {
 		give string
 		want sinkConfig
 	}{
-		{"cloudwatch:///g/s", sinkConfig{group: "g", stream: "s"}},
+		{"cloudwatch:///g/s", sinkConfig{group: "/g", stream: "s"}},
 		{"cloudwatch://g/s", sinkConfig{group: "g", stream: "s"}},
-		{"CloudWatch:///g/s", sinkConfig{group: "g", stream: "s"}},
-		{"cloudwatch:///app/orders/s", sinkConfig{group: "app/orders", stream: "s"}},
+		{"CloudWatch://g/s", sinkConfig{group: "g", stream: "s"}},
+		{"cloudwatch:///app/orders/s", sinkConfig{group: "/app/orders", stream: "s"}},
 		{"cloudwatch://app/orders/s", sinkConfig{group: "app/orders", stream: "s"}},
 		{"cloudwatch://App_Logs.v-2/s", sinkConfig{group: "App_Logs.v-2", stream: "s"}},
-		{"cloudwatch:///g/[$LATEST]abc", sinkConfig{group: "g", stream: "[$LATEST]abc"}},
-		{"cloudwatch:////aws/lambda/app/s", sinkConfig{group: "/aws/lambda/app", stream: "s"}},
-		{"cloudwatch:///%2Faws%2Flambda%2Fapp/s", sinkConfig{group: "/aws/lambda/app", stream: "s"}},
-		{"cloudwatch:///g/2024%2F05%2F01%2F%5B$LATEST%5Dabc", sinkConfig{group: "g", stream: "2024/05/01/[$LATEST]abc"}},
-		{"cloudwatch:///g%23x/s", sinkConfig{group: "g#x", stream: "s"}},
+		{"cloudwatch://g/[$LATEST]abc", sinkConfig{group: "g", stream: "[$LATEST]abc"}},
+		{"cloudwatch:///aws/lambda/app/s", sinkConfig{group: "/aws/lambda/app", stream: "s"}},
+		{"cloudwatch://aws/lambda/app/s", sinkConfig{group: "aws/lambda/app", stream: "s"}},
+		{"cloudwatch:///aws%2Flambda%2Fapp/s", sinkConfig{group: "/aws/lambda/app", stream: "s"}},
+		{"cloudwatch://g/2024%2F05%2F01%2F%5B$LATEST%5Dabc", sinkConfig{group: "g", stream: "2024/05/01/[$LATEST]abc"}},
+		{"cloudwatch:///g%23x/s", sinkConfig{group: "/g#x", stream: "s"}},
 		{
-			"cloudwatch:///g/s?region=eu-west-1&profile=dev&endpoint=http://127.0.0.1:4566&anonymous=true" +
+			"cloudwatch://g/s?region=eu-west-1&profile=dev&endpoint=http://127.0.0.1:4566&anonymous=true" +
 				"&flush=2s&timeout=30s&retention=7&concurrency=8&create=false",
 			sinkConfig{
 				group: "g", stream: "s", region: "eu-west-1", profile: "dev", endpoint: "http://127.0.0.1:4566",
@@ -59,11 +60,10 @@ func TestParseSinkURLErrors(t *testing.T) {
 		give    string
 		wantErr string
 	}{
-		{"cloudwatch:g/s", `cwzap: sink: want cloudwatch:///GROUP/STREAM or cloudwatch://GROUP/STREAM`},
-		{"cloudwatch:///s", `cwzap: sink: want cloudwatch:///GROUP/STREAM`},
-		{"cloudwatch://g", `cwzap: sink: want cloudwatch:///GROUP/STREAM`},
+		{"cloudwatch:g/s", `cwzap: sink: want cloudwatch://GROUP/STREAM`},
+		{"cloudwatch:///s", `cwzap: sink: no log group`},
+		{"cloudwatch://g", `cwzap: sink: want cloudwatch://GROUP/STREAM`},
 		{"cloudwatch:///g/", `cwzap: sink: no log stream`},
-		{"cloudwatch:////s", `cwzap: sink: no log group`},
 		{"cloudwatch://user@g/s", `cwzap: sink: user information not allowed`},
 		{"cloudwatch:///g#x/s", `cwzap: sink: fragment not allowed: write '#' in names as %23`},
 		{"cloudwatch://g:80/s", `cwzap: sink: group "g:80": ':' not allowed`},
@@ -115,7 +115,11 @@ func TestSinkErrorsThroughZap(t *testing.T) {
 // sinkURL points a sink at srv, unsigned, with an hour's flush interval so
 // only Sync delivers.
 func sinkURL(srv *cwlogstest.Server, group, stream string) string {
-	return "cloudwatch:///" + url.PathEscape(group) + "/" + url.PathEscape(stream) +
+	segs := strings.Split(group, "/")
+	for i := range segs {
+		segs[i] = url.PathEscape(segs[i])
+	}
+	return "cloudwatch://" + strings.Join(segs, "/") + "/" + url.PathEscape(stream) +
 		"?endpoint=" + url.QueryEscape(srv.URL) + "&region=us-east-1&anonymous=true&flush=1h"
 }
 
@@ -167,5 +171,78 @@ func TestSinkThroughZapOpen(t *testing.T) {
 	events := srv.Events("g", "s")
 	if len(events) != 1 || events[0].Message != "plain line" {
 		t.Fatalf("events = %+v, want one \"plain line\" (trailing newline trimmed)", events)
+	}
+}
+
+// noCredentials leaves the default configuration without credentials, and
+// without the EC2 metadata service, for one test.
+func noCredentials(t *testing.T) {
+	t.Helper()
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+// An endpoint without anonymous=true needs credentials; without them Build
+// fails at once and says what to add, rather than Sync failing later.
+func TestSinkEndpointWithoutCredentials(t *testing.T) {
+	noCredentials(t)
+	srv := cwlogstest.NewServer()
+	t.Cleanup(srv.Close)
+	cfg := zap.Config{
+		Level:            zap.NewAtomicLevelAt(zap.InfoLevel),
+		Encoding:         "cwzap",
+		OutputPaths:      []string{"cloudwatch://g/s?region=us-east-1&endpoint=" + url.QueryEscape(srv.URL)},
+		ErrorOutputPaths: []string{"stderr"},
+	}
+	_, err := cfg.Build()
+	if err == nil || !strings.Contains(err.Error(), "no AWS credentials; add anonymous=true") {
+		t.Fatalf("Build error = %v, want one naming anonymous=true", err)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("the error is more than one line: %q", err)
+	}
+
+	// With static credentials the same URL builds and delivers, signed.
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	l, err := cfg.Build()
+	if err != nil {
+		t.Fatalf("Build with credentials: %v", err)
+	}
+	l.Info("signed")
+	if err := l.Sync(); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if n := len(srv.Events("g", "s")); n != 1 {
+		t.Errorf("the stream has %d events, want 1", n)
+	}
+}
+
+// A group written after three slashes keeps its leading '/', as AWS's
+// own groups have it; one after two slashes has none.
+func TestSinkLeadingSlashGroup(t *testing.T) {
+	srv := cwlogstest.NewServer()
+	t.Cleanup(srv.Close)
+	q := "?region=us-east-1&anonymous=true&endpoint=" + url.QueryEscape(srv.URL)
+	for _, tt := range []struct{ give, wantGroup string }{
+		{"cloudwatch:///aws/lambda/app/s" + q, "/aws/lambda/app"},
+		{"cloudwatch://app/s" + q, "app"},
+	} {
+		ws, closeSink, err := zap.Open(tt.give)
+		if err != nil {
+			t.Fatalf("Open(%s): %v", tt.give, err)
+		}
+		if _, err := ws.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		closeSink()
+		if n := len(srv.Events(tt.wantGroup, "s")); n != 1 {
+			t.Errorf("%s: group %q has %d events, want 1", tt.give, tt.wantGroup, n)
+		}
 	}
 }
