@@ -108,11 +108,19 @@ var (
 	_encPool = sync.Pool{New: func() any { return &encoder{} }}
 )
 
+// EncodingName is the name NewEncoder is registered under with
+// zap.RegisterEncoder, for zap.Config.Encoding. The encoding writes the
+// layout of the zero EncoderConfig and ignores zap.Config.EncoderConfig
+// entirely (its keys, EncodeTime, EncodeLevel, …): a production config's
+// epoch "ts" would break the layout's contract. To change the time format,
+// build the logger with NewCore and WithEncoderConfig instead.
+const EncodingName = "cwzap"
+
 func init() {
 	// RegisterEncoder only fails when the name is taken; keep the first
 	// registration rather than panicking in init.
-	_ = zap.RegisterEncoder("cwzap", func(zc zapcore.EncoderConfig) (zapcore.Encoder, error) {
-		return NewEncoder(EncoderConfig{EncodeTime: zc.EncodeTime}), nil
+	_ = zap.RegisterEncoder(EncodingName, func(zapcore.EncoderConfig) (zapcore.Encoder, error) {
+		return NewEncoder(EncoderConfig{}), nil
 	})
 }
 
@@ -200,7 +208,7 @@ func parseTemplate(t string) []templatePart {
 // NewEncoder returns a zapcore.Encoder for the JSON layout or, when
 // cfg.Format is not FormatJSON or cfg.PrefixFunc is set, a text format. The
 // zero EncoderConfig gives the JSON layout. The encoder is also registered
-// with zap as "cwzap" (zap.Config.Encoding), honouring zap's EncodeTime.
+// with zap as EncodingName, "cwzap", which ignores zap's EncoderConfig.
 // An unknown named format ("#…") falls back to FormatStandard; see
 // Format.Validate.
 //

@@ -1,10 +1,12 @@
 // Command tee logs every entry twice: as readable text to stdout, and in
 // cwzap's JSON layout to a CloudWatch Logs stream, through zapcore.NewTee.
 //
-// With AWS configuration in the environment (AWS_REGION, AWS_DEFAULT_REGION,
-// AWS_PROFILE or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) it writes to real
-// CloudWatch Logs, group "cwzap-examples", stream "tee". Without, it starts
-// an in-process endpoint (cwlogstest) and reads the events back from it.
+// With a region (AWS_REGION or AWS_DEFAULT_REGION) and credentials
+// (AWS_ACCESS_KEY_ID, AWS_PROFILE, a web identity or container credentials)
+// in the environment, or with AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, it writes to
+// that CloudWatch Logs endpoint, group "cwzap-examples", stream "tee". A
+// region alone is not enough. Otherwise it starts an in-process endpoint
+// (cwlogstest) and reads the events back from it.
 //
 //	go run ./examples/tee
 package main

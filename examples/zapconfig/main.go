@@ -3,7 +3,8 @@
 // the configuration alone sends entries to a CloudWatch Logs stream (and,
 // here, to stdout as well).
 //
-// With AWS configuration in the environment it writes to real CloudWatch
+// With a region and credentials in the environment (awsConfigured says
+// which variables count) it writes to real CloudWatch
 // Logs. Without, it starts an in-process endpoint (cwlogstest) and points
 // the sink at it with the URL's endpoint= key.
 //
@@ -34,9 +35,9 @@ func main() {
 }
 
 func run() error {
-	// A group starting with '/' takes a fourth slash; the last segment is
-	// the stream.
-	sink := "cloudwatch:///" + group + "/" + stream + "?flush=2s&retention=7"
+	// The group is what sits between "cloudwatch://" and the last '/', so
+	// "/cwzap/examples" makes three slashes; the last segment is the stream.
+	sink := "cloudwatch://" + group + "/" + stream + "?flush=2s&retention=7"
 	var srv *cwlogstest.Server
 	if !awsConfigured() {
 		srv = cwlogstest.NewServer()
