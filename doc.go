@@ -28,10 +28,10 @@
 //
 // # Text formats
 //
-// [WithFormat] selects the text prefixes of the Python module cwzap grew
-// from: [FormatStandard], [FormatShort], [FormatSimple], [FormatMini], or a
-// template using {level}, {func} and {caller}; [WithPrefixFunc] computes the
-// prefix in Go. [WithFunction] sets {func}.
+// [WithFormat] selects a text event instead: a prefix, the message, then the
+// fields as one JSON object. The prefix is [FormatStandard], [FormatShort],
+// [FormatSimple], [FormatMini], or a template using {level}, {func} and
+// {caller}; [WithPrefixFunc] computes it in Go. [WithFunction] sets {func}.
 //
 // # Delivery
 //

@@ -22,7 +22,7 @@ import (
 // machine is a pure transition function (advance) and a driver (run) that
 // performs the action each state calls for.
 
-// putState is a state of the put machine. The names are the seed's.
+// putState is a state of the put machine.
 type putState uint8
 
 const (
@@ -132,7 +132,8 @@ func advance(s putState, o outcome, c machineConfig) (putState, effect) {
 	return stateFailed, effectNone
 }
 
-// _maxSteps bounds one run of the machine, as the seed did.
+// _maxSteps bounds one run of the machine, so that an endpoint that keeps
+// answering "not found" after each create cannot loop it forever.
 const _maxSteps = 100
 
 // Backoff between retries: capped exponential with full jitter.
