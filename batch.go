@@ -90,7 +90,7 @@ func (b *batch) fitsLimits(ts int64, size, maxEvents, maxBytes int) bool {
 	if len(b.events) >= maxEvents || b.size+size+EventOverhead > maxBytes {
 		return false
 	}
-	return max(b.maxTS, ts)-min(b.minTS, ts) <= MaxBatchSpan.Milliseconds()
+	return max(b.maxTS, ts)-min(b.minTS, ts) <= _maxBatchSpan.Milliseconds()
 }
 
 // add appends one encoded event object (see appendEventObject).

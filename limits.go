@@ -2,7 +2,9 @@ package cwzap
 
 import "time"
 
-// CloudWatch Logs limits for PutLogEvents, from the API reference
+// CloudWatch Logs limits for PutLogEvents that a caller may want to size
+// against: the Syncer enforces them (WithMaxBatchEvents, WithMaxBatchBytes,
+// and the split of an entry larger than MaxEventBytes). From the API reference
 // (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html)
 // and the quotas page
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html).
@@ -23,15 +25,11 @@ const (
 	// counts against it.
 	MaxEventBytes = MaxBatchBytes - EventOverhead
 
-	// MaxBatchSpan is the longest time between the first and the last event
-	// of one batch.
-	MaxBatchSpan = 24 * time.Hour
-
-	// MaxEventAge is how old an event may be before the service rejects it
-	// (reported as too old or expired in rejectedLogEventsInfo).
-	MaxEventAge = 14 * 24 * time.Hour
-
-	// MaxEventAhead is how far in the future an event may be before the
-	// service rejects it (reported as too new).
-	MaxEventAhead = 2 * time.Hour
+	// _maxBatchSpan is the longest time between the first and the last
+	// event of one batch.
+	_maxBatchSpan = 24 * time.Hour
 )
+
+// The service also rejects events more than 14 days old or 2 hours in the
+// future; the Syncer sends them anyway and counts the service's refusal in
+// Stats.Rejected, so it needs no constants for them.
