@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -393,5 +394,56 @@ func TestSyncDeadlineWithAStuckFallbackWriter(t *testing.T) {
 	checkStatsAddUp(t, f.syncer.Stats())
 	if got := f.errs.all(); len(got) != n/100 {
 		t.Errorf("error handler got %d reports, want one per batch (%d)", len(got), n/100)
+	}
+}
+
+func TestSyncerCloseContextDeadlineSendsTheRestToFallback(t *testing.T) {
+	f := newFixture(t, cwzap.WithMaxBatchEvents(10))
+	f.srv.SetFaults(cwlogstest.Faults{Latency: 5 * time.Second})
+	for i := range 50 {
+		f.syncer.Write(fmt.Appendf(nil, "%d", i))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	n, err := f.syncer.CloseContext(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("CloseContext = %d, %v; want the deadline error", n, err)
+	}
+	if elapsed := time.Since(start); elapsed > 4*time.Second {
+		t.Errorf("CloseContext took %v, past its deadline", elapsed)
+	}
+	if n != 50 {
+		t.Errorf("CloseContext reports %d undelivered, want 50", n)
+	}
+	st := f.syncer.Stats()
+	checkStatsAddUp(t, st)
+	if st.Fallback != 50 || len(f.fallback.Lines()) != 50 {
+		t.Errorf("stats = %+v, fallback lines %d; want all 50 in the fallback", st, len(f.fallback.Lines()))
+	}
+}
+
+func TestSyncerSyncContextDeadlineSendsPendingToFallback(t *testing.T) {
+	f := newFixture(t)
+	f.srv.SetFaults(cwlogstest.Faults{Latency: time.Hour})
+	f.syncer.Write([]byte("slow"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	n, err := f.syncer.SyncContext(ctx)
+	if n != 1 || !errors.Is(err, cwzap.ErrDeadline) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("SyncContext = %d, %v; want 1 pending and the deadline", n, err)
+	}
+	var de *cwzap.DeliveryError
+	if !errors.As(err, &de) || de.Events != 1 || de.Late != 1 {
+		t.Errorf("SyncContext error = %#v, want 1 late event", err)
+	}
+	st := f.syncer.Stats()
+	checkStatsAddUp(t, st)
+	if st.Fallback != 1 || !slices.Equal(f.fallback.Lines(), []string{"slow"}) {
+		t.Errorf("stats = %+v, fallback %q; want the pending event in the fallback", st, f.fallback.Lines())
+	}
+	// Reported once: the next Sync has nothing new to say.
+	if err := f.syncer.Sync(); err != nil {
+		t.Errorf("second Sync = %v, want nil", err)
 	}
 }
