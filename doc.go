@@ -18,6 +18,29 @@
 // delivered or has failed for good. An entry carrying [Purge], or any entry
 // above ErrorLevel, is a purge on its own.
 //
+// # Options
+//
+// A [SyncerOption] configures delivery and goes to [NewSyncer]; a
+// [CoreOption] configures the encoding and goes to [NewCore]. Giving one to
+// the other constructor does not compile. [New] and [Spec.Build] take
+// [Option], which both kinds are.
+//
+// # Presets
+//
+// A [Spec] describes a logger in data (class, level, group, stream,
+// format). [ParseSpec] reads one from JSON and [Spec.Build] makes the
+// logger; [New] does both for a spec already in Go, and takes a string as
+// a class name only. [SyncerOf] returns the *Syncer of such a logger, and
+// [ClassCode] its class.
+//
+// # zap.Config and log/slog
+//
+// Importing the package registers the encoding [EncodingName] and the sink
+// scheme [SinkScheme] with zap, so a zap.Config can ship to CloudWatch; the
+// encoding writes the layout whatever the config's EncoderConfig says. For
+// log/slog, zap's bridge go.uber.org/zap/exp/zapslog wraps a Core from
+// [NewCore] in a slog.Handler.
+//
 // # The layout
 //
 // By default each entry is one CloudWatch event holding one JSON object

@@ -1,65 +1,143 @@
 package cwzap_test
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"log"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/cwzap/cwzap"
+	"github.com/cwzap/cwzap/cwlogstest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
 
-// write sends one entry with a fixed time through core, as zap.Logger does.
-func write(core zapcore.Core, ent zapcore.Entry, fields ...zap.Field) {
-	ent.Time = time.Date(2024, 3, 5, 4, 7, 8, 9_000_000, time.UTC)
-	if ce := core.Check(ent, nil); ce != nil {
-		ce.Write(fields...)
+// The functions named readme… hold the README's snippets as written;
+// TestREADMESnippetsAreExamples checks that every Go block of the README
+// is in this file (or in examples/slog), and the examples and tests below
+// run them.
+
+// withLocalAWS runs f with the default AWS configuration pointing at a
+// cwlogstest server, as AWS_ENDPOINT_URL_CLOUDWATCH_LOGS and static
+// credentials would point it at any endpoint, and returns the server.
+func withLocalAWS(f func()) *cwlogstest.Server {
+	srv := cwlogstest.NewServer()
+	env := map[string]string{
+		"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": srv.URL,
+		"AWS_REGION":                       "us-east-1",
+		"AWS_ACCESS_KEY_ID":                "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY":            "secret",
+		"AWS_SESSION_TOKEN":                "",
+		"AWS_PROFILE":                      "",
+		"AWS_CONFIG_FILE":                  "/nonexistent",
+		"AWS_SHARED_CREDENTIALS_FILE":      "/nonexistent",
+	}
+	for k, v := range env {
+		old, had := os.LookupEnv(k)
+		os.Setenv(k, v)
+		defer func() {
+			if had {
+				os.Setenv(k, old)
+			} else {
+				os.Unsetenv(k)
+			}
+		}()
+	}
+	f()
+	return srv
+}
+
+// printMessages prints the message of every event in group/stream.
+func printMessages(srv *cwlogstest.Server, group, stream string) {
+	for _, e := range srv.Events(group, stream) {
+		var m struct {
+			Level   string `json:"level"`
+			Message any    `json:"message"`
+		}
+		if err := json.Unmarshal([]byte(e.Message), &m); err != nil {
+			fmt.Println("not the layout:", e.Message)
+			continue
+		}
+		fmt.Println(m.Level, m.Message)
 	}
 }
 
-// The JSON layout, written to stdout instead of a *Syncer.
+// readmeUse is the README's "Use".
+func readmeUse() error {
+	ws, err := cwzap.NewSyncer("my-group", "my-stream")
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+
+	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
+	defer logger.Sync() // the purge: returns once earlier entries are delivered
+
+	logger.Info("started", zap.Int("port", 8080))
+	return nil
+}
+
+// A Syncer under a Core: the default AWS configuration names the endpoint.
+func Example() {
+	srv := withLocalAWS(func() {
+		if err := readmeUse(); err != nil {
+			fmt.Println(err)
+		}
+	})
+	defer srv.Close()
+	printMessages(srv, "my-group", "my-stream")
+	// Output:
+	// INFO started
+}
+
+// readmeTee is the README's tee.
+func readmeTee(ws *cwzap.Syncer) *zap.Logger {
+	// os.Stdout's Sync fails on terminals and pipes; a console needs none.
+	stdout := zapcore.Lock(zapcore.AddSync(struct{ io.Writer }{os.Stdout}))
+	console := zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()),
+		stdout, zap.DebugLevel)
+	logger := zap.New(zapcore.NewTee(cwzap.NewCore(ws, zap.InfoLevel), console), zap.AddCaller())
+	return logger
+}
+
+// _fixedTime makes the layout examples' output repeatable.
+var _fixedTime = time.Date(2024, 3, 5, 4, 7, 8, 9_000_000, time.UTC)
+
+type fixedTime struct{}
+
+func (fixedTime) Now() time.Time                         { return _fixedTime }
+func (fixedTime) NewTicker(d time.Duration) *time.Ticker { return time.NewTicker(d) }
+
+// The JSON layout: errors go to "exception", a message that is a JSON
+// object is embedded, and a field named like a layout key gets a "_"
+// prefix.
 func ExampleNewCore() {
-	core := cwzap.NewCore(zapcore.AddSync(os.Stdout), zap.InfoLevel)
-	write(core, zapcore.Entry{Level: zap.WarnLevel, LoggerName: "billing", Message: "card declined"},
-		zap.String("customer", "c-42"), zap.Int("attempt", 3))
-	write(core, zapcore.Entry{Level: zap.DebugLevel, Message: "filtered out"})
+	logger := zap.New(cwzap.NewCore(zapcore.AddSync(os.Stdout), zap.InfoLevel), zap.WithClock(fixedTime{}))
+
+	// The README's layout.
+	logger.Named("billing").With(zap.String("request", "r-1")).
+		Error(`{"order": 7, "state": "failed"}`, zap.Error(errors.New("timeout")), zap.String("level", "gold"))
 	// Output:
-	// {"timestamp":"2024-03-05 04:07:08,009","level":"WARNING","location":"billing","message":"card declined","customer":"c-42","attempt":3}
+	// {"timestamp":"2024-03-05 04:07:08,009","level":"ERROR","location":"billing","message":{"order":7,"state":"failed"},"exception":"timeout","request":"r-1","_level":"gold"}
 }
 
-// Errors go to "exception"; a message that is a JSON object is embedded;
-// a field named like a layout key gets a "_" prefix.
-func ExampleNewCore_layout() {
-	core := cwzap.NewCore(zapcore.AddSync(os.Stdout), zap.InfoLevel).
-		With([]zap.Field{zap.String("request", "r-1")})
-	write(core, zapcore.Entry{Level: zap.ErrorLevel, Message: `{"order": 7, "state": "failed"}`},
-		zap.Error(errors.New("timeout")), zap.String("level", "gold"))
-	// Output:
-	// {"timestamp":"2024-03-05 04:07:08,009","level":"ERROR","location":"root","message":{"order":7,"state":"failed"},"exception":"timeout","request":"r-1","_level":"gold"}
-}
-
-// The usual second core: a tee that also prints to the console.
-func ExampleNewCore_tee() {
-	console := zapcore.NewCore(zapcore.NewConsoleEncoder(zapcore.EncoderConfig{
-		LevelKey: "level", MessageKey: "msg", EncodeLevel: zapcore.CapitalLevelEncoder,
-	}), zapcore.AddSync(os.Stdout), zap.DebugLevel)
-	cloud := cwzap.NewCore(zapcore.AddSync(os.Stdout), zap.InfoLevel) // a *Syncer in real use
-	core := zapcore.NewTee(cloud, console)
-	write(core, zapcore.Entry{Level: zap.InfoLevel, Message: "started"}, zap.Int("port", 8080))
-	write(core, zapcore.Entry{Level: zap.DebugLevel, Message: "console only"})
-	// Output:
-	// {"timestamp":"2024-03-05 04:07:08,009","level":"INFO","location":"root","message":"started","port":8080}
-	// INFO	started	{"port": 8080}
-	// DEBUG	console only
-}
-
-// The seed's text formats: #mini shows the level from WARNING up.
+// A text format: #mini shows the level from WARNING up.
 func ExampleWithFormat() {
-	core := cwzap.NewCore(zapcore.AddSync(os.Stdout), zap.InfoLevel,
+	ws := zapcore.AddSync(os.Stdout) // a *Syncer in real use
+
+	// The README's text formats.
+	core := cwzap.NewCore(ws, zap.InfoLevel,
 		cwzap.WithFormat(cwzap.FormatMini), cwzap.WithFunction("CoolLambdaFunc"))
-	write(core, zapcore.Entry{Level: zap.InfoLevel, Message: "fetched"}, zap.Int("items", 3))
-	write(core, zapcore.Entry{Level: zap.WarnLevel, Message: "slow"})
+
+	logger := zap.New(core)
+	logger.Info("fetched", zap.Int("items", 3))
+	logger.Warn("slow")
 	// Output:
 	// CoolLambdaFunc: fetched {"items":3}
 	// WARNING: CoolLambdaFunc: slow
@@ -69,8 +147,148 @@ func ExampleWithFormat() {
 func ExampleFormat() {
 	core := cwzap.NewCore(zapcore.AddSync(os.Stdout), zap.InfoLevel,
 		cwzap.WithFormat("[{level}] {func}/{caller}: "), cwzap.WithFunction("orders"))
-	write(core, zapcore.Entry{Level: zap.ErrorLevel, Message: "no stock",
-		Caller: zapcore.EntryCaller{Defined: true, Function: "example.com/orders.(*Shop).Buy", Line: 12}})
+	ent := zapcore.Entry{Level: zap.ErrorLevel, Message: "no stock",
+		Caller: zapcore.EntryCaller{Defined: true, Function: "example.com/orders.(*Shop).Buy", Line: 12}}
+	if ce := core.Check(ent, nil); ce != nil {
+		ce.Write()
+	}
 	// Output:
 	// [ERROR] orders/(*Shop).Buy: no stock
+}
+
+// run stands for a program's work: it returns when ctx is cancelled.
+func run(ctx context.Context, logger *zap.Logger) {
+	logger.Info("working")
+}
+
+// readmeMain is the README's main, which loses nothing at exit.
+func readmeMain() {
+	ws, err := cwzap.NewSyncer("my-group", "my-stream")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ws.Close() // after logger.Sync: bounded by WithSyncTimeout
+	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
+	defer logger.Sync()
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	run(ctx, logger) // returns when SIGTERM arrives, so the defers run
+}
+
+// The end of work: deferred Sync and Close deliver what main logged.
+func ExampleSyncer_Close() {
+	srv := withLocalAWS(readmeMain)
+	defer srv.Close()
+	printMessages(srv, "my-group", "my-stream")
+	// Output:
+	// INFO working
+}
+
+// readmeNew is the README's presets.
+func readmeNew() error {
+	logger, err := cwzap.New(map[string]any{"logging": map[string]any{
+		"class": "cloud-watch", "level": "warning",
+		"cloud-watch": map[string]any{"group": "/app/orders", "stream": "orders-2024-05-01", "function": "intake"},
+	}})
+	if err != nil {
+		return err
+	}
+	defer logger.Sync() // the purge
+
+	logger.Info("below the threshold")
+	logger.Warn("stock low", zap.String("sku", "X-9"))
+	return nil
+}
+
+// A logger from a spec, as a configuration file would hold it.
+func ExampleNew() {
+	srv := withLocalAWS(func() {
+		if err := readmeNew(); err != nil {
+			fmt.Println(err)
+		}
+	})
+	defer srv.Close()
+	printMessages(srv, "/app/orders", "orders-2024-05-01")
+	// Output:
+	// WARNING stock low
+}
+
+// readmeParseSpec is the README's typed path.
+func readmeParseSpec(configJSON []byte) error {
+	spec, err := cwzap.ParseSpec(configJSON) // e.g. a whole configuration file
+	if err != nil {
+		return err
+	}
+	logger, err := spec.Build(cwzap.WithSyncTimeout(5 * time.Second))
+	if err != nil {
+		return err
+	}
+	defer logger.Sync()
+
+	logger.Warn("from a parsed spec")
+	fmt.Println(cwzap.ClassCode(logger), cwzap.SyncerOf(logger).Stats().Written)
+	return nil
+}
+
+// ParseSpec reads JSON text; Build makes the logger.
+func ExampleParseSpec() {
+	config := []byte(`{"app": "orders", "logging": {"class": "cloud-watch", "level": "warning",
+		"cloud-watch": {"group": "/app/orders", "stream": "s"}}}`)
+	srv := withLocalAWS(func() {
+		if err := readmeParseSpec(config); err != nil {
+			fmt.Println(err)
+		}
+	})
+	defer srv.Close()
+	printMessages(srv, "/app/orders", "s")
+
+	_, err := cwzap.ParseSpec([]byte(`{"logging": {"level": "verbose"}}`))
+	fmt.Println(err)
+	// Output:
+	// cloud-watch 1
+	// WARNING from a parsed spec
+	// cwzap: spec: logging.level: unknown level "verbose"
+}
+
+// readmeZapConfig is the README's zap.Config.
+func readmeZapConfig() error {
+	cfg := zap.NewProductionConfig()
+	cfg.Encoding = "cwzap" // the cwzap layout; cfg.EncoderConfig is ignored
+	cfg.OutputPaths = []string{"cloudwatch:///app/orders/web-1?flush=2s"}
+	logger, err := cfg.Build()
+	if err != nil {
+		return err
+	}
+	defer logger.Sync()
+
+	logger.Info("from zap.Config")
+	return nil
+}
+
+// The cloudwatch:// sink and the cwzap encoding in a zap.Config.
+func Example_zapConfig() {
+	srv := withLocalAWS(func() {
+		if err := readmeZapConfig(); err != nil {
+			fmt.Println(err)
+		}
+	})
+	defer srv.Close()
+	printMessages(srv, "/app/orders", "web-1")
+	// Output:
+	// INFO from zap.Config
+}
+
+// cwlogstest as a test's CloudWatch Logs: the README's "Testing your
+// logging".
+func Example_cwlogstest() {
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	ws, _ := cwzap.NewSyncer("g", "s", cwzap.WithClient(srv.Client()))
+	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
+	logger.Info("hello")
+	logger.Sync()
+	fmt.Println(len(srv.Events("g", "s"))) // 1
+	// Output:
+	// 1
 }

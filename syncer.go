@@ -115,15 +115,12 @@ type counters struct {
 // to CloudWatch: the group and stream are created on the first put that
 // finds them missing.
 //
-// It reads the options WithClient, WithAWSConfig, WithFlushInterval,
-// WithMaxBatchEvents, WithMaxBatchBytes, WithBufferLimit, WithOverflow,
-// WithFallback, WithErrorHandler, WithCreateGroup, WithRetention,
-// WithKMSKey, WithTags, WithConcurrency, WithPutTimeout and
-// WithSyncTimeout, and returns an error naming any option value it cannot
-// honour. Without
+// It returns an error naming any option value it cannot honour. Without
 // WithClient or WithAWSConfig it loads the default AWS configuration, which
 // honours AWS_REGION, profiles, credentials and
 // AWS_ENDPOINT_URL_CLOUDWATCH_LOGS; it is an error if no region results.
+// The caller owns the Syncer and must Sync or Close it before the process
+// exits.
 func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 	if err := validateName("log group", group, 512, ""); err != nil {
 		return nil, err
