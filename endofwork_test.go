@@ -259,8 +259,8 @@ func TestOptionValues(t *testing.T) {
 
 func TestSinkRefusesOptionValues(t *testing.T) {
 	for _, u := range []string{
-		"cloudwatch:///g/s?retention=13&endpoint=http://127.0.0.1:1&anonymous=true&region=us-east-1",
-		"cloudwatch:///g/s?synctimeout=0s&endpoint=http://127.0.0.1:1&anonymous=true&region=us-east-1",
+		"cloudwatch://g/s?retention=13&endpoint=http://127.0.0.1:1&anonymous=true&region=us-east-1",
+		"cloudwatch://g/s?synctimeout=0s&endpoint=http://127.0.0.1:1&anonymous=true&region=us-east-1",
 	} {
 		cfg := zap.NewProductionConfig()
 		cfg.OutputPaths = []string{u}

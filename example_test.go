@@ -25,8 +25,9 @@ import (
 
 // withLocalAWS runs f with the default AWS configuration pointing at a
 // cwlogstest server, as AWS_ENDPOINT_URL_CLOUDWATCH_LOGS and static
-// credentials would point it at any endpoint, and returns the server.
-func withLocalAWS(f func()) *cwlogstest.Server {
+// credentials would point it at any endpoint, prints f's error if any, and
+// returns the server.
+func withLocalAWS(f func() error) *cwlogstest.Server {
 	srv := cwlogstest.NewServer()
 	env := map[string]string{
 		"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": srv.URL,
@@ -49,7 +50,9 @@ func withLocalAWS(f func()) *cwlogstest.Server {
 			}
 		}()
 	}
-	f()
+	if err := f(); err != nil {
+		fmt.Println(err)
+	}
 	return srv
 }
 
@@ -85,11 +88,7 @@ func readmeUse() error {
 
 // A Syncer under a Core: the default AWS configuration names the endpoint.
 func Example() {
-	srv := withLocalAWS(func() {
-		if err := readmeUse(); err != nil {
-			fmt.Println(err)
-		}
-	})
+	srv := withLocalAWS(readmeUse)
 	defer srv.Close()
 	printMessages(srv, "my-group", "my-stream")
 	// Output:
@@ -178,7 +177,7 @@ func readmeMain() {
 
 // The end of work: deferred Sync and Close deliver what main logged.
 func ExampleSyncer_Close() {
-	srv := withLocalAWS(readmeMain)
+	srv := withLocalAWS(func() error { readmeMain(); return nil })
 	defer srv.Close()
 	printMessages(srv, "my-group", "my-stream")
 	// Output:
@@ -203,11 +202,7 @@ func readmeNew() error {
 
 // A logger from a spec, as a configuration file would hold it.
 func ExampleNew() {
-	srv := withLocalAWS(func() {
-		if err := readmeNew(); err != nil {
-			fmt.Println(err)
-		}
-	})
+	srv := withLocalAWS(readmeNew)
 	defer srv.Close()
 	printMessages(srv, "/app/orders", "orders-2024-05-01")
 	// Output:
@@ -235,11 +230,7 @@ func readmeParseSpec(configJSON []byte) error {
 func ExampleParseSpec() {
 	config := []byte(`{"app": "orders", "logging": {"class": "cloud-watch", "level": "warning",
 		"cloud-watch": {"group": "/app/orders", "stream": "s"}}}`)
-	srv := withLocalAWS(func() {
-		if err := readmeParseSpec(config); err != nil {
-			fmt.Println(err)
-		}
-	})
+	srv := withLocalAWS(func() error { return readmeParseSpec(config) })
 	defer srv.Close()
 	printMessages(srv, "/app/orders", "s")
 
@@ -268,11 +259,7 @@ func readmeZapConfig() error {
 
 // The cloudwatch:// sink and the cwzap encoding in a zap.Config.
 func Example_zapConfig() {
-	srv := withLocalAWS(func() {
-		if err := readmeZapConfig(); err != nil {
-			fmt.Println(err)
-		}
-	})
+	srv := withLocalAWS(readmeZapConfig)
 	defer srv.Close()
 	printMessages(srv, "/app/orders", "web-1")
 	// Output:

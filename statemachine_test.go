@@ -25,7 +25,7 @@ func TestAdvance(t *testing.T) {
 		want       putState
 		wantEffect effect
 	}{
-		// hungry: the seed's token check.
+		// hungry: the token check.
 		{stateHungry, outcomeOK, create, stateReady, effectNone},
 		{stateHungry, outcomeTokenInvalid, create, stateInvalidToken, effectNone},
 
