@@ -11,19 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
-// Options come in two kinds, so that an option given to a constructor that
-// cannot use it does not compile:
-//
-//   - a SyncerOption configures delivery: NewSyncer takes them;
-//   - a CoreOption configures the encoding: NewCore takes them;
-//   - New takes both, as Option, which each of them is.
-//
-// As with zap.Option and zapcore's constructors, each With… function
-// returns the narrowest kind; a slice of mixed options for New is a
-// []Option.
-
-// An Option configures New (and Spec.Build). Every SyncerOption and every
-// CoreOption is an Option; nothing else is.
+// An Option configures New and Spec.Build. Options come in two kinds, so
+// that an option given to a constructor that cannot use it does not
+// compile: a SyncerOption configures delivery and goes to NewSyncer, a
+// CoreOption configures the encoding and goes to NewCore. Each With…
+// function returns its kind, and both kinds are Options. A list of mixed
+// options for New is a []Option.
 type Option interface {
 	cwzapOption()
 }
