@@ -44,11 +44,13 @@ func TestSyncDeadlineInAnOutage(t *testing.T) {
 		close    bool
 		soak     bool // the default deadline: 10 s a case
 	}{
-		{name: "Sync WithSyncTimeout(2s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(2 * time.Second)}, deadline: 2 * time.Second},
-		{name: "Close WithSyncTimeout(2s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(2 * time.Second)}, deadline: 2 * time.Second, close: true},
-		{name: "SyncContext 2s", ctx: 2 * time.Second, deadline: 2 * time.Second},
-		{name: "CloseContext 2s", ctx: 2 * time.Second, deadline: 2 * time.Second, close: true},
-		{name: "SyncContext 3s WithSyncTimeout(2s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(2 * time.Second)}, ctx: 3 * time.Second, deadline: 2 * time.Second},
+		{name: "Sync WithSyncTimeout(3s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(3 * time.Second)}, deadline: 3 * time.Second},
+		{name: "Close WithSyncTimeout(3s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(3 * time.Second)}, deadline: 3 * time.Second, close: true},
+		{name: "SyncContext 3s", ctx: 3 * time.Second, deadline: 3 * time.Second},
+		{name: "CloseContext 3s", ctx: 3 * time.Second, deadline: 3 * time.Second, close: true},
+		{name: "SyncContext 4s WithSyncTimeout(3s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(3 * time.Second)}, ctx: 4 * time.Second, deadline: 3 * time.Second},
+		{name: "Sync WithSyncTimeout(2s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(2 * time.Second)}, deadline: 2 * time.Second, soak: true},
+		{name: "Close WithSyncTimeout(2s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(2 * time.Second)}, deadline: 2 * time.Second, close: true, soak: true},
 		{name: "SyncContext 1s", ctx: time.Second, deadline: time.Second, soak: true},
 		{name: "Sync default", deadline: cwzap.DefaultSyncTimeout, soak: true},
 		{name: "Close default", deadline: cwzap.DefaultSyncTimeout, close: true, soak: true},

@@ -14,6 +14,7 @@ func (s *Syncer) toFallback(p []byte) {
 	defer s.fbMu.Unlock()
 	s.fbBuf = append(append(s.fbBuf[:0], p...), '\n')
 	s.writeFallbackLocked()
+	s.fbWritten.Add(1)
 }
 
 // toFallbackEvents writes events [lo, hi) of b to the fallback writer,
@@ -28,15 +29,19 @@ func (s *Syncer) toFallbackEvents(b *batch, lo, hi int) {
 		defer func() { s.fbCost.Store(int64(time.Since(start)) / int64(n)) }()
 	}
 	s.fbBuf = s.fbBuf[:0]
+	inBuf := 0
 	for _, e := range b.events[lo:hi] {
-		if len(s.fbBuf) > 0 && len(s.fbBuf)+int(e.end-e.off) > _fallbackChunk {
+		if inBuf > 0 && len(s.fbBuf)+int(e.end-e.off) > _fallbackChunk {
 			s.writeFallbackLocked()
-			s.fbBuf = s.fbBuf[:0]
+			s.fbWritten.Add(uint64(inBuf))
+			s.fbBuf, inBuf = s.fbBuf[:0], 0
 		}
 		s.fbBuf = append(appendMessage(s.fbBuf, b.arena[e.off:e.end]), '\n')
+		inBuf++
 	}
-	if len(s.fbBuf) > 0 {
+	if inBuf > 0 {
 		s.writeFallbackLocked()
+		s.fbWritten.Add(uint64(inBuf))
 	}
 }
 

@@ -5,6 +5,6 @@ package cwzap
 import "time"
 
 // _handoverPerEvent is the cost of writing one event to the fallback writer
-// until the Syncer has measured it: the race detector makes it about ten
-// times what it is in a normal build (handover.go).
+// at the least: the race detector makes it about ten times what it is in
+// a normal build (handover.go).
 const _handoverPerEvent = 6 * time.Microsecond

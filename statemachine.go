@@ -203,6 +203,11 @@ type logStream struct {
 	tokenMu      chan struct{} // a one-slot lock, so that a waiter can give up on ctx
 	token        *string       // guarded by tokenMu; nil: put without a token
 	tokenInvalid bool          // guarded by tokenMu
+	// legacy: the endpoint asked for sequence tokens (guarded by tokenMu).
+	// Until it does, the tokens its answers carry are not kept: the
+	// service ignores them, and writers sharing a stream would otherwise
+	// invalidate each other's on an endpoint that checks them.
+	legacy bool
 }
 
 // putter performs the PutLogEvents action for one run; the Syncer's batch
@@ -275,7 +280,7 @@ func (st *logStream) run(ctx context.Context, p putter) putResult {
 		switch next {
 		case stateDone:
 			if out != nil {
-				if out.NextSequenceToken != nil {
+				if out.NextSequenceToken != nil && st.usesTokens() {
 					st.setToken(out.NextSequenceToken, false)
 				}
 				res.rejected = rejectedFrom(out.RejectedLogEventsInfo, p.len())
@@ -322,6 +327,10 @@ func (st *logStream) createGroup(ctx context.Context) (outcome, error) {
 }
 
 func (st *logStream) describe(ctx context.Context) (outcome, error) {
+	// Only an endpoint that refused a put for its token gets here.
+	st.lockToken()
+	st.legacy = true
+	st.unlockToken()
 	out, err := st.client.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{
 		LogGroupName:        &st.group,
 		LogStreamNamePrefix: &st.name,
@@ -357,6 +366,12 @@ func (st *logStream) tokenIsInvalid() bool {
 	st.lockToken()
 	defer st.unlockToken()
 	return st.tokenInvalid
+}
+
+func (st *logStream) usesTokens() bool {
+	st.lockToken()
+	defer st.unlockToken()
+	return st.legacy
 }
 
 func (st *logStream) setToken(t *string, invalid bool) {

@@ -43,13 +43,13 @@ func (s *Syncer) purge() {
 	s.syncContext(context.Background(), false)
 }
 
-// _abandonGrace bounds the wait for cancelled puts to hand their events to
-// the fallback writer after a deadline; a cancelled HTTP request returns
-// at once, so this is only a guard against a stuck fallback writer.
+// _abandonGrace is how long a caller past its deadline waits for the
+// fallback writer to take more events before it gives up on a stuck one.
 const _abandonGrace = 100 * time.Millisecond
 
 func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err error) {
-	deadline := time.Now().Add(s.opts.syncTimeout)
+	start := time.Now()
+	deadline := start.Add(s.opts.syncTimeout)
 	var cause error = &deadlineError{timeout: s.opts.syncTimeout}
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline, cause = d, &deadlineError{ctxErr: context.DeadlineExceeded}
@@ -68,15 +68,7 @@ func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err erro
 		case <-ch:
 		case <-early.Done():
 			late = s.abandon(target, early)
-			// The handover runs in the background: a stuck fallback
-			// writer or a Client that ignores cancellation must not hold
-			// the caller past its deadline.
-			t := time.NewTimer(max(time.Until(deadline), 0) + _abandonGrace)
-			select {
-			case <-ch:
-			case <-t.C:
-			}
-			t.Stop()
+			s.awaitHandover(ch, deadline, deadline.Sub(start))
 		}
 		s.mu.Lock()
 		s.unwaitLocked(ch)
@@ -89,16 +81,60 @@ func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err erro
 	return late, err
 }
 
+// awaitHandover waits for the abandoned batches to reach the fallback
+// writer: until the deadline, then on only while the writer keeps taking
+// events, and at most a twelfth of the call's time beyond it, so that a
+// slow machine finishes the handover and a stuck writer or a Client that
+// ignores cancellation does not hold the caller.
+func (s *Syncer) awaitHandover(settled <-chan struct{}, deadline time.Time, total time.Duration) {
+	limit := deadline.Add(total / 12)
+	t := time.NewTimer(max(time.Until(deadline), 0) + _abandonGrace)
+	defer t.Stop()
+	last := s.fbWritten.Load()
+	for {
+		select {
+		case <-settled:
+			return
+		case <-t.C:
+		}
+		now := s.fbWritten.Load()
+		if now == last || !time.Now().Before(limit) {
+			return
+		}
+		last = now
+		t.Reset(min(_abandonGrace, time.Until(limit)))
+	}
+}
+
 // handoverLocked estimates how long writing every pending event to the
-// fallback writer takes, from what the last writes took, at most a
-// quarter of the time left.
+// fallback writer takes, at most half the time left: the larger of what
+// the last large write took an event, three times what unescaping a
+// sample of a queued batch takes now (which reflects the machine's load
+// and the race detector as they are: a handover spans many time slices,
+// the sample one), and a floor.
 func (s *Syncer) handoverLocked(deadline time.Time) time.Duration {
 	perEvent := time.Duration(s.fbCost.Load())
-	if perEvent == 0 {
-		perEvent = _handoverPerEvent
+	if len(s.queue) > 0 {
+		// Queued batches are not read by senders yet: no race with sort.
+		b := s.queue[len(s.queue)-1]
+		if n := min(b.len(), _sampleEvents); n > 0 {
+			start := time.Now()
+			for _, e := range b.events[:n] {
+				s.sample = appendMessage(s.sample[:0], b.arena[e.off:e.end])
+			}
+			perEvent = max(perEvent, 3*time.Since(start)/time.Duration(n))
+			if cap(s.sample) > _maxPooled {
+				s.sample = nil
+			}
+		}
 	}
-	return min(time.Duration(s.heldN)*perEvent, time.Until(deadline)/4)
+	perEvent = max(perEvent, _handoverPerEvent)
+	return min(time.Duration(s.heldN)*perEvent, time.Until(deadline)/2)
 }
+
+// _sampleEvents is how many events handoverLocked unescapes to time the
+// handover: about a millisecond under the race detector.
+const _sampleEvents = 256
 
 // abandon gives up on every batch up to seq target when a sync deadline
 // passes: puts in flight are cancelled, and a goroutine hands the queued

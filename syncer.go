@@ -95,9 +95,11 @@ type Syncer struct {
 	closeDone  chan struct{} // closed when Close has finished
 	wg         sync.WaitGroup
 
-	fbMu   sync.Mutex   // serialises fallback writes
-	fbCost atomic.Int64 // ns per event of the last large fallback write
-	fbBuf  []byte       // guarded by fbMu: the line being written
+	fbMu      sync.Mutex    // serialises fallback writes
+	fbCost    atomic.Int64  // ns per event of the last large fallback write
+	fbWritten atomic.Uint64 // events the fallback writer has taken
+	sample    []byte        // guarded by mu: handoverLocked's scratch
+	fbBuf     []byte        // guarded by fbMu: the line being written
 }
 
 var _ zapcore.WriteSyncer = (*Syncer)(nil)

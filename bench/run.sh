@@ -8,7 +8,9 @@
 # Files written in $OUT: encoder.txt (BenchmarkLogger, BenchmarkCore),
 # delivery.txt (BenchmarkEndToEnd, 1,000,000 events per run),
 # latency.txt (BenchmarkCallerLatency), overload.txt (BenchmarkOverload),
-# ratio.txt (cwzap/rawSDK events/s per round), env.txt, bench.test.
+# fleet.txt (BenchmarkFleet, one run of FLEET_FOR per scenario, default
+# 30s, with its table), ratio.txt (cwzap/rawSDK events/s per round),
+# env.txt, bench.test.
 #
 # The machine is shared and noisy: BenchmarkEndToEnd is run as COUNT
 # rounds of -count 1, so that cwzap and rawSDK alternate in time and each
@@ -18,6 +20,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")"
 COUNT=${COUNT:-6}
+FLEET_FOR=${FLEET_FOR:-30s}
 OUT=${OUT:-out/$(date -u +%Y-%m-%dT%H%M%SZ)}
 BENCHSTAT=${BENCHSTAT:-go run golang.org/x/perf/cmd/benchstat@latest}
 mkdir -p "$OUT"
@@ -46,6 +49,10 @@ run -test.bench '^BenchmarkCallerLatency$' -test.benchtime 1x -test.count "$COUN
 
 echo "==> overload (-count $COUNT)"
 run -test.bench '^BenchmarkOverload$' -test.benchtime 1x -test.count "$COUNT" | tee "$OUT/overload.txt"
+
+# One run: each scenario lasts FLEET_FOR, and the table is what to quote.
+echo "==> fleet (-fleet.for $FLEET_FOR)"
+run -test.bench '^BenchmarkFleet$' -test.benchtime 1x -fleet.for "$FLEET_FOR" | tee "$OUT/fleet.txt"
 
 # cwzap/rawSDK events/s, paired by round (the i-th cwzap line with the i-th
 # rawSDK line), then their median.
