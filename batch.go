@@ -27,6 +27,7 @@ import (
 // limit counts whole arenas, so the memory a Syncer holds is what it says.
 type batch struct {
 	seq    uint64
+	tgt    *target // where it goes; set when it opens, under the Syncer's mu
 	arena  []byte
 	events []event
 	size   int   // as the service counts it: message bytes + EventOverhead each

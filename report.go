@@ -46,6 +46,9 @@ var ErrDeadline = errors.New("sync deadline passed")
 // returned, overflow included. errors.Is finds
 // ErrBufferFull when Overflow > 0 and ErrDeadline when Late > 0.
 type DeliveryError struct {
+	// Group and Stream name the stream of the batch; in Sync's error, which
+	// may add up several streams, they are the names as NewSyncer got them,
+	// {date} unexpanded.
 	Group, Stream string
 
 	Events   int // Failed + Rejected + Late + Overflow

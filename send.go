@@ -81,13 +81,13 @@ func (s *Syncer) deliver(ctx context.Context, b *batch) {
 	b.sort()
 	ctx, cancel := context.WithTimeoutCause(ctx, s.opts.putTimeout, &putTimeoutError{s.opts.putTimeout})
 	defer cancel()
-	s.putSpan(ctx, &span{b: b, lo: 0, hi: b.len(), header: s.header})
+	s.putSpan(ctx, &span{b: b, lo: 0, hi: b.len(), header: b.tgt.header})
 }
 
 // putSpan runs the put machine on one span of a batch and accounts for
 // every event of it.
 func (s *Syncer) putSpan(ctx context.Context, sp *span) {
-	res := s.st.run(ctx, sp)
+	res := sp.b.tgt.st.run(ctx, sp)
 	s.stats.retries.Add(uint64(res.retries))
 	n := sp.len()
 	switch res.state {
@@ -101,7 +101,7 @@ func (s *Syncer) putSpan(ctx context.Context, sp *span) {
 		s.stats.rejected.Add(uint64(rej))
 		s.toFallbackEvents(sp.b, sp.lo, sp.lo+res.rejected.old)
 		s.toFallbackEvents(sp.b, sp.lo+res.rejected.newFrom, sp.hi)
-		s.report(&DeliveryError{Events: rej, Rejected: rej})
+		s.report(sp.b.tgt, &DeliveryError{Events: rej, Rejected: rej})
 	case stateSplit:
 		mid := sp.lo + n/2
 		s.putSpan(ctx, &span{b: sp.b, lo: sp.lo, hi: mid, header: sp.header})
@@ -117,14 +117,15 @@ func (s *Syncer) putSpan(ctx context.Context, sp *span) {
 			s.late(sp.b, n)
 			return
 		}
-		s.report(&DeliveryError{Events: n, Failed: n, Err: res.err})
+		s.report(sp.b.tgt, &DeliveryError{Events: n, Failed: n, Err: res.err})
 	}
 }
 
-// report records an incident for the next Sync and tells the error handler.
-func (s *Syncer) report(e *DeliveryError) {
+// report records an incident for the next Sync and tells the error handler,
+// naming the stream of t.
+func (s *Syncer) report(t *target, e *DeliveryError) {
 	s.record(e)
-	e.Group, e.Stream = s.st.group, s.st.name
+	e.Group, e.Stream = t.st.group, t.st.name
 	s.onError(e)
 }
 
@@ -138,6 +139,7 @@ func (s *Syncer) record(e *DeliveryError) {
 // settleLocked records that every event of b is accounted for.
 func (s *Syncer) settleLocked(b *batch) {
 	s.heldN -= b.len()
+	b.releaseLocked()
 	if b.seq == s.settled+1 {
 		s.settled++
 		for i := 0; i < len(s.ahead); {

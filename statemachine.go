@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -187,18 +188,29 @@ func rejectedFrom(info *types.RejectedLogEventsInfo, n int) rejectedRange {
 	return r
 }
 
-// logStream is what the machine knows of one log stream, shared by every run
-// of one Syncer.
-type logStream struct {
+// streamConfig is what every stream of a Syncer shares.
+type streamConfig struct {
 	client  Client
 	fast    bool // client is a *cloudwatchlogs.Client: the body is written by the Syncer
-	group   string
-	name    string
 	cfg     machineConfig
 	kmsKey  string
 	tags    map[string]string
 	retain  int32
 	onError func(error)
+}
+
+// logStream is what the machine knows of one log stream, shared by every run
+// of one Syncer that puts to it.
+type logStream struct {
+	streamConfig
+	group string
+	name  string
+
+	// createMu (a one-slot lock) serialises stream creation, and created
+	// counts the creations, so that puts that found the stream missing
+	// together create it once: the others see the count move and put again.
+	createMu chan struct{}
+	created  atomic.Uint64
 
 	tokenMu      chan struct{} // a one-slot lock, so that a waiter can give up on ctx
 	token        *string       // guarded by tokenMu; nil: put without a token
@@ -224,6 +236,7 @@ func (st *logStream) run(ctx context.Context, p putter) putResult {
 	var res putResult
 	attempt := 0 // backoffs so far
 	puts := 0
+	var seen uint64 // st.created when the last put was made
 	start := time.Now()
 	fail := func(err error) putResult {
 		pe := &putError{attempts: puts, elapsed: time.Since(start), err: err}
@@ -244,6 +257,7 @@ func (st *logStream) run(ctx context.Context, p putter) putResult {
 			}
 		case stateReady:
 			puts++
+			seen = st.created.Load()
 			out, err = p.put(ctx, st, st.currentToken())
 			o = classify(err, p.len())
 			if o == outcomeRetryable && err != nil {
@@ -259,11 +273,7 @@ func (st *logStream) run(ctx context.Context, p putter) putResult {
 			}
 			o, err = st.createGroup(ctx)
 		case stateStreamNotFound:
-			_, err = st.client.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{
-				LogGroupName:  &st.group,
-				LogStreamName: &st.name,
-			})
-			o = classify(err, 0)
+			o, err = st.createStream(ctx, seen)
 		}
 		next, eff := advance(s, o, st.cfg)
 		switch eff {
@@ -322,6 +332,28 @@ func (st *logStream) createGroup(ctx context.Context) (outcome, error) {
 		if rerr != nil && st.onError != nil {
 			st.onError(fmt.Errorf("cwzap: put retention policy on %q: %w", st.group, rerr))
 		}
+	}
+	return o, err
+}
+
+// createStream creates the stream unless another run did since seen.
+func (st *logStream) createStream(ctx context.Context, seen uint64) (outcome, error) {
+	select {
+	case st.createMu <- struct{}{}:
+	case <-ctx.Done():
+		return outcomeFatal, context.Cause(ctx)
+	}
+	defer func() { <-st.createMu }()
+	if st.created.Load() != seen {
+		return outcomeOK, nil
+	}
+	_, err := st.client.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{
+		LogGroupName:  &st.group,
+		LogStreamName: &st.name,
+	})
+	o := classify(err, 0)
+	if o == outcomeOK || o == outcomeAlreadyExists {
+		st.created.Add(1)
 	}
 	return o, err
 }

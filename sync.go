@@ -198,8 +198,9 @@ func (s *Syncer) late(b *batch, n int) {
 	if !b.claimed {
 		s.lost.add(&DeliveryError{Events: n, Late: n, LateErr: cause})
 	}
+	group, stream := b.tgt.st.group, b.tgt.st.name
 	s.mu.Unlock()
-	s.onError(&DeliveryError{Group: s.st.group, Stream: s.st.name, Events: n, Late: n, LateErr: cause})
+	s.onError(&DeliveryError{Group: group, Stream: stream, Events: n, Late: n, LateErr: cause})
 }
 
 // claimLateLocked records the abandoned batches up to seq target whose

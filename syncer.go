@@ -45,6 +45,7 @@ type Stats struct {
 
 // A Syncer is a zapcore.WriteSyncer that batches events for one log group
 // and stream and ships them with PutLogEvents. Each Write is one event.
+// With {date} in a name, each event goes to the stream of its own UTC day.
 //
 // Batches are sealed when full (events or bytes), when the oldest event is
 // WithFlushInterval old, when they would span more than 24 hours, and on
@@ -59,8 +60,10 @@ type Stats struct {
 type Syncer struct {
 	opts     syncerOptions
 	arenaCap int // the most a batch's arena grows to, but for one huge event
-	st       *logStream
-	header   []byte
+	groupT   nameTemplate
+	streamT  nameTemplate
+	dated    bool         // a name holds {date}: one target per UTC day
+	proto    streamConfig // what every target's logStream shares
 	fallback io.Writer
 	onError  func(error)
 	closing  atomic.Bool // set once Close starts; writes go to the fallback
@@ -73,24 +76,26 @@ type Syncer struct {
 	cancel context.CancelCauseFunc
 
 	mu         sync.Mutex
-	open       *batch        // the batch taking events; nil when none waits
-	openSince  time.Time     // when open got its first event
-	timer      *time.Timer   // age flush of open
-	queue      []*batch      // sealed batches no sender has taken yet
-	flying     []*batch      // batches a sender is putting
-	free       []*batch      // recycled batches, reset
-	lastArena  int           // arena bytes used by the last sealed batch
-	lastEvents int           // events in the last sealed batch
-	senders    int           // running sender goroutines
-	held       int           // memory of every batch the Syncer owns (batch.mem), free ones included
-	heldN      int           // events not settled
-	sealed     uint64        // seq of the last sealed batch
-	settled    uint64        // every batch up to this seq is settled
-	ahead      []uint64      // settled seqs above settled (puts finish out of order)
-	waiters    []waiter      // Syncs waiting for a seq to settle
-	space      chan struct{} // closed when held shrinks; OverflowBlock waits on it
-	lost       DeliveryError // what did not reach CloudWatch since the last Sync returned
-	overflow   bool          // in an overflow episode: reported, not over yet
+	open       *batch            // the batch taking events; nil when none waits
+	targets    map[int64]*target // by day (streams.go)
+	newest     *target           // the target of the latest day seen
+	openSince  time.Time         // when open got its first event
+	timer      *time.Timer       // age flush of open
+	queue      []*batch          // sealed batches no sender has taken yet
+	flying     []*batch          // batches a sender is putting
+	free       []*batch          // recycled batches, reset
+	lastArena  int               // arena bytes used by the last sealed batch
+	lastEvents int               // events in the last sealed batch
+	senders    int               // running sender goroutines
+	held       int               // memory of every batch the Syncer owns (batch.mem), free ones included
+	heldN      int               // events not settled
+	sealed     uint64            // seq of the last sealed batch
+	settled    uint64            // every batch up to this seq is settled
+	ahead      []uint64          // settled seqs above settled (puts finish out of order)
+	waiters    []waiter          // Syncs waiting for a seq to settle
+	space      chan struct{}     // closed when held shrinks; OverflowBlock waits on it
+	lost       DeliveryError     // what did not reach CloudWatch since the last Sync returned
+	overflow   bool              // in an overflow episode: reported, not over yet
 	closed     bool
 	closeDone  chan struct{} // closed when Close has finished
 	wg         sync.WaitGroup
@@ -117,6 +122,11 @@ type counters struct {
 // to CloudWatch: the group and stream are created on the first put that
 // finds them missing.
 //
+// Either name may be a template holding {date}, {hostname}, {pid} or
+// {function} (see the package doc): "orders-{date}" sends each event to the
+// stream of its own UTC day. An unknown placeholder, or a name the service
+// would refuse once expanded, is an error.
+//
 // It returns an error naming any option value it cannot honour. Without
 // WithClient or WithAWSConfig it loads the default AWS configuration, which
 // honours AWS_REGION, profiles, credentials and
@@ -124,10 +134,8 @@ type counters struct {
 // The caller owns the Syncer and must Sync or Close it before the process
 // exits.
 func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
-	if err := validateName("log group", group, 512, ""); err != nil {
-		return nil, err
-	}
-	if err := validateName("log stream", stream, 512, ":*"); err != nil {
+	groupT, streamT, err := parseNames(group, stream)
+	if err != nil {
 		return nil, err
 	}
 	o := buildSyncerOptions(opts)
@@ -148,7 +156,10 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 	s := &Syncer{
 		opts:      o,
 		arenaCap:  arenaCap,
-		header:    requestHeader(group, stream),
+		groupT:    groupT,
+		streamT:   streamT,
+		dated:     groupT.dated() || streamT.dated(),
+		targets:   make(map[int64]*target, 2),
 		fallback:  o.fallback,
 		onError:   o.onError,
 		closeDone: make(chan struct{}),
@@ -160,21 +171,18 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 		s.onError = func(err error) { fmt.Fprintln(os.Stderr, err) }
 	}
 	_, fast := client.(*cloudwatchlogs.Client)
-	s.st = &logStream{
+	s.proto = streamConfig{
 		client:  client,
 		fast:    fast,
-		group:   group,
-		name:    stream,
 		cfg:     machineConfig{createGroup: o.createGroup},
 		kmsKey:  o.kmsKey,
 		tags:    o.tags,
 		retain:  o.retention,
 		onError: s.onError,
-		tokenMu: make(chan struct{}, 1),
 	}
 	// Each put in flight holds SDK and HTTP state besides its batch.
 	s.held = o.concurrency * _putOverhead
-	s.lost = DeliveryError{Group: group, Stream: stream}
+	s.lost = DeliveryError{Group: groupT.text, Stream: streamT.text}
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	s.timer = time.AfterFunc(time.Hour, s.flushAged)
 	s.timer.Stop()
@@ -286,6 +294,7 @@ func (s *Syncer) putScratch(bp *[]byte) {
 // writer.
 func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
 	var deadline time.Time // of an OverflowBlock wait, over all its wake-ups
+	day := s.dayFor(ts)
 	s.mu.Lock()
 	for {
 		if s.closed {
@@ -293,6 +302,9 @@ func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
 			s.stats.written.Add(1)
 			s.toFallback(raw)
 			return ErrClosed
+		}
+		if b := s.open; b != nil && b.tgt.day != day {
+			s.sealLocked() // one stream per call: a new day starts a batch
 		}
 		if b := s.open; b != nil && !b.fits(ts, size, len(obj), s.opts.maxEvents, s.opts.maxBytes) {
 			if !b.fitsLimits(ts, size, s.opts.maxEvents, s.opts.maxBytes) || !s.growLocked(b, len(obj)) {
@@ -316,6 +328,7 @@ func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
 			}
 		}
 		if b != nil {
+			b.useLocked(s.targetLocked(day))
 			s.open = b
 			s.openSince = time.Now()
 			s.timer.Reset(s.opts.flushInterval)
@@ -345,7 +358,7 @@ func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
 			if s.opts.overflow == OverflowDrop {
 				what = "dropping events"
 			}
-			s.onError(fmt.Errorf("cwzap: %s/%s: %w (WithBufferLimit %d bytes): %s until puts catch up", s.st.group, s.st.name, ErrBufferFull, s.opts.bufferLimit, what))
+			s.onError(fmt.Errorf("cwzap: %s/%s: %w (WithBufferLimit %d bytes): %s until puts catch up", s.groupT.text, s.streamT.text, ErrBufferFull, s.opts.bufferLimit, what))
 		}
 		s.stats.written.Add(1)
 		if s.opts.overflow == OverflowDrop {

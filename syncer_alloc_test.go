@@ -46,3 +46,19 @@ func TestLoggerToSyncerAllocs(t *testing.T) {
 		t.Errorf("logger.Info: %v allocations per entry, want 0", got)
 	}
 }
+
+// A dated stream name costs nothing per event: the day is a division.
+func TestDatedStreamWriteEntryAllocs(t *testing.T) {
+	f := templated(t, "/test/app", "s-{date}")
+	line := []byte(`{"level":"INFO","message":"m"}`)
+	now := time.Now()
+	for range 3 * cwzap.MaxBatchEvents {
+		f.syncer.WriteEntry(now, line)
+	}
+	if err := f.syncer.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if got := testing.AllocsPerRun(2000, func() { f.syncer.WriteEntry(now, line) }); got != 0 {
+		t.Errorf("WriteEntry to s-{date}: %v allocations per event, want 0", got)
+	}
+}
