@@ -18,6 +18,18 @@
 // delivered or has failed for good. An entry carrying [Purge], or any entry
 // above ErrorLevel, is a purge on its own.
 //
+// # Name templates
+//
+// A group or stream name may hold placeholders: {date} (the event's own
+// UTC date, YYYY-MM-DD), {hostname}, {pid} and {function}
+// (AWS_LAMBDA_FUNCTION_NAME, else the program's name). NewSyncer expands
+// the last three once; {date} is expanded from each event's timestamp, so
+// "orders-{date}" rolls over to a new stream at midnight UTC, by the
+// events' times and not the clock's, and a long-lived process needs
+// nothing else. Each put goes to one stream, each new stream is created
+// once, and Sync covers every stream. An unknown placeholder is an error
+// at construction.
+//
 // # Options
 //
 // A [SyncerOption] configures delivery and goes to [NewSyncer]; a

@@ -29,7 +29,9 @@ import (
 //	cloudwatch:///aws/lambda/app/s      group "/aws/lambda/app"
 //
 // so a group that starts with '/', as AWS's own do, takes three slashes and
-// one without takes two. Write '/' inside a stream name as %2F, and '#',
+// one without takes two. Names may be templates (NewSyncer), with the
+// braces percent-encoded: cloudwatch://app/orders-%7Bdate%7D is stream
+// "orders-{date}". Write '/' inside a stream name as %2F, and '#',
 // '?', ':' and '%' in any name percent-encoded; the first segment of a
 // group without a leading '/' is the URL's host, where Go allows no
 // percent-encoding, so a group that needs it must start with '/'.

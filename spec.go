@@ -39,7 +39,9 @@ type Spec struct {
 // apply to every class that writes; Group and Stream only to cloud-watch.
 type CloudWatchSpec struct {
 	// Group is the log group. Empty means a cloud-watch logger prints to
-	// stdout instead, so one spec serves a laptop and production.
+	// stdout instead, so one spec serves a laptop and production. Group
+	// and Stream may be name templates ({date}, {hostname}, {pid},
+	// {function}; see NewSyncer).
 	Group string `json:"group,omitempty"`
 	// Stream is the log stream; required when Group is set.
 	Stream string `json:"stream,omitempty"`

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cwzap/cwzap/cwlogstest"
 )
@@ -79,5 +80,26 @@ func TestPipeDeliveryFailureReportedOnce(t *testing.T) {
 	}
 	if line := errorLine(err); strings.Count(line, "cwzap:") != 1 {
 		t.Errorf("error line %q", line)
+	}
+}
+
+func TestPipeNameTemplate(t *testing.T) {
+	isolate(t)
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	before := time.Now().UTC().Format(time.DateOnly)
+	out, _, err := cli(t, "a\nb\n", "pipe", "-group", "/cli/test", "-stream", "s-{date}", "-endpoint", srv.URL)
+	if err != nil {
+		t.Fatalf("pipe: %v, printed %q", err, out)
+	}
+	events := srv.Events("/cli/test", "s-"+before)
+	if after := time.Now().UTC().Format(time.DateOnly); len(events) == 0 && after != before {
+		events = srv.Events("/cli/test", "s-"+after)
+	}
+	if len(events) != 2 || events[0].Message != "a" || events[1].Message != "b" {
+		t.Errorf("today's stream holds %+v, want a and b", events)
+	}
+	if _, _, err := cli(t, "a\n", "pipe", "-group", "g", "-stream", "s-{nope}", "-endpoint", srv.URL); err == nil || !strings.Contains(err.Error(), "{nope}") {
+		t.Errorf("pipe with {nope}: %v, want an error naming it", err)
 	}
 }
