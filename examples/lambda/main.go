@@ -1,7 +1,9 @@
 // Command lambda is one binary for two AWS Lambda functions, order-intake
 // and order-billing, that cooperate on one job and write into ONE
 // application-wide log stream, "/app/orders" / "orders-YYYY-MM-DD", instead
-// of one stream per function: the use case cwzap grew out of.
+// of one stream per function: the use case cwzap grew out of. The stream
+// is named "orders-{date}": each entry goes to the stream of its own UTC
+// day, so a warm instance that lives past midnight rolls over.
 //
 // Deploy the same binary (GOOS=linux GOARCH=arm64 go build -o bootstrap) as
 // both functions; main picks the handler by AWS_LAMBDA_FUNCTION_NAME. The
@@ -18,7 +20,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/cwzap/cwzap"
@@ -36,11 +37,10 @@ type handler = func(context.Context, Order) (string, error)
 
 // newHandler wraps h for the function called function. main calls it once
 // per cold start, so every invocation of a warm instance reuses the same
-// Syncer and its HTTP connections.
-func newHandler(function string, h handler) handler {
-	// Fixed at cold start: a warm instance that lives past midnight keeps
-	// the previous day's stream.
-	ws, err := cwzaplambda.NewSyncer("/app/orders", "orders-"+time.Now().UTC().Format("2006-01-02"))
+// Syncer and its HTTP connections. opts go to the logger (tests pass
+// zap.WithClock).
+func newHandler(function string, h handler, opts ...zap.Option) handler {
+	ws, err := cwzaplambda.NewSyncer("/app/orders", "orders-{date}")
 	if err != nil {
 		// Fall back to the runtime's own log stream rather than fail the
 		// cold start: Lambda ships stdout to CloudWatch too.
@@ -48,7 +48,7 @@ func newHandler(function string, h handler) handler {
 		zap.ReplaceGlobals(zap.NewExample().With(zap.String("function", function)))
 		return h
 	}
-	base := zap.New(cwzap.NewCore(ws, zap.InfoLevel, cwzap.WithFunction(function)), zap.AddCaller()).
+	base := zap.New(cwzap.NewCore(ws, zap.InfoLevel, cwzap.WithFunction(function)), append([]zap.Option{zap.AddCaller()}, opts...)...).
 		With(zap.String("function", function))
 	return cwzaplambda.Wrap(ws, h, cwzaplambda.WithLogger(base))
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"go.uber.org/goleak"
+	"go.uber.org/zap"
 
 	"github.com/cwzap/cwzap/cwlogstest"
 )
@@ -22,18 +23,12 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestFunctionsShareOneStream(t *testing.T) {
 	srv := cwlogstest.NewServer()
 	defer srv.Close()
-	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", srv.URL)
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-
+	local(t, srv)
 	t.Setenv("AWS_LAMBDA_RUNTIME_API", "")
-	intake := newHandler("app-order-intake", intake)
-	billing := newHandler("app-order-billing", billing)
-	stream := "orders-" + time.Now().UTC().Format("2006-01-02")
+	clock := &fixedClock{now: time.Now()}
+	intake := newHandler("app-order-intake", intake, zap.WithClock(clock))
+	billing := newHandler("app-order-billing", billing, zap.WithClock(clock))
+	stream := "orders-" + clock.now.UTC().Format("2006-01-02")
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-1"})
 
 	if got, err := intake(ctx, Order{ID: "A-1", Amount: 42}); err != nil || got != "accepted" {
@@ -68,5 +63,56 @@ func TestFunctionsShareOneStream(t *testing.T) {
 	}
 	if !functions["app-order-intake"] || !functions["app-order-billing"] {
 		t.Errorf("functions in the stream: %v, want both", functions)
+	}
+}
+
+// local points the default AWS configuration at srv, as the environment
+// of a function would point it at CloudWatch.
+func local(t *testing.T, srv *cwlogstest.Server) {
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", srv.URL)
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+// fixedClock is a zapcore.Clock whose time the test sets.
+type fixedClock struct{ now time.Time }
+
+func (c *fixedClock) Now() time.Time                         { return c.now }
+func (c *fixedClock) NewTicker(d time.Duration) *time.Ticker { return time.NewTicker(d) }
+
+// A warm instance that lives past midnight UTC rolls over: the entries of
+// one invocation before midnight and one after land in two streams.
+func TestWarmInstanceRollsOverAtMidnight(t *testing.T) {
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	local(t, srv)
+	t.Setenv("AWS_LAMBDA_RUNTIME_API", "")
+	midnight := time.Now().UTC().Truncate(24 * time.Hour)
+	clock := &fixedClock{now: midnight.Add(-time.Millisecond)}
+	h := newHandler("app-order-intake", intake, zap.WithClock(clock))
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-1"})
+	for _, id := range []string{"before", "after"} {
+		if _, err := h(ctx, Order{ID: id, Amount: 1}); err != nil {
+			t.Fatal(err)
+		}
+		clock.now = midnight
+	}
+	for _, tt := range []struct{ stream, order string }{
+		{"orders-" + midnight.Add(-time.Millisecond).Format("2006-01-02"), "before"},
+		{"orders-" + midnight.Format("2006-01-02"), "after"},
+	} {
+		events := srv.Events("/app/orders", tt.stream)
+		if len(events) != 2 {
+			t.Fatalf("%s holds %d events, want the 2 of order %s", tt.stream, len(events), tt.order)
+		}
+		for _, e := range events {
+			if !strings.Contains(e.Message, `"order":"`+tt.order+`"`) {
+				t.Errorf("%s holds %s, want only order %s", tt.stream, e.Message, tt.order)
+			}
+		}
 	}
 }
