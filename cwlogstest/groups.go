@@ -11,15 +11,25 @@ import (
 
 func (s *Server) createLogGroup(body []byte) (any, *apiError) {
 	var in struct {
-		LogGroupName string            `json:"logGroupName"`
-		KmsKeyID     string            `json:"kmsKeyId"`
-		Tags         map[string]string `json:"tags"`
+		LogGroupName              string            `json:"logGroupName"`
+		KmsKeyID                  string            `json:"kmsKeyId"`
+		Tags                      map[string]string `json:"tags"`
+		LogGroupClass             string            `json:"logGroupClass"`
+		DeletionProtectionEnabled bool              `json:"deletionProtectionEnabled"`
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
 	if err := checkGroupName(in.LogGroupName); err != nil {
 		return nil, err
+	}
+	if in.LogGroupClass == "" {
+		in.LogGroupClass = "STANDARD"
+	}
+	if !slices.Contains(_groupClasses, in.LogGroupClass) {
+		return nil, apiErr(http.StatusBadRequest, "ValidationException", fmt.Sprintf(
+			"1 validation error detected: Value '%s' at 'logGroupClass' failed to satisfy constraint: Member must satisfy enum value set: [%s]",
+			in.LogGroupClass, strings.Join(_groupClasses, ", ")))
 	}
 	s.data.mu.Lock()
 	defer s.data.mu.Unlock()
@@ -31,10 +41,15 @@ func (s *Server) createLogGroup(body []byte) (any, *apiError) {
 		created:  nowMillis(),
 		kmsKeyID: in.KmsKeyID,
 		tags:     in.Tags,
+		class:    in.LogGroupClass,
+		protect:  in.DeletionProtectionEnabled,
 		streams:  make(map[string]*stream),
 	}
 	return nil, nil
 }
+
+// _groupClasses are the log group classes the service knows.
+var _groupClasses = []string{"STANDARD", "INFREQUENT_ACCESS", "DELIVERY", "ESSENTIALS"}
 
 func (s *Server) deleteLogGroup(body []byte) (any, *apiError) {
 	var in struct {
@@ -45,8 +60,12 @@ func (s *Server) deleteLogGroup(body []byte) (any, *apiError) {
 	}
 	s.data.mu.Lock()
 	defer s.data.mu.Unlock()
-	if _, err := s.lookupGroup(in.LogGroupName, ""); err != nil {
+	g, err := s.lookupGroup(in.LogGroupName, "")
+	if err != nil {
 		return nil, err
+	}
+	if g.protect {
+		return nil, apiErr(http.StatusBadRequest, "ValidationException", "Cannot delete log group with deletion protection enabled. Disable deletion protection first.")
 	}
 	delete(s.data.groups, in.LogGroupName)
 	return nil, nil
@@ -124,6 +143,7 @@ type logGroupOut struct {
 	StoredBytes       *int64 `json:"storedBytes,omitempty"`
 	KmsKeyID          string `json:"kmsKeyId,omitempty"`
 	LogGroupClass     string `json:"logGroupClass,omitempty"`
+	DeletionProtected *bool  `json:"deletionProtectionEnabled,omitempty"`
 }
 
 func (s *Server) describeLogGroups(body []byte) (any, *apiError) {
@@ -185,7 +205,8 @@ func (s *Server) describeLogGroups(body []byte) (any, *apiError) {
 			MetricFilterCount: new(int32),
 			StoredBytes:       &stored,
 			KmsKeyID:          g.kmsKeyID,
-			LogGroupClass:     "STANDARD",
+			LogGroupClass:     g.class,
+			DeletionProtected: &g.protect,
 		})
 	}
 	return out, nil

@@ -22,7 +22,12 @@ type GroupInfo struct {
 	RetentionInDays int32 // 0: never expire
 	KMSKeyID        string
 	Tags            map[string]string
-	CreationTime    int64 // milliseconds since the Unix epoch
+	CreationTime    int64  // milliseconds since the Unix epoch
+	Class           string // the log group class: "STANDARD" unless CreateLogGroup said otherwise
+	// DeletionProtection is CreateLogGroup's deletionProtectionEnabled: the
+	// DeleteLogGroup operation refuses the group (Server.DeleteLogGroup,
+	// a fault for tests, does not).
+	DeletionProtection bool
 }
 
 // store is the server's state: groups, their streams and events.
@@ -40,6 +45,8 @@ type group struct {
 	retention int32
 	kmsKeyID  string
 	tags      map[string]string
+	class     string // log group class
+	protect   bool   // deletion protection
 	streams   map[string]*stream
 }
 
@@ -126,11 +133,13 @@ func (s *Server) Groups() []GroupInfo {
 	for _, gn := range slices.Sorted(maps.Keys(s.data.groups)) {
 		g := s.data.groups[gn]
 		out = append(out, GroupInfo{
-			Name:            g.name,
-			RetentionInDays: g.retention,
-			KMSKeyID:        g.kmsKeyID,
-			Tags:            maps.Clone(g.tags),
-			CreationTime:    g.created,
+			Name:               g.name,
+			RetentionInDays:    g.retention,
+			KMSKeyID:           g.kmsKeyID,
+			Tags:               maps.Clone(g.tags),
+			CreationTime:       g.created,
+			Class:              g.class,
+			DeletionProtection: g.protect,
 		})
 	}
 	return out
