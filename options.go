@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -120,6 +121,8 @@ type syncerOptions struct {
 	retention     int32
 	kmsKey        string
 	tags          map[string]string
+	groupClass    LogGroupClass
+	protect       bool
 	concurrency   int
 	putTimeout    time.Duration
 	syncTimeout   time.Duration
@@ -319,6 +322,48 @@ func WithTags(tags map[string]string) SyncerOption {
 		cp[k] = v
 	}
 	return syncerOption(func(o *syncerOptions) { o.tags = cp })
+}
+
+// A LogGroupClass is a log group class the Syncer may create a group in.
+type LogGroupClass string
+
+// The classes WithLogGroupClass takes. The service has others: DELIVERY
+// keeps events one day and answers no Logs Insights query, and ESSENTIALS
+// is not tested with cwzap; a group of either class, made beforehand, can
+// still be written to.
+const (
+	// LogGroupClassStandard has every CloudWatch Logs feature; the
+	// service's default.
+	LogGroupClassStandard LogGroupClass = "STANDARD"
+	// LogGroupClassInfrequentAccess costs less to ingest and store, and
+	// lacks some features (metric filters, live tail, subscriptions);
+	// Logs Insights queries still work.
+	LogGroupClassInfrequentAccess LogGroupClass = "INFREQUENT_ACCESS"
+)
+
+// WithLogGroupClass sets the class of a log group the Syncer creates. A
+// group that already exists keeps its class (the service cannot change
+// it). Defaults to "": the service's default, STANDARD. The class is
+// matched without regard to case; any other than LogGroupClassStandard and
+// LogGroupClassInfrequentAccess is an error.
+func WithLogGroupClass(class LogGroupClass) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
+		c := LogGroupClass(strings.ToUpper(string(class)))
+		switch c {
+		case "", LogGroupClassStandard, LogGroupClassInfrequentAccess:
+			o.groupClass = c
+		default:
+			o.refuse("WithLogGroupClass(%q): unknown log group class; want %s or %s", string(class), LogGroupClassStandard, LogGroupClassInfrequentAccess)
+		}
+	})
+}
+
+// WithDeletionProtection turns deletion protection on for a log group the
+// Syncer creates: the service then refuses to delete the group until it is
+// turned off. A group that already exists keeps its setting. Defaults to
+// false.
+func WithDeletionProtection(on bool) SyncerOption {
+	return syncerOption(func(o *syncerOptions) { o.protect = on })
 }
 
 // WithConcurrency sets how many PutLogEvents calls may be in flight at once

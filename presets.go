@@ -110,7 +110,15 @@ func (s spec) build(opts []Option) (*zap.Logger, error) {
 	case c.class == ClassStandardLogger:
 		ws = consoleSyncer{_stderr}
 	case c.class == ClassCloudWatch && group != "":
-		if ws, err = NewSyncer(group, s.CloudWatch.Stream, syncerOpts...); err != nil {
+		// The spec's group settings come first: options given to Build win.
+		var groupOpts []SyncerOption
+		if s.CloudWatch.GroupClass != "" {
+			groupOpts = append(groupOpts, WithLogGroupClass(LogGroupClass(s.CloudWatch.GroupClass)))
+		}
+		if s.CloudWatch.DeletionProtection {
+			groupOpts = append(groupOpts, WithDeletionProtection(true))
+		}
+		if ws, err = NewSyncer(group, s.CloudWatch.Stream, append(groupOpts, syncerOpts...)...); err != nil {
 			return nil, err
 		}
 	default: // #print, and cloud-watch without a group

@@ -49,6 +49,8 @@ import (
 //	retention    WithRetention, days: one of RetentionDays
 //	concurrency  WithConcurrency
 //	create       WithCreateGroup ("false" requires the group to exist)
+//	class        WithLogGroupClass: STANDARD or INFREQUENT_ACCESS
+//	protect      WithDeletionProtection ("true")
 //
 // Without region, profile, endpoint or anonymous, the Syncer loads the
 // default AWS configuration (NewSyncer). With endpoint but without
@@ -94,6 +96,8 @@ type sinkConfig struct {
 	retention                   int32
 	concurrency                 int
 	create                      *bool
+	class                       LogGroupClass
+	protect                     bool
 }
 
 // sinkError reports a bad sink URL in zap's style: lowercase, the bad value
@@ -194,14 +198,25 @@ func (sc *sinkConfig) set(key, val string) error {
 			return fmt.Errorf("want a positive integer, got %q", val)
 		}
 		sc.concurrency = n
-	case "create":
+	case "create", "protect":
 		b, err := strconv.ParseBool(val)
 		if err != nil {
 			return fmt.Errorf("want true or false, got %q", val)
 		}
-		sc.create = &b
+		if key == "protect" {
+			sc.protect = b
+		} else {
+			sc.create = &b
+		}
+	case "class":
+		var o syncerOptions
+		WithLogGroupClass(LogGroupClass(val)).applySyncer(&o)
+		if o.err() != nil {
+			return fmt.Errorf("want %s or %s, got %q", LogGroupClassStandard, LogGroupClassInfrequentAccess, val)
+		}
+		sc.class = o.groupClass
 	default:
-		return fmt.Errorf("unknown key (want region, profile, endpoint, anonymous, flush, timeout, synctimeout, retention, concurrency or create)")
+		return fmt.Errorf("unknown key (want region, profile, endpoint, anonymous, flush, timeout, synctimeout, retention, concurrency, create, class or protect)")
 	}
 	return nil
 }
@@ -228,6 +243,12 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	}
 	if sc.create != nil {
 		opts = append(opts, WithCreateGroup(*sc.create))
+	}
+	if sc.class != "" {
+		opts = append(opts, WithLogGroupClass(sc.class))
+	}
+	if sc.protect {
+		opts = append(opts, WithDeletionProtection(true))
 	}
 	if sc.region == "" && sc.profile == "" && sc.endpoint == "" && !sc.anonymous {
 		return opts, nil

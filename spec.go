@@ -52,13 +52,21 @@ type CloudWatchSpec struct {
 	// ("#standard", "#short", "#simple", "#mini") or a template
 	// (WithFormat).
 	Format string `json:"format,omitempty"`
+	// GroupClass is the class of a group the logger creates: "STANDARD"
+	// or "INFREQUENT_ACCESS" (WithLogGroupClass). Empty means the
+	// service's default.
+	GroupClass string `json:"group-class,omitempty"`
+	// DeletionProtection protects a group the logger creates from deletion
+	// (WithDeletionProtection).
+	DeletionProtection bool `json:"deletion-protection,omitempty"`
 }
 
 // ParseSpec reads a Spec from JSON text: an object in the nested form
 // {"logging": {"class", "level", "cloud-watch": {"group", "stream",
 // "function", "format"}}} (other top-level keys are ignored, so a whole
 // configuration file can be passed) or the short form {"class", "level",
-// "cloud-watch": {…}}, where "group", "stream", "function" and "format" may
+// "cloud-watch": {…}}, where "group", "stream", "function" and "format"
+// (and "group-class" and "deletion-protection", see CloudWatchSpec) may
 // also sit beside "class" but not in both places; a JSON string, which is a
 // class name; or null, the "#null" class. A level may be a JSON number
 // (Python's, see Spec.Level).
@@ -186,14 +194,14 @@ func parseMap(m map[string]any) (spec, error) {
 	return spec{}, specError("logging", "want an object, got %s", kind(l))
 }
 
-var _cloudWatchKeys = []string{"group", "stream", "function", "format"}
+var _cloudWatchKeys = []string{"group", "stream", "function", "format", "group-class", "deletion-protection"}
 
 // parseLogging reads the logging object; prefix is its path in errors.
 func parseLogging(m map[string]any, prefix string) (spec, error) {
 	s := spec{prefix: prefix}
 	for _, k := range slices.Sorted(mapKeys(m)) {
 		if k != "class" && k != "level" && k != "cloud-watch" && !slices.Contains(_cloudWatchKeys, k) {
-			return spec{}, specError(prefix+k, "unknown key (want class, level, cloud-watch, group, stream, function or format)")
+			return spec{}, specError(prefix+k, "unknown key (want class, level, cloud-watch, group, stream, function, format, group-class or deletion-protection)")
 		}
 	}
 	var err error
@@ -215,17 +223,27 @@ func parseLogging(m map[string]any, prefix string) (spec, error) {
 	}
 	for _, k := range slices.Sorted(mapKeys(cw)) {
 		if !slices.Contains(_cloudWatchKeys, k) {
-			return spec{}, specError(prefix+"cloud-watch."+k, "unknown key (want group, stream, function or format)")
+			return spec{}, specError(prefix+"cloud-watch."+k, "unknown key (want group, stream, function, format, group-class or deletion-protection)")
 		}
 		if _, twice := m[k]; twice {
 			return spec{}, specError(prefix+k, "also given as %scloud-watch.%s", prefix, k)
 		}
 	}
-	fields := []*string{&s.CloudWatch.Group, &s.CloudWatch.Stream, &s.CloudWatch.Function, &s.CloudWatch.Format}
+	fields := []*string{&s.CloudWatch.Group, &s.CloudWatch.Stream, &s.CloudWatch.Function, &s.CloudWatch.Format, &s.CloudWatch.GroupClass}
 	for i, k := range _cloudWatchKeys {
 		from, p := m, prefix
 		if _, ok := cw[k]; ok {
 			from, p = cw, prefix+"cloud-watch."
+		}
+		if i == len(fields) { // deletion-protection, the one boolean
+			switch v := from[k].(type) {
+			case nil:
+			case bool:
+				s.CloudWatch.DeletionProtection = v
+			default:
+				return spec{}, specError(p+k, "want true or false, got %s", kind(v))
+			}
+			continue
 		}
 		if *fields[i], err = stringAt(from, k, p); err != nil {
 			return spec{}, err
@@ -353,6 +371,11 @@ func (s spec) check() (checked, error) {
 	}
 	if c.class == ClassCloudWatch && s.CloudWatch.Group != "" && s.CloudWatch.Stream == "" {
 		return c, specError(cwPrefix+"stream", "required with a group")
+	}
+	var o syncerOptions
+	WithLogGroupClass(LogGroupClass(s.CloudWatch.GroupClass)).applySyncer(&o)
+	if o.err() != nil {
+		return c, specError(cwPrefix+"group-class", "unknown log group class %q; want %s or %s", s.CloudWatch.GroupClass, LogGroupClassStandard, LogGroupClassInfrequentAccess)
 	}
 	return c, nil
 }

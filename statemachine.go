@@ -196,6 +196,8 @@ type streamConfig struct {
 	kmsKey  string
 	tags    map[string]string
 	retain  int32
+	class   LogGroupClass // "": the service's default
+	protect bool
 	onError func(error)
 }
 
@@ -320,6 +322,12 @@ func (st *logStream) createGroup(ctx context.Context) (outcome, error) {
 	}
 	if len(st.tags) > 0 {
 		in.Tags = st.tags
+	}
+	if st.class != "" {
+		in.LogGroupClass = types.LogGroupClass(st.class)
+	}
+	if st.protect {
+		in.DeletionProtectionEnabled = &st.protect
 	}
 	_, err := st.client.CreateLogGroup(ctx, in)
 	o := classify(err, 0)

@@ -178,6 +178,8 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 		kmsKey:  o.kmsKey,
 		tags:    o.tags,
 		retain:  o.retention,
+		class:   o.groupClass,
+		protect: o.protect,
 		onError: s.onError,
 	}
 	// Each put in flight holds SDK and HTTP state besides its batch.

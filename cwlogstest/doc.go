@@ -8,7 +8,9 @@
 // ListTagsForResource. It enforces the service's PutLogEvents limits and
 // answers with the service's error shapes, so the real aws-sdk-go-v2 client
 // returns the same typed errors (*types.ResourceNotFoundException and so on)
-// as it would against AWS. Faults (throttling, 5xx answers, latency, dropped
+// as it would against AWS. A group keeps the class and deletion protection
+// it was created with; DescribeLogGroups and Groups report them, and
+// DeleteLogGroup refuses a protected group. Faults (throttling, 5xx answers, latency, dropped
 // connections, outages, rate limits) can be injected at any time with
 // SetFaults.
 //
