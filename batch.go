@@ -26,14 +26,16 @@ import (
 // The arena has a fixed capacity, set when the batch is made: the buffer
 // limit counts whole arenas, so the memory a Syncer holds is what it says.
 type batch struct {
-	seq    uint64
-	tgt    *target // where it goes; set when it opens, under the Syncer's mu
-	arena  []byte
-	events []event
-	size   int   // as the service counts it: message bytes + EventOverhead each
-	minTS  int64 // ms
-	maxTS  int64 // ms
-	sorted bool  // events were appended in time order
+	seq uint64
+	// Where it goes, set when it is sealed, under the Syncer's mu: tgt, and
+	// tgt2 for the events of the next day when it spans midnight.
+	tgt, tgt2 *target
+	arena     []byte
+	events    []event
+	size      int   // as the service counts it: message bytes + EventOverhead each
+	minTS     int64 // ms
+	maxTS     int64 // ms
+	sorted    bool  // events were appended in time order
 
 	// cancel ends the batch's put; set while a sender puts it, under the
 	// Syncer's mu.
@@ -286,16 +288,17 @@ func appendMessage(dst, obj []byte) []byte {
 	return dst
 }
 
-// span is a run of a batch's events, sent as one request.
+// span is a run of a batch's events, sent as one request to one stream.
 type span struct {
 	b      *batch
 	lo, hi int
-	header []byte
+	tgt    *target
 }
 
 func (s *span) len() int { return s.hi - s.lo }
 
 func (s *span) put(ctx context.Context, st *logStream, token *string) (*cloudwatchlogs.PutLogEventsOutput, error) {
+	// st is s.tgt.st: the machine runs on the span's own stream.
 	in := &cloudwatchlogs.PutLogEventsInput{
 		LogGroupName:  &st.group,
 		LogStreamName: &st.name,
@@ -314,7 +317,7 @@ func (s *span) put(ctx context.Context, st *logStream, token *string) (*cloudwat
 	// The SDK serialises this stand-in event (it must validate), then
 	// rawBody swaps in the batch's own body.
 	in.LogEvents = _standIn
-	header := s.header
+	header := s.tgt.header
 	if token != nil {
 		header = tokenHeader(st.group, st.name, *token)
 	}

@@ -113,6 +113,11 @@ func TestDateStreamRollsOverAtTheEventsMidnight(t *testing.T) {
 	if st.Delivered != n {
 		t.Errorf("Stats %+v: want %d delivered", st, n)
 	}
+	// Interleaved days cost one put per day of each batch of 100, not one
+	// per change of day.
+	if st.Batches != 2*n/100 {
+		t.Errorf("%d puts, want %d: two per batch", st.Batches, 2*n/100)
+	}
 }
 
 func TestDateGroupRollsOverAndEachDayIsCreatedOnce(t *testing.T) {

@@ -1,6 +1,7 @@
 package cwzap
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -21,6 +22,7 @@ func (s *Syncer) sealLocked() {
 	s.open = nil
 	s.timer.Stop()
 	s.lastArena, s.lastEvents = len(b.arena), b.len()
+	s.targetBatchLocked(b)
 	s.sealed++
 	b.seq = s.sealed
 	s.queue = append(s.queue, b)
@@ -81,13 +83,22 @@ func (s *Syncer) deliver(ctx context.Context, b *batch) {
 	b.sort()
 	ctx, cancel := context.WithTimeoutCause(ctx, s.opts.putTimeout, &putTimeoutError{s.opts.putTimeout})
 	defer cancel()
-	s.putSpan(ctx, &span{b: b, lo: 0, hi: b.len(), header: b.tgt.header})
+	if b.tgt2 == nil {
+		s.putSpan(ctx, &span{b: b, lo: 0, hi: b.len(), tgt: b.tgt})
+		return
+	}
+	// One put per day: the events of the next day follow, sorted.
+	k, _ := slices.BinarySearchFunc(b.events, b.tgt2.day, func(e event, day int64) int {
+		return cmp.Compare(dayOf(e.ts), day)
+	})
+	s.putSpan(ctx, &span{b: b, lo: 0, hi: k, tgt: b.tgt})
+	s.putSpan(ctx, &span{b: b, lo: k, hi: b.len(), tgt: b.tgt2})
 }
 
 // putSpan runs the put machine on one span of a batch and accounts for
 // every event of it.
 func (s *Syncer) putSpan(ctx context.Context, sp *span) {
-	res := sp.b.tgt.st.run(ctx, sp)
+	res := sp.tgt.st.run(ctx, sp)
 	s.stats.retries.Add(uint64(res.retries))
 	n := sp.len()
 	switch res.state {
@@ -101,11 +112,11 @@ func (s *Syncer) putSpan(ctx context.Context, sp *span) {
 		s.stats.rejected.Add(uint64(rej))
 		s.toFallbackEvents(sp.b, sp.lo, sp.lo+res.rejected.old)
 		s.toFallbackEvents(sp.b, sp.lo+res.rejected.newFrom, sp.hi)
-		s.report(sp.b.tgt, &DeliveryError{Events: rej, Rejected: rej})
+		s.report(sp.tgt, &DeliveryError{Events: rej, Rejected: rej})
 	case stateSplit:
 		mid := sp.lo + n/2
-		s.putSpan(ctx, &span{b: sp.b, lo: sp.lo, hi: mid, header: sp.header})
-		s.putSpan(ctx, &span{b: sp.b, lo: mid, hi: sp.hi, header: sp.header})
+		s.putSpan(ctx, &span{b: sp.b, lo: sp.lo, hi: mid, tgt: sp.tgt})
+		s.putSpan(ctx, &span{b: sp.b, lo: mid, hi: sp.hi, tgt: sp.tgt})
 	default:
 		s.toFallbackEvents(sp.b, sp.lo, sp.hi)
 		if cause := context.Cause(ctx); errors.Is(cause, ErrDeadline) {
@@ -117,7 +128,7 @@ func (s *Syncer) putSpan(ctx context.Context, sp *span) {
 			s.late(sp.b, n)
 			return
 		}
-		s.report(sp.b.tgt, &DeliveryError{Events: n, Failed: n, Err: res.err})
+		s.report(sp.tgt, &DeliveryError{Events: n, Failed: n, Err: res.err})
 	}
 }
 

@@ -1,15 +1,14 @@
 package cwzap
 
 // Targets: where each batch goes. A Syncer whose names hold {date} writes
-// to one stream (or group) per UTC day of its events; every batch carries
-// its target, so one PutLogEvents call always goes to one stream, and a
-// Sync, which waits on the batches' sequence numbers, covers every stream.
-//
-// A day change seals the open batch rather than keeping one open batch per
-// day: events either side of midnight interleave only for the moments
-// that writers' clocks and goroutines disagree, which costs a few small
-// puts once a day, while one open batch keeps the flush timer, the buffer
-// accounting and the sync machinery as they are for a single stream.
+// to one stream (or group) per UTC day of its events. A batch is not
+// sealed at midnight: events either side of it arrive interleaved for as
+// long as writers' clocks and goroutines disagree, and sealing at each
+// change of day would make a batch, and a put, of nearly every event.
+// Instead a batch, which spans 24 hours at most and so two days, is given
+// a target per day when it is sealed, and sent sorted as one put per day:
+// each PutLogEvents call still goes to one stream, and a Sync, which waits
+// on the batches' sequence numbers, covers every stream.
 
 // A target is one expanded group and stream, with what the put machine
 // knows of it.
@@ -17,7 +16,7 @@ type target struct {
 	day    int64  // UTC day number; 0 when the names hold no {date}
 	header []byte // the start of every request body (requestHeader)
 	st     *logStream
-	refs   int // batches open, queued or in flight for it; guarded by Syncer.mu
+	refs   int // sealed batches not yet settled that go here; guarded by Syncer.mu
 }
 
 // dayFor returns the day number that selects the target of an event at ts.
@@ -26,6 +25,27 @@ func (s *Syncer) dayFor(ts int64) int64 {
 		return 0
 	}
 	return dayOf(ts)
+}
+
+// targetBatchLocked sets the targets of batch b as it is sealed.
+func (s *Syncer) targetBatchLocked(b *batch) {
+	first, last := s.dayFor(b.minTS), s.dayFor(b.maxTS)
+	b.tgt = s.targetLocked(first)
+	b.tgt.refs++
+	if last != first {
+		b.tgt2 = s.targetLocked(last)
+		b.tgt2.refs++
+	}
+}
+
+// releaseLocked ends b's use of its targets, once its events are settled.
+func (b *batch) releaseLocked() {
+	for _, t := range [...]*target{b.tgt, b.tgt2} {
+		if t != nil {
+			t.refs--
+		}
+	}
+	b.tgt, b.tgt2 = nil, nil
 }
 
 // targetLocked returns the target for day, made on first use. Making one
@@ -57,18 +77,4 @@ func (s *Syncer) targetLocked(day int64) *target {
 		s.newest = t
 	}
 	return t
-}
-
-// useLocked makes target t the target of batch b, which takes no event yet.
-func (b *batch) useLocked(t *target) {
-	b.tgt = t
-	t.refs++
-}
-
-// releaseLocked ends b's use of its target, once its events are settled.
-func (b *batch) releaseLocked() {
-	if b.tgt != nil {
-		b.tgt.refs--
-		b.tgt = nil
-	}
 }

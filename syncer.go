@@ -296,7 +296,6 @@ func (s *Syncer) putScratch(bp *[]byte) {
 // writer.
 func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
 	var deadline time.Time // of an OverflowBlock wait, over all its wake-ups
-	day := s.dayFor(ts)
 	s.mu.Lock()
 	for {
 		if s.closed {
@@ -304,9 +303,6 @@ func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
 			s.stats.written.Add(1)
 			s.toFallback(raw)
 			return ErrClosed
-		}
-		if b := s.open; b != nil && b.tgt.day != day {
-			s.sealLocked() // one stream per call: a new day starts a batch
 		}
 		if b := s.open; b != nil && !b.fits(ts, size, len(obj), s.opts.maxEvents, s.opts.maxBytes) {
 			if !b.fitsLimits(ts, size, s.opts.maxEvents, s.opts.maxBytes) || !s.growLocked(b, len(obj)) {
@@ -330,7 +326,6 @@ func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
 			}
 		}
 		if b != nil {
-			b.useLocked(s.targetLocked(day))
 			s.open = b
 			s.openSince = time.Now()
 			s.timer.Reset(s.opts.flushInterval)
