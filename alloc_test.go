@@ -44,6 +44,8 @@ func TestAllocsCoreWrite(t *testing.T) {
 	}{
 		{"JSON layout", nil},
 		{"text #standard", []CoreOption{WithFormat(FormatStandard), WithFunction("fn")}},
+		{"JSON layout with seq", []CoreOption{WithSequenceKey()}},
+		{"text #standard with seq", []CoreOption{WithFormat(FormatStandard), WithSequenceKey()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,6 +30,13 @@
 // once, and Sync covers every stream. An unknown placeholder is an error
 // at construction.
 //
+// # Duplicates
+//
+// A put whose answer is lost is retried, and the service may then hold its
+// events twice. [WithSequenceKey] adds a "seq" key to every entry, a
+// random writer id and a counter, so that one Logs Insights query finds
+// such copies (see the README).
+//
 // # Options
 //
 // A [SyncerOption] configures delivery and goes to [NewSyncer]; a

@@ -34,6 +34,13 @@ type EncoderConfig struct {
 	// valid JSON: nothing appended falls back to the default, several values
 	// become a JSON array.
 	EncodeTime zapcore.TimeEncoder
+
+	// SequenceKey adds "seq" to every entry: a writer id, 8 characters
+	// drawn at random by NewEncoder, a '-' and a counter from 1 shared by
+	// every clone, so that an event stored twice (a put retried after its
+	// answer was lost) can be found (see WithSequenceKey). Defaults to
+	// false.
+	SequenceKey bool
 }
 
 // _maxPooledBuffer keeps a huge entry (up to MaxEventBytes) from pinning
@@ -70,6 +77,7 @@ type encoderSettings struct {
 	function   string // valid UTF-8
 	parts      []templatePart
 	encodeTime zapcore.TimeEncoder
+	seq        *sequence // nil unless SequenceKey
 }
 
 func newSettings(cfg EncoderConfig) *encoderSettings {
@@ -78,6 +86,9 @@ func newSettings(cfg EncoderConfig) *encoderSettings {
 		prefixFunc: cfg.PrefixFunc,
 		function:   strings.ToValidUTF8(cfg.Function, "\uFFFD"),
 		encodeTime: cfg.EncodeTime,
+	}
+	if cfg.SequenceKey {
+		s.seq = newSequence()
 	}
 	switch f := cfg.Format; {
 	case f == FormatMini:
@@ -123,13 +134,15 @@ func newSettings(cfg EncoderConfig) *encoderSettings {
 //     from the entry, outside any zap.Namespace), one per line, then the
 //     stack. Those error fields are not written again as fields; errors
 //     under other keys (zap.NamedError) are ordinary fields.
+//   - seq: only with SequenceKey: "<writer id>-<n>", a string.
 //   - then the context fields (from With), then the entry's fields.
 //
 // Colliding keys: a top-level field (from With or the entry, not inside a
 // zap.Namespace or a nested object) whose key is one of the layout keys
-// timestamp, level, location, message or exception is written with a "_"
-// prefix ("_level"), whether or not that layout key is present in the
-// entry, so an object never holds a duplicate layout key.
+// timestamp, level, location, message or exception, or seq with
+// SequenceKey, is written with a "_" prefix ("_level"), whether or not
+// that layout key is present in the entry, so an object never holds a
+// duplicate layout key.
 //
 // Fields are written as zap's JSON encoder writes them, except that
 // durations are seconds as a JSON number (zap's production default) and
@@ -144,7 +157,8 @@ func newSettings(cfg EncoderConfig) *encoderSettings {
 //
 // A text entry is the prefix, the message and, when there are context or
 // entry fields, a space and the fields as one JSON object (no layout keys;
-// an error is an ordinary "error" field), then "\n". A stack follows on the
+// an error is an ordinary "error" field), then "\n". With SequenceKey the
+// object is always there and starts with "seq". A stack follows on the
 // next lines. Invalid UTF-8 in the text becomes U+FFFD, and newlines ending
 // the message are dropped so the entry ends in exactly one "\n".
 func NewEncoder(cfg EncoderConfig) zapcore.Encoder {

@@ -114,7 +114,7 @@ func (e *encoder) repair() {
 
 func (e *encoder) addKey(key string) {
 	e.addElementSeparator()
-	if e.depth == 0 && !e.set.text && isLayoutKey(key) {
+	if e.depth == 0 && (!e.set.text && isLayoutKey(key) || e.set.seq != nil && key == SequenceKey) {
 		e.buf.AppendString(`"_`)
 	} else {
 		e.buf.AppendByte('"')

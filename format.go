@@ -143,10 +143,17 @@ func (e *encoder) encodeText(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 	}
 	appendValidUTF8(buf, strings.TrimRight(ent.Message, "\r\n"))
 
-	if ctx.buf.Len() > 0 || len(fields) > 0 {
+	if ctx.buf.Len() > 0 || len(fields) > 0 || set.seq != nil {
 		mark := buf.Len()
 		buf.AppendString(" {")
 		start := buf.Len()
+		if set.seq != nil {
+			buf.AppendString(`"` + SequenceKey + `":`)
+			set.seq.append(buf)
+			if ctx.buf.Len() > 0 {
+				buf.AppendByte(',')
+			}
+		}
 		buf.Write(ctx.buf.Bytes())
 		for i := range fields {
 			e.addField(&fields[i])

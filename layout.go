@@ -77,6 +77,10 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 	if started {
 		buf.AppendByte('"')
 	}
+	if e.set.seq != nil {
+		buf.AppendString(`,"` + SequenceKey + `":`)
+		e.set.seq.append(buf)
+	}
 
 	if ctx.buf.Len() > 0 {
 		buf.AppendByte(',')

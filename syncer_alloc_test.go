@@ -31,19 +31,29 @@ func TestSyncerWriteEntryAllocs(t *testing.T) {
 }
 
 func TestLoggerToSyncerAllocs(t *testing.T) {
-	f := newFixture(t)
-	logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel))
 	fields := []zap.Field{
 		zap.String("a", "one"), zap.Int("b", 2), zap.Bool("c", true), zap.Float64("d", 4.5),
 		zap.Duration("e", time.Second), zap.String("f", "six"), zap.Int64("g", 7),
 		zap.Uint("h", 8), zap.String("i", "nine"), zap.Int("j", 10),
 	}
-	for range 2 * cwzap.MaxBatchEvents {
-		logger.Info("warm", fields...)
-	}
-	logger.Sync()
-	if got := testing.AllocsPerRun(2000, func() { logger.Info("hello", fields...) }); got != 0 {
-		t.Errorf("logger.Info: %v allocations per entry, want 0", got)
+	for _, tt := range []struct {
+		name string
+		opts []cwzap.CoreOption
+	}{
+		{"default", nil},
+		{"WithSequenceKey", []cwzap.CoreOption{cwzap.WithSequenceKey()}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel, tt.opts...))
+			for range 2 * cwzap.MaxBatchEvents {
+				logger.Info("warm", fields...)
+			}
+			logger.Sync()
+			if got := testing.AllocsPerRun(2000, func() { logger.Info("hello", fields...) }); got != 0 {
+				t.Errorf("logger.Info: %v allocations per entry, want 0", got)
+			}
+		})
 	}
 }
 
