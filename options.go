@@ -191,9 +191,10 @@ func WithAWSConfig(cfg aws.Config) SyncerOption {
 	return syncerOption(func(o *syncerOptions) { o.awsConfig = &cfg })
 }
 
-// WithFlushInterval sets the longest time an event waits in the open batch
-// before it is sent. Defaults to DefaultFlushInterval (5 s); a value <= 0
-// keeps the default.
+// WithFlushInterval sets the time an event waits in the open batch before
+// it is sent. Each batch draws its own wait within a tenth of it either
+// way, so that writers started together spread their puts. Defaults to
+// DefaultFlushInterval (5 s); a value <= 0 keeps the default.
 func WithFlushInterval(d time.Duration) SyncerOption {
 	return syncerOption(func(o *syncerOptions) {
 		o.flushInterval = DefaultFlushInterval

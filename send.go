@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"time"
 )
@@ -33,6 +34,13 @@ func (s *Syncer) sealLocked() {
 	}
 }
 
+// flushDelay returns the age at which a batch is sent: d, give or take a
+// random tenth, so that a fleet started together does not put in
+// lockstep.
+func flushDelay(d time.Duration) time.Duration {
+	return d - d/10 + rand.N(d/5+1)
+}
+
 // flushAged runs on the flush timer.
 func (s *Syncer) flushAged() {
 	s.mu.Lock()
@@ -41,7 +49,7 @@ func (s *Syncer) flushAged() {
 		return
 	}
 	// A timer that fired just as a new batch opened: wait out its own age.
-	if left := s.opts.flushInterval - time.Since(s.openSince); left > s.opts.flushInterval/10 {
+	if left := time.Until(s.openDue); left > s.opts.flushInterval/10 {
 		s.timer.Reset(left)
 		return
 	}

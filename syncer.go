@@ -79,7 +79,7 @@ type Syncer struct {
 	open       *batch            // the batch taking events; nil when none waits
 	targets    map[int64]*target // by day (streams.go)
 	newest     *target           // the target of the latest day seen
-	openSince  time.Time         // when open got its first event
+	openDue    time.Time         // when open is WithFlushInterval old, give or take the jitter
 	timer      *time.Timer       // age flush of open
 	queue      []*batch          // sealed batches no sender has taken yet
 	flying     []*batch          // batches a sender is putting
@@ -327,8 +327,9 @@ func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
 		}
 		if b != nil {
 			s.open = b
-			s.openSince = time.Now()
-			s.timer.Reset(s.opts.flushInterval)
+			d := flushDelay(s.opts.flushInterval)
+			s.openDue = time.Now().Add(d)
+			s.timer.Reset(d)
 			s.overflow = false
 			break
 		}
