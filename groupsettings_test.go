@@ -22,8 +22,14 @@ func groupOf(t *testing.T, srv *cwlogstest.Server, name string) cwlogstest.Group
 	return cwlogstest.GroupInfo{}
 }
 
-func writeOne(t *testing.T, s *Syncer) {
+// writeOne writes one event through a new Syncer and closes it.
+func writeOne(t *testing.T, srv *cwlogstest.Server, group, stream string, opts ...SyncerOption) {
 	t.Helper()
+	s, err := NewSyncer(group, stream, append([]SyncerOption{WithClient(srv.Client())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
 	if err := s.WriteEntry(time.Now(), []byte("x")); err != nil {
 		t.Fatal(err)
 	}
@@ -37,23 +43,13 @@ func writeOne(t *testing.T, s *Syncer) {
 func TestGroupClassAndProtectionOnCreation(t *testing.T) {
 	srv := cwlogstest.NewServer()
 	defer srv.Close()
-	s, err := NewSyncer("/app/cold", "s", WithClient(srv.Client()), WithLogGroupClass("infrequent_access"), WithDeletionProtection(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	writeOne(t, s)
+	writeOne(t, srv, "/app/cold", "s", WithLogGroupClass("infrequent_access"), WithDeletionProtection(true))
 	if g := groupOf(t, srv, "/app/cold"); g.Class != "INFREQUENT_ACCESS" || !g.DeletionProtection {
 		t.Errorf("created group: %+v, want INFREQUENT_ACCESS and deletion protection", g)
 	}
 
 	// A second writer with other settings finds the group and leaves it.
-	other, err := NewSyncer("/app/cold", "s2", WithClient(srv.Client()), WithLogGroupClass(LogGroupClassStandard))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	writeOne(t, other)
+	writeOne(t, srv, "/app/cold", "s2", WithLogGroupClass(LogGroupClassStandard))
 	if g := groupOf(t, srv, "/app/cold"); g.Class != "INFREQUENT_ACCESS" || !g.DeletionProtection {
 		t.Errorf("after a second writer: %+v, want the settings of the creation", g)
 	}
@@ -62,12 +58,7 @@ func TestGroupClassAndProtectionOnCreation(t *testing.T) {
 	}
 
 	// Without the options, the service's defaults.
-	plain, err := NewSyncer("/app/plain", "s", WithClient(srv.Client()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plain.Close()
-	writeOne(t, plain)
+	writeOne(t, srv, "/app/plain", "s")
 	if g := groupOf(t, srv, "/app/plain"); g.Class != "STANDARD" || g.DeletionProtection {
 		t.Errorf("default group: %+v, want STANDARD without deletion protection", g)
 	}

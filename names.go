@@ -23,7 +23,8 @@ import (
 // time they are written at. The set is small on purpose: a name is
 // something people read and search, and each of these answers a question
 // a reader has ("which day", "which machine", "which process", "which
-// function"). A '{' not followed by letters and '}' is kept as written.
+// function"). A '{' not followed by a name (letters, digits, '_') and '}'
+// is kept as written.
 
 // _placeholders lists the known placeholders, in the order error messages
 // name them.
