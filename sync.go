@@ -108,7 +108,7 @@ func (s *Syncer) awaitHandover(settled <-chan struct{}, deadline time.Time, tota
 
 // handoverLocked estimates how long writing every pending event to the
 // fallback writer takes, at most half the time left: the larger of what
-// the last large write took an event, three times what unescaping a
+// the last large write took an event, four times what unescaping a
 // sample of a queued batch takes now (which reflects the machine's load
 // and the race detector as they are: a handover spans many time slices,
 // the sample one), and a floor.
@@ -122,7 +122,7 @@ func (s *Syncer) handoverLocked(deadline time.Time) time.Duration {
 			for _, e := range b.events[:n] {
 				s.sample = appendMessage(s.sample[:0], b.arena[e.off:e.end])
 			}
-			perEvent = max(perEvent, 3*time.Since(start)/time.Duration(n))
+			perEvent = max(perEvent, 4*time.Since(start)/time.Duration(n))
 			if cap(s.sample) > _maxPooled {
 				s.sample = nil
 			}
