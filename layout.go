@@ -12,7 +12,7 @@ import (
 
 // This file holds the JSON layout: encodeJSON writes an entry's
 // timestamp, level, location, message and exception, then the fields
-// (fields.go), escaped by escape.go.
+// (values.go), escaped by values_escape.go.
 
 func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.Field) {
 	buf := e.buf

@@ -43,11 +43,27 @@ func (e *encoder) safeAddString(s string) {
 
 const _hexDigits = "0123456789abcdef"
 
+// _plain marks the bytes written as they are: printable ASCII other than
+// '"' and '\\'. One table load per byte is what keeps the common, all-plain
+// string fast.
+var _plain = func() (t [utf8.RuneSelf + 128]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendJSONEscaped writes s JSON-escaped: '"' and '\\' escaped, control
 // characters as \n \r \t or \u00XX, each invalid UTF-8 byte as \ufffd.
 func appendJSONEscaped[S []byte | string](buf *buffer.Buffer, appendTo func(*buffer.Buffer, S), decodeRune func(S) (rune, int), s S) {
 	last := 0
 	for i := 0; i < len(s); {
+		for i < len(s) && _plain[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c >= utf8.RuneSelf {
 			r, size := decodeRune(s[i:])
@@ -59,10 +75,6 @@ func appendJSONEscaped[S []byte | string](buf *buffer.Buffer, appendTo func(*buf
 			buf.AppendString(`\ufffd`)
 			i++
 			last = i
-			continue
-		}
-		if c >= 0x20 && c != '\\' && c != '"' {
-			i++
 			continue
 		}
 		appendTo(buf, s[last:i])
