@@ -87,22 +87,32 @@ func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err erro
 // slow machine finishes the handover and a stuck writer or a Client that
 // ignores cancellation does not hold the caller.
 func (s *Syncer) awaitHandover(settled <-chan struct{}, deadline time.Time, total time.Duration) {
-	limit := deadline.Add(total / 12)
-	t := time.NewTimer(max(time.Until(deadline), 0) + _abandonGrace)
+	s.waitWhileWriting(settled, deadline, deadline.Add(total/12))
+}
+
+// waitWhileWriting waits for done: until first, then on while the
+// fallback writer keeps taking events, checked every _abandonGrace, and
+// never past limit (none when zero).
+func (s *Syncer) waitWhileWriting(done <-chan struct{}, first, limit time.Time) {
+	t := time.NewTimer(max(time.Until(first), 0) + _abandonGrace)
 	defer t.Stop()
 	last := s.fbWritten.Load()
 	for {
 		select {
-		case <-settled:
+		case <-done:
 			return
 		case <-t.C:
 		}
 		now := s.fbWritten.Load()
-		if now == last || !time.Now().Before(limit) {
+		if now == last || (!limit.IsZero() && !time.Now().Before(limit)) {
 			return
 		}
 		last = now
-		t.Reset(min(_abandonGrace, time.Until(limit)))
+		next := _abandonGrace
+		if !limit.IsZero() {
+			next = min(next, time.Until(limit))
+		}
+		t.Reset(next)
 	}
 }
 
@@ -285,12 +295,10 @@ func (s *Syncer) CloseContext(ctx context.Context) (int, error) {
 		s.wg.Wait()
 		close(done)
 	}()
-	t := time.NewTimer(_abandonGrace)
-	select {
-	case <-done:
-	case <-t.C: // a stuck fallback writer or Client: do not wait for it
-	}
-	t.Stop()
+	// The last chance to write what is left: wait while the fallback
+	// writer takes events, but not for a stuck one or a Client that
+	// ignores cancellation.
+	s.waitWhileWriting(done, time.Now(), time.Time{})
 	s.timer.Stop()
 	s.mu.Lock()
 	s.claimLateLocked(s.sealed)

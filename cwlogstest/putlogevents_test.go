@@ -233,12 +233,18 @@ func TestGetLogEventsPaging(t *testing.T) {
 		}
 	}
 	all, err := c.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s"), StartFromHead: aws.Bool(true)})
-	if err != nil || len(all.Events) != 25+2 {
-		t.Fatalf("1 MB page: %v, %d events", err, len(all.Events))
+	if err != nil {
+		t.Fatalf("1 MB page: %v", err)
+	}
+	if len(all.Events) != 25+2 {
+		t.Fatalf("1 MB page: %d events", len(all.Events))
 	}
 	rest, err := c.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s"), NextToken: all.NextForwardToken})
-	if err != nil || len(rest.Events) != 1 {
-		t.Fatalf("after the 1 MB page: %v, %d events", err, len(rest.Events))
+	if err != nil {
+		t.Fatalf("after the 1 MB page: %v", err)
+	}
+	if len(rest.Events) != 1 {
+		t.Fatalf("after the 1 MB page: %d events", len(rest.Events))
 	}
 	// Time range: startTime inclusive, endTime exclusive.
 	r, err := c.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s"),
