@@ -118,10 +118,12 @@ func (s *Syncer) waitWhileWriting(done <-chan struct{}, first, limit time.Time) 
 
 // handoverLocked estimates how long writing every pending event to the
 // fallback writer takes, at most half the time left: the larger of what
-// the last large write took an event, four times what unescaping a
+// the last large write took an event, eight times what unescaping a
 // sample of a queued batch takes now (which reflects the machine's load
-// and the race detector as they are: a handover spans many time slices,
-// the sample one), and a floor.
+// and the race detector as they are; a handover spans many time slices
+// and the sample one, so on a loaded machine it takes several times
+// longer an event), and a floor. Starting early costs little: in a normal
+// build a sample event takes well under a microsecond.
 func (s *Syncer) handoverLocked(deadline time.Time) time.Duration {
 	perEvent := time.Duration(s.fbCost.Load())
 	if len(s.queue) > 0 {
@@ -132,7 +134,7 @@ func (s *Syncer) handoverLocked(deadline time.Time) time.Duration {
 			for _, e := range b.events[:n] {
 				s.sample = appendMessage(s.sample[:0], b.arena[e.off:e.end])
 			}
-			perEvent = max(perEvent, 4*time.Since(start)/time.Duration(n))
+			perEvent = max(perEvent, 8*time.Since(start)/time.Duration(n))
 			if cap(s.sample) > _maxPooled {
 				s.sample = nil
 			}
