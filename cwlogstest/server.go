@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -113,9 +114,40 @@ func NewUnstartedServer() *Server {
 		MaxIdleConnsPerHost: 100,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	s.client = &http.Client{Transport: s.transport}
+	s.client = &http.Client{Transport: bodyTransport{s.transport}}
 	return s
 }
+
+// bodyTransport is the transport of the Client's HTTP client. It hides the
+// io.WriterTo method of request bodies from http.Transport.
+//
+// The SDK closes a request body as soon as the response headers have
+// arrived, and its body wrapper answers WriteTo after Close with io.EOF.
+// http.Transport copies a body of known length and then drains it once more
+// to check for extra bytes; a server on loopback that answers as soon as it
+// has read the body can get its response in before that drain. The drain
+// then goes through WriteTo, its io.EOF counts as a failed request write,
+// and the transport closes the connection while the response body is still
+// being read: "use of closed network connection". Read after Close answers
+// (0, io.EOF), which the drain takes as the end of the body.
+type bodyTransport struct{ t *http.Transport }
+
+func (bt bodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody {
+		if _, ok := req.Body.(io.WriterTo); ok {
+			req = req.WithContext(req.Context()) // a shallow copy: don't modify the caller's request
+			req.Body = readOnlyBody{req.Body}
+		}
+	}
+	return bt.t.RoundTrip(req)
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
+// transport.
+func (bt bodyTransport) CloseIdleConnections() { bt.t.CloseIdleConnections() }
+
+// readOnlyBody is a request body with only Read and Close.
+type readOnlyBody struct{ io.ReadCloser }
 
 // newLocalListener binds to loopback only, like httptest.
 func newLocalListener() net.Listener {
@@ -216,6 +248,10 @@ func (s *Server) Close() {
 // Config returns an aws.Config for this server: region us-east-1, static
 // fake credentials, BaseEndpoint set to URL and an HTTP client bound to the
 // server. Use it to build clients with other options. Call it after Start.
+//
+// Prefer this HTTP client to one of your own: an in-process server answers
+// so fast that with a plain http.Transport the SDK now and then fails to read
+// a large answer ("use of closed network connection").
 func (s *Server) Config() aws.Config {
 	return aws.Config{
 		Region: region,
