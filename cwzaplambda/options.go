@@ -82,12 +82,12 @@ func WithLogger(l *zap.Logger) Option {
 	return optionFunc(func(o *options) { o.logger = l })
 }
 
-// WithErrorHandler sets the function that receives Wrap's own reports:
-// events a flush could not deliver by its deadline, an extension that
-// stopped working, and the one-line note when the extension cannot run.
-// It is called from Wrap's goroutines and handlers; it must not block for
-// long. Defaults to writing the error as one line to os.Stderr. Delivery
-// errors of the Syncer itself go to cwzap.WithErrorHandler, not here.
+// WithErrorHandler sets the function that receives Wrap's own reports: an
+// extension that could not register or stopped working, and the one-line
+// note when the extension cannot run. It is called from Wrap's goroutines
+// and handlers; it must not block for long. Defaults to writing the error
+// as one line to os.Stderr. What the Syncer could not deliver by a
+// deadline, it reports itself, once, to cwzap.WithErrorHandler.
 func WithErrorHandler(f func(error)) Option {
 	return optionFunc(func(o *options) {
 		if f != nil {
