@@ -58,17 +58,28 @@ func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err erro
 	s.sealLocked()
 	target := s.sealed
 	if s.settled < target {
-		// Give up early enough to hand what is pending to the fallback
-		// writer by the deadline.
-		early, cancel := context.WithDeadlineCause(ctx, deadline.Add(-s.handoverLocked(deadline)), cause)
-		defer cancel()
 		ch := s.waitLocked(target)
 		s.mu.Unlock()
+		// The handover can take at most half the time left, so a Sync
+		// that is done by then never estimates it.
+		half, cancelHalf := context.WithDeadlineCause(ctx, start.Add(deadline.Sub(start)/2), cause)
+		defer cancelHalf()
 		select {
 		case <-ch:
-		case <-early.Done():
-			late = s.abandon(target, early)
-			s.awaitHandover(ch, deadline, deadline.Sub(start))
+		case <-half.Done():
+			// Give up early enough to hand what is pending to the
+			// fallback writer by the deadline.
+			s.mu.Lock()
+			early := deadline.Add(-s.handoverLocked(deadline))
+			s.mu.Unlock()
+			giveUp, cancel := context.WithDeadlineCause(ctx, early, cause)
+			defer cancel()
+			select {
+			case <-ch:
+			case <-giveUp.Done():
+				late = s.abandon(target, giveUp)
+				s.awaitHandover(ch, deadline, deadline.Sub(start))
+			}
 		}
 		s.mu.Lock()
 		s.unwaitLocked(ch)
