@@ -225,10 +225,3 @@ func (f *flusher) syncNow(ctx context.Context) {
 	}
 	f.ws.Sync() // bounded by the Syncer's put timeout; errors went to its handler
 }
-
-func requestID(ctx context.Context) string {
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		return lc.AwsRequestID
-	}
-	return ""
-}
