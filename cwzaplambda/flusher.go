@@ -48,6 +48,10 @@ type invocation struct {
 	id      string
 	started atomic.Bool   // the handler has begun
 	done    chan struct{} // closed when the handler has returned
+	// settled: the extension no longer waits for this request (guarded by
+	// the flusher's mu), so the handler's end must sync by itself.
+	settled  bool
+	deadline time.Time // of a settled request never started: when to drop it
 }
 
 // newFlusher returns a flusher with its extension started, or in
@@ -113,6 +117,9 @@ func (f *flusher) loop(c *extClient, id string) {
 		if err != nil {
 			f.setMode(modeSync)
 			f.o.onError(fmt.Errorf("cwzaplambda: %w: each invocation now syncs before it returns", err))
+			// Handlers that returned while the extension still owned
+			// their flush: deliver what they logged.
+			f.flush(time.Now().Add(f.o.margin))
 			return
 		}
 		if ev.EventType == "INVOKE" && ev.RequestID != "" {
@@ -126,7 +133,7 @@ func (f *flusher) loop(c *extClient, id string) {
 // was logged so far, then waits for the handler until the deadline.
 func (f *flusher) settle(id string, deadline time.Time) {
 	inv := f.track(id)
-	defer f.forget(id)
+	defer f.release(inv, deadline)
 	t := time.NewTimer(time.Until(deadline.Add(-f.o.margin)))
 	defer t.Stop()
 	select {
@@ -174,10 +181,36 @@ func (f *flusher) track(id string) *invocation {
 	return inv
 }
 
-func (f *flusher) forget(id string) {
+// release ends the extension's watch over inv. A request whose handler
+// has not begun stays known, marked settled, until its deadline, so that a
+// handler the runtime starts late still syncs by itself.
+func (f *flusher) release(inv *invocation, deadline time.Time) {
 	f.mu.Lock()
-	delete(f.invs, id)
-	f.mu.Unlock()
+	defer f.mu.Unlock()
+	inv.settled = true
+	if inv.started.Load() {
+		delete(f.invs, inv.id)
+	} else {
+		inv.deadline = deadline
+	}
+	now := time.Now()
+	for id, other := range f.invs {
+		if other.settled && !other.started.Load() && now.After(other.deadline) {
+			delete(f.invs, id)
+		}
+	}
+}
+
+// handOver tells whether the extension will sync after inv's handler
+// returned; if not, it forgets inv and the caller must sync.
+func (f *flusher) handOver(inv *invocation) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !inv.settled && f.getMode() == modeExtension {
+		return true
+	}
+	delete(f.invs, inv.id)
+	return false
 }
 
 // begin starts an invocation: it puts the invocation's logger in ctx and,
@@ -197,7 +230,12 @@ func (f *flusher) begin(ctx context.Context) (context.Context, *invocation) {
 // end finishes an invocation after its handler returned.
 func (f *flusher) end(ctx context.Context, inv *invocation) {
 	if inv != nil {
-		close(inv.done) // the extension syncs after the response
+		close(inv.done)
+		if f.handOver(inv) {
+			return // the extension syncs after the response
+		}
+		// The extension gave up on this request, or stopped.
+		f.syncNow(ctx)
 		return
 	}
 	switch f.getMode() {

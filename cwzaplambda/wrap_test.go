@@ -176,3 +176,51 @@ func TestConcurrentInvocationsDoNotWaitForFlushes(t *testing.T) {
 		}
 	}
 }
+
+// A request the extension already gave up on (its margin had passed when
+// the INVOKE event arrived), or whose extension stopped, is synced by the
+// handler's end: nothing it logged stays buffered, and nothing stays known.
+func TestHandlerSyncsWhenTheExtensionGaveUp(t *testing.T) {
+	srv := newTestServer(t, 0)
+	for _, tt := range []struct {
+		name    string
+		before  bool // prepare runs before the handler begins, not in it
+		prepare func(f *flusher, id string)
+	}{
+		{"settled before the handler began", true, func(f *flusher, id string) {
+			f.settle(id, time.Now().Add(10*time.Millisecond)) // inside the margin: flushes and gives up at once
+		}},
+		{"deadline passed while the handler ran", false, func(f *flusher, id string) {
+			f.settle(id, time.Now().Add(10*time.Millisecond))
+		}},
+		{"extension stopped", false, func(f *flusher, id string) {
+			f.setMode(modeSync)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newIdleFlusher(newTestSyncer(t, srv), buildOptions(nil))
+			f.setMode(modeExtension)
+			id := "r-" + tt.name
+			if tt.before {
+				tt.prepare(f, id)
+			}
+			h := wrap(f, func(ctx context.Context, tag string) (string, error) {
+				if !tt.before {
+					tt.prepare(f, id)
+				}
+				return logN(3)(ctx, tag)
+			})
+			ctx, cancel := invocationCtx(id, 5*time.Second)
+			defer cancel()
+			h(ctx, id)
+			if got := countTagged(srv, id); got != 3 {
+				t.Errorf("%d of 3 entries delivered when the handler returned", got)
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if len(f.invs) != 0 {
+				t.Errorf("%d requests still tracked after the handler returned", len(f.invs))
+			}
+		})
+	}
+}
