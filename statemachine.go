@@ -214,7 +214,7 @@ type logStream struct {
 	createMu chan struct{}
 	created  atomic.Uint64
 
-	tokenMu      chan struct{} // a one-slot lock, so that a waiter can give up on ctx
+	tokenMu      chan struct{} // a one-slot lock: held only for field access, never across a call
 	token        *string       // guarded by tokenMu; nil: put without a token
 	tokenInvalid bool          // guarded by tokenMu
 	// legacy: the endpoint asked for sequence tokens (guarded by tokenMu).
