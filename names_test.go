@@ -243,4 +243,15 @@ func TestSyncDeadlineCoversEveryStream(t *testing.T) {
 	if st.Fallback != n {
 		t.Errorf("Stats %+v: want %d in the fallback writer", st, n)
 	}
+	// The error handler names each day's own stream.
+	perStream := map[string]int{}
+	for _, err := range f.errs.all() {
+		if errors.As(err, &de) {
+			perStream[de.Stream] += de.Late
+		}
+	}
+	before, after := "s-"+m.Add(-time.Millisecond).UTC().Format(time.DateOnly), "s-"+m.UTC().Format(time.DateOnly)
+	if perStream[before] != n/2 || perStream[after] != n/2 || len(perStream) != 2 {
+		t.Errorf("late events reported per stream %v, want %d in %s and %d in %s", perStream, n/2, before, n/2, after)
+	}
 }

@@ -96,11 +96,21 @@ func (s *Syncer) deliver(ctx context.Context, b *batch) {
 		return
 	}
 	// One put per day: the events of the next day follow, sorted.
+	k := b.nextDay()
+	s.putSpan(ctx, &span{b: b, lo: 0, hi: k, tgt: b.tgt})
+	s.putSpan(ctx, &span{b: b, lo: k, hi: b.len(), tgt: b.tgt2})
+}
+
+// nextDay returns the index of the first event of the batch's second
+// day (tgt2), or its length when it has one day. The batch must be sorted.
+func (b *batch) nextDay() int {
+	if b.tgt2 == nil {
+		return b.len()
+	}
 	k, _ := slices.BinarySearchFunc(b.events, b.tgt2.day, func(e event, day int64) int {
 		return cmp.Compare(dayOf(e.ts), day)
 	})
-	s.putSpan(ctx, &span{b: b, lo: 0, hi: k, tgt: b.tgt})
-	s.putSpan(ctx, &span{b: b, lo: k, hi: b.len(), tgt: b.tgt2})
+	return k
 }
 
 // putSpan runs the put machine on one span of a batch and accounts for
@@ -133,7 +143,7 @@ func (s *Syncer) putSpan(ctx context.Context, sp *span) {
 				sp.b.lateErr = cause
 			}
 			s.mu.Unlock()
-			s.late(sp.b, n)
+			s.late(sp.b, sp.tgt, n)
 			return
 		}
 		s.report(sp.tgt, &DeliveryError{Events: n, Failed: n, Err: res.err})

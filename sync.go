@@ -201,8 +201,13 @@ func (s *Syncer) abandon(target uint64, ctx context.Context) int {
 	go func() {
 		defer s.wg.Done()
 		for _, b := range queued {
+			b.sort() // no sender has it: in order, and split by day
 			s.toFallbackEvents(b, 0, b.len())
-			s.late(b, b.len())
+			k := b.nextDay()
+			s.late(b, b.tgt, k)
+			if k < b.len() {
+				s.late(b, b.tgt2, b.len()-k)
+			}
 			s.mu.Lock()
 			s.flying = slices.DeleteFunc(s.flying, func(f *batch) bool { return f == b })
 			s.settleLocked(b)
@@ -215,13 +220,13 @@ func (s *Syncer) abandon(target uint64, ctx context.Context) int {
 // late records n events of abandoned batch b, now in the fallback writer,
 // for the next Sync, unless a caller whose wait ran out claimed the batch,
 // and tells the error handler.
-func (s *Syncer) late(b *batch, n int) {
+func (s *Syncer) late(b *batch, t *target, n int) {
 	s.mu.Lock()
 	cause := b.lateErr
 	if !b.claimed {
 		s.lost.add(&DeliveryError{Events: n, Late: n, LateErr: cause})
 	}
-	group, stream := b.tgt.st.group, b.tgt.st.name
+	group, stream := t.st.group, t.st.name
 	s.mu.Unlock()
 	s.onError(&DeliveryError{Group: group, Stream: stream, Events: n, Late: n, LateErr: cause})
 }
