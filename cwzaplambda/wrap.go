@@ -32,6 +32,9 @@ const _extensionName = "cwzaplambda"
 // bounded by the invocation's deadline, and Wrap reports that once to the
 // error handler. See the package documentation for Managed Instances.
 //
+// The extension's goroutine and its SIGTERM handler live as long as the
+// process, as the extension does for Lambda: SIGTERM ends both.
+//
 // The handler's ctx carries a logger for Logger(ctx). The returned
 // function is safe for concurrent use. ws stays owned by the caller, but
 // after SIGTERM Wrap has closed it.
