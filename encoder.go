@@ -1,13 +1,18 @@
 package cwzap
 
 import (
+	"encoding/base64"
 	"encoding/json"
-	"strings"
-	"sync"
-
+	"fmt"
 	"go.uber.org/zap"
 	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
+	"math"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
 )
 
 // EncoderConfig configures NewEncoder. The zero value is the JSON layout
@@ -269,4 +274,882 @@ func (e *encoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffe
 		buf = big
 	}
 	return buf, nil
+}
+
+// The JSON layout: encodeJSON writes an entry's timestamp, level,
+// location, message and exception, then the fields.
+
+func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.Field) {
+	buf := e.buf
+	buf.AppendString(`{"timestamp":`)
+	e.appendEntryTime(ent.Time)
+	buf.AppendString(`,"level":"`)
+	if lt, ok := levelText(ent.Level); ok {
+		buf.AppendString(lt)
+	} else {
+		e.safeAddString(lt)
+	}
+	buf.AppendString(`","location":"`)
+	if ent.LoggerName == "" {
+		buf.AppendString("root")
+	} else {
+		e.safeAddString(ent.LoggerName)
+	}
+	if ent.Caller.Defined {
+		if fn := bareFunction(ent.Caller.Function); fn != "" {
+			buf.AppendByte('.')
+			e.safeAddString(fn)
+		}
+		buf.AppendByte(':')
+		buf.AppendInt(int64(ent.Caller.Line))
+	}
+	buf.AppendString(`","message":`)
+	e.appendMessage(ent.Message)
+
+	// exception: context errors, entry errors, then the stack.
+	inNS := e.depth > 0
+	started := false
+	if ctx.ctxExc != "" {
+		buf.AppendString(`,"exception":"`)
+		e.safeAddString(ctx.ctxExc)
+		started = true
+	}
+	for i := range fields {
+		f := &fields[i]
+		if f.Type == zapcore.NamespaceType {
+			inNS = true
+		}
+		if inNS || f.Type != zapcore.ErrorType || f.Key != "error" {
+			continue
+		}
+		if started {
+			buf.AppendString(`\n`)
+		} else {
+			buf.AppendString(`,"exception":"`)
+			started = true
+		}
+		e.safeAddString(errorText(f.Interface))
+	}
+	if ent.Stack != "" {
+		if started {
+			buf.AppendString(`\n`)
+		} else {
+			buf.AppendString(`,"exception":"`)
+			started = true
+		}
+		e.safeAddString(ent.Stack)
+	}
+	if started {
+		buf.AppendByte('"')
+	}
+	if e.set.seq != nil {
+		buf.AppendString(`,"` + SequenceKey + `":`)
+		e.set.seq.append(buf)
+	}
+
+	if ctx.buf.Len() > 0 {
+		buf.AppendByte(',')
+		buf.Write(ctx.buf.Bytes())
+	}
+	inNS = e.depth > 0
+	for i := range fields {
+		f := &fields[i]
+		if f.Type == zapcore.NamespaceType {
+			inNS = true
+		} else if !inNS && f.Type == zapcore.ErrorType && f.Key == "error" {
+			continue
+		}
+		e.addField(f)
+	}
+	e.closeOpenNamespaces()
+	buf.AppendString("}\n")
+}
+
+// levelText returns the layout's level name; ok is false for levels zap
+// doesn't name, whose text may need escaping.
+func levelText(l zapcore.Level) (string, bool) {
+	switch l {
+	case zapcore.DebugLevel:
+		return "DEBUG", true
+	case zapcore.InfoLevel:
+		return "INFO", true
+	case zapcore.WarnLevel:
+		return "WARNING", true
+	case zapcore.ErrorLevel:
+		return "ERROR", true
+	case zapcore.DPanicLevel, zapcore.PanicLevel, zapcore.FatalLevel:
+		return "CRITICAL", true
+	}
+	return strings.ToUpper(l.String()), false
+}
+
+// bareFunction strips the package path from a runtime function name:
+// "github.com/x/y.(*Server).handle" → "(*Server).handle",
+// "main.run.func1" → "run.func1".
+func bareFunction(fn string) string {
+	if i := strings.LastIndexByte(fn, '/'); i >= 0 {
+		fn = fn[i+1:]
+	}
+	if i := strings.IndexByte(fn, '.'); i >= 0 {
+		fn = fn[i+1:]
+	}
+	return fn
+}
+
+func (e *encoder) appendEntryTime(t time.Time) {
+	if e.set.encodeTime != nil {
+		e.appendCustomTime(t)
+		return
+	}
+	e.buf.AppendByte('"')
+	appendAsctime(e.buf, t)
+	e.buf.AppendByte('"')
+}
+
+// _asctime is the layout's default time: Python's asctime, in UTC; Go
+// accepts ',' as the fraction separator.
+const _asctime = "2006-01-02 15:04:05,000"
+
+// appendAsctime writes t in UTC as 2006-01-02 15:04:05,000, by hand for the
+// common years (three times faster than time.AppendFormat).
+func appendAsctime(buf *buffer.Buffer, t time.Time) {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		buf.AppendTime(t, _asctime)
+		return
+	}
+	h, mi, s := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	var a [23]byte
+	a[0] = byte('0' + y/1000)
+	a[1] = byte('0' + y/100%10)
+	a[2] = byte('0' + y/10%10)
+	a[3] = byte('0' + y%10)
+	a[4] = '-'
+	a[5] = byte('0' + mo/10)
+	a[6] = byte('0' + mo%10)
+	a[7] = '-'
+	a[8] = byte('0' + d/10)
+	a[9] = byte('0' + d%10)
+	a[10] = ' '
+	a[11] = byte('0' + h/10)
+	a[12] = byte('0' + h%10)
+	a[13] = ':'
+	a[14] = byte('0' + mi/10)
+	a[15] = byte('0' + mi%10)
+	a[16] = ':'
+	a[17] = byte('0' + s/10)
+	a[18] = byte('0' + s%10)
+	a[19] = ','
+	a[20] = byte('0' + ms/100)
+	a[21] = byte('0' + ms/10%10)
+	a[22] = byte('0' + ms%10)
+	buf.Write(a[:])
+}
+
+// appendCustomTime runs EncodeTime and keeps the result one JSON value.
+// The caller has written the separator.
+func (e *encoder) appendCustomTime(t time.Time) {
+	start := e.buf.Len()
+	e.values = valueEncoder{e: e}
+	e.set.encodeTime(t, &e.values)
+	n := e.values.n
+	e.values = valueEncoder{}
+	switch {
+	case n == 0 || e.buf.Len() == start:
+		// Nothing written: zap falls back too, to keep the JSON valid.
+		e.buf.AppendByte('"')
+		appendAsctime(e.buf, t)
+		e.buf.AppendByte('"')
+	case n > 1:
+		// Several values: make them one array.
+		e.buf.AppendByte(' ') // room for the '['
+		b := e.buf.Bytes()
+		copy(b[start+1:], b[start:len(b)-1])
+		b[start] = '['
+		e.buf.AppendByte(']')
+	}
+}
+
+// appendMessage writes the message value: embedded JSON for a JSON object
+// or array, a string otherwise.
+func (e *encoder) appendMessage(msg string) {
+	if j := strings.TrimSpace(msg); len(j) >= 2 && (j[0] == '{' || j[0] == '[') &&
+		utf8.ValidString(j) && json.Valid([]byte(j)) {
+		appendCompactJSON(e.buf, j)
+		return
+	}
+	e.buf.AppendByte('"')
+	e.safeAddString(msg)
+	e.buf.AppendByte('"')
+}
+
+// appendCompactJSON writes the valid JSON document j without insignificant
+// whitespace.
+func appendCompactJSON(buf *buffer.Buffer, j string) {
+	inString, escaped := false, false
+	last := 0
+	for i := 0; i < len(j); i++ {
+		c := j[i]
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ', c == '\t', c == '\n', c == '\r':
+			buf.AppendString(j[last:i])
+			last = i + 1
+		}
+	}
+	buf.AppendString(j[last:])
+}
+
+// isLayoutKey reports whether key is one of the JSON layout's own keys.
+func isLayoutKey(key string) bool {
+	switch len(key) {
+	case 5:
+		return key == "level"
+	case 7:
+		return key == "message"
+	case 8:
+		return key == "location"
+	case 9:
+		return key == "timestamp" || key == "exception"
+	}
+	return false
+}
+
+// Fields: addField for zap's field types, and the zapcore.ObjectEncoder
+// methods that write "key":value pairs.
+
+// errorText returns err.Error(), surviving a panicking Error method the
+// way zap does.
+func errorText(v any) (s string) {
+	err, _ := v.(error)
+	if err == nil {
+		return "<nil>"
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if rv := reflect.ValueOf(err); rv.Kind() == reflect.Pointer && rv.IsNil() {
+				s = "<nil>"
+				return
+			}
+			s = fmt.Sprintf("PANIC=%v", r)
+		}
+	}()
+	return err.Error()
+}
+
+func panicError(r any) error {
+	return fmt.Errorf("PANIC=%v", r)
+}
+
+// addField writes one field, like zapcore.Field.AddTo but with direct calls
+// for the common types and panics contained.
+func (e *encoder) addField(f *zapcore.Field) {
+	switch f.Type {
+	case zapcore.StringType:
+		e.AddString(f.Key, f.String)
+	case zapcore.Int64Type, zapcore.Int32Type, zapcore.Int16Type, zapcore.Int8Type:
+		e.AddInt64(f.Key, f.Integer) // zap stores narrower ints sign-extended
+	case zapcore.Uint64Type, zapcore.UintptrType:
+		e.AddUint64(f.Key, uint64(f.Integer))
+	case zapcore.Uint32Type:
+		e.AddUint64(f.Key, uint64(uint32(f.Integer)))
+	case zapcore.Uint16Type:
+		e.AddUint64(f.Key, uint64(uint16(f.Integer)))
+	case zapcore.Uint8Type:
+		e.AddUint64(f.Key, uint64(uint8(f.Integer)))
+	case zapcore.BoolType:
+		e.AddBool(f.Key, f.Integer == 1)
+	case zapcore.Float64Type:
+		e.AddFloat64(f.Key, math.Float64frombits(uint64(f.Integer)))
+	case zapcore.Float32Type:
+		e.AddFloat32(f.Key, math.Float32frombits(uint32(f.Integer)))
+	case zapcore.DurationType:
+		e.AddDuration(f.Key, time.Duration(f.Integer))
+	case zapcore.TimeType:
+		t := time.Unix(0, f.Integer)
+		if loc, ok := f.Interface.(*time.Location); ok && loc != nil {
+			t = t.In(loc)
+		}
+		e.AddTime(f.Key, t)
+	case zapcore.SkipType:
+	case zapcore.ObjectMarshalerType:
+		if err := e.AddObject(f.Key, f.Interface.(zapcore.ObjectMarshaler)); err != nil {
+			e.AddString(f.Key+"Error", err.Error())
+		}
+	case zapcore.ArrayMarshalerType:
+		if err := e.AddArray(f.Key, f.Interface.(zapcore.ArrayMarshaler)); err != nil {
+			e.AddString(f.Key+"Error", err.Error())
+		}
+	case zapcore.InlineMarshalerType:
+		if err := e.marshalInline(f.Interface.(zapcore.ObjectMarshaler)); err != nil {
+			e.AddString(f.Key+"Error", err.Error())
+		}
+	default:
+		// Errors, Stringers, reflected values, binary and whatever zap adds
+		// later: zap's own code, which recovers Stringer and Error panics.
+		f.AddTo(e)
+	}
+}
+
+func (e *encoder) marshalInline(m zapcore.ObjectMarshaler) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.repair()
+			err = panicError(r)
+		}
+	}()
+	return m.MarshalLogObject(e)
+}
+
+// repair makes the buffer end on a complete value after a panic cut a
+// field short.
+func (e *encoder) repair() {
+	n := e.buf.Len()
+	if n == 0 {
+		return
+	}
+	switch e.buf.Bytes()[n-1] {
+	case ':':
+		e.buf.AppendString("null")
+	case ',':
+		truncate(e.buf, n-1)
+	}
+}
+
+func (e *encoder) addKey(key string) {
+	e.addElementSeparator()
+	if e.depth == 0 && (!e.set.text && isLayoutKey(key) || e.set.seq != nil && key == SequenceKey) {
+		e.buf.AppendString(`"_`)
+	} else {
+		e.buf.AppendByte('"')
+	}
+	e.safeAddString(key)
+	e.buf.AppendString(`":`)
+}
+
+func (e *encoder) addElementSeparator() {
+	last := e.buf.Len() - 1
+	if last < 0 {
+		return
+	}
+	switch e.buf.Bytes()[last] {
+	case '{', '[', ':', ',':
+		return
+	default:
+		e.buf.AppendByte(',')
+	}
+}
+
+func (e *encoder) closeOpenNamespaces() {
+	for range e.openNamespaces {
+		e.buf.AppendByte('}')
+	}
+	e.depth -= e.openNamespaces
+	e.openNamespaces = 0
+}
+
+// AddArray implements zapcore.ObjectEncoder.
+func (e *encoder) AddArray(key string, arr zapcore.ArrayMarshaler) error {
+	e.addKey(key)
+	return e.AppendArray(arr)
+}
+
+// AddObject implements zapcore.ObjectEncoder.
+func (e *encoder) AddObject(key string, obj zapcore.ObjectMarshaler) error {
+	e.addKey(key)
+	return e.AppendObject(obj)
+}
+
+// AddBinary implements zapcore.ObjectEncoder: base64, as zap.
+func (e *encoder) AddBinary(key string, val []byte) {
+	e.addKey(key)
+	e.buf.AppendByte('"')
+	var chunk [64]byte
+	for len(val) > 0 {
+		n := min(len(val), 48) // 48 bytes → 64 characters, no padding until the end
+		base64.StdEncoding.Encode(chunk[:], val[:n])
+		e.buf.Write(chunk[:base64.StdEncoding.EncodedLen(n)])
+		val = val[n:]
+	}
+	e.buf.AppendByte('"')
+}
+
+// AddByteString implements zapcore.ObjectEncoder.
+func (e *encoder) AddByteString(key string, val []byte) {
+	e.addKey(key)
+	e.AppendByteString(val)
+}
+
+// AddBool implements zapcore.ObjectEncoder.
+func (e *encoder) AddBool(key string, val bool) {
+	e.addKey(key)
+	e.buf.AppendBool(val)
+}
+
+// AddComplex128 implements zapcore.ObjectEncoder.
+func (e *encoder) AddComplex128(key string, val complex128) {
+	e.addKey(key)
+	e.AppendComplex128(val)
+}
+
+// AddComplex64 implements zapcore.ObjectEncoder.
+func (e *encoder) AddComplex64(key string, val complex64) {
+	e.addKey(key)
+	e.AppendComplex64(val)
+}
+
+// AddDuration implements zapcore.ObjectEncoder: seconds as a number.
+func (e *encoder) AddDuration(key string, val time.Duration) {
+	e.addKey(key)
+	e.AppendDuration(val)
+}
+
+// AddFloat64 implements zapcore.ObjectEncoder.
+func (e *encoder) AddFloat64(key string, val float64) {
+	e.addKey(key)
+	e.appendFloat(val, 64)
+}
+
+// AddFloat32 implements zapcore.ObjectEncoder.
+func (e *encoder) AddFloat32(key string, val float32) {
+	e.addKey(key)
+	e.appendFloat(float64(val), 32)
+}
+
+// AddInt implements zapcore.ObjectEncoder.
+func (e *encoder) AddInt(key string, val int) { e.AddInt64(key, int64(val)) }
+
+// AddInt64 implements zapcore.ObjectEncoder.
+func (e *encoder) AddInt64(key string, val int64) {
+	e.addKey(key)
+	e.buf.AppendInt(val)
+}
+
+// AddInt32 implements zapcore.ObjectEncoder.
+func (e *encoder) AddInt32(key string, val int32) { e.AddInt64(key, int64(val)) }
+
+// AddInt16 implements zapcore.ObjectEncoder.
+func (e *encoder) AddInt16(key string, val int16) { e.AddInt64(key, int64(val)) }
+
+// AddInt8 implements zapcore.ObjectEncoder.
+func (e *encoder) AddInt8(key string, val int8) { e.AddInt64(key, int64(val)) }
+
+// AddString implements zapcore.ObjectEncoder.
+func (e *encoder) AddString(key, val string) {
+	e.addKey(key)
+	e.buf.AppendByte('"')
+	e.safeAddString(val)
+	e.buf.AppendByte('"')
+}
+
+// AddTime implements zapcore.ObjectEncoder.
+func (e *encoder) AddTime(key string, val time.Time) {
+	e.addKey(key)
+	e.AppendTime(val)
+}
+
+// AddUint implements zapcore.ObjectEncoder.
+func (e *encoder) AddUint(key string, val uint) { e.AddUint64(key, uint64(val)) }
+
+// AddUint64 implements zapcore.ObjectEncoder.
+func (e *encoder) AddUint64(key string, val uint64) {
+	e.addKey(key)
+	e.buf.AppendUint(val)
+}
+
+// AddUint32 implements zapcore.ObjectEncoder.
+func (e *encoder) AddUint32(key string, val uint32) { e.AddUint64(key, uint64(val)) }
+
+// AddUint16 implements zapcore.ObjectEncoder.
+func (e *encoder) AddUint16(key string, val uint16) { e.AddUint64(key, uint64(val)) }
+
+// AddUint8 implements zapcore.ObjectEncoder.
+func (e *encoder) AddUint8(key string, val uint8) { e.AddUint64(key, uint64(val)) }
+
+// AddUintptr implements zapcore.ObjectEncoder.
+func (e *encoder) AddUintptr(key string, val uintptr) { e.AddUint64(key, uint64(val)) }
+
+// AddReflected implements zapcore.ObjectEncoder with encoding/json. A value
+// that fails to marshal is left out and its error returned (zap's Field.AddTo
+// then writes "<key>Error").
+func (e *encoder) AddReflected(key string, obj any) error {
+	b, err := e.encodeReflected(obj)
+	if err != nil {
+		return err
+	}
+	e.addKey(key)
+	e.buf.Write(b)
+	return nil
+}
+
+// OpenNamespace implements zapcore.ObjectEncoder: later fields go into a
+// nested object, closed with the entry (or the enclosing object).
+func (e *encoder) OpenNamespace(key string) {
+	e.addKey(key)
+	e.buf.AppendByte('{')
+	e.openNamespaces++
+	e.depth++
+}
+
+var _null = []byte("null")
+
+func (e *encoder) encodeReflected(obj any) (b []byte, err error) {
+	if obj == nil {
+		return _null, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, panicError(r)
+		}
+	}()
+	if e.reflectBuf == nil {
+		e.reflectBuf = _bufPool.Get()
+		e.reflectEnc = json.NewEncoder(e.reflectBuf)
+		e.reflectEnc.SetEscapeHTML(false)
+	} else {
+		e.reflectBuf.Reset()
+	}
+	if err := e.reflectEnc.Encode(obj); err != nil {
+		return nil, err
+	}
+	e.reflectBuf.TrimNewline()
+	return e.reflectBuf.Bytes(), nil
+}
+
+// Arrays: the zapcore.ArrayEncoder methods, which write array elements
+// and the values of a custom EncodeTime.
+
+// AppendArray implements zapcore.ArrayEncoder. A panicking MarshalLogArray
+// is recovered: the array is closed and the panic returned as an error.
+func (e *encoder) AppendArray(arr zapcore.ArrayMarshaler) (err error) {
+	e.addElementSeparator()
+	depth, ns := e.depth, e.openNamespaces
+	e.depth++
+	e.openNamespaces = 0
+	e.buf.AppendByte('[')
+	defer func() {
+		if r := recover(); r != nil {
+			e.repair()
+			err = panicError(r)
+		}
+		e.closeOpenNamespaces() // none in arrays; kept for symmetry
+		e.buf.AppendByte(']')
+		e.depth, e.openNamespaces = depth, ns
+	}()
+	return arr.MarshalLogArray(e)
+}
+
+// AppendObject implements zapcore.ArrayEncoder. A panicking
+// MarshalLogObject is recovered: the object (and namespaces it opened) is
+// closed and the panic returned as an error.
+func (e *encoder) AppendObject(obj zapcore.ObjectMarshaler) (err error) {
+	e.addElementSeparator()
+	depth, ns := e.depth, e.openNamespaces
+	e.depth++
+	e.openNamespaces = 0
+	e.buf.AppendByte('{')
+	defer func() {
+		if r := recover(); r != nil {
+			e.repair()
+			err = panicError(r)
+		}
+		e.closeOpenNamespaces()
+		e.buf.AppendByte('}')
+		e.depth, e.openNamespaces = depth, ns
+	}()
+	return obj.MarshalLogObject(e)
+}
+
+// AppendReflected implements zapcore.ArrayEncoder.
+func (e *encoder) AppendReflected(val any) error {
+	b, err := e.encodeReflected(val)
+	if err != nil {
+		return err
+	}
+	e.addElementSeparator()
+	e.buf.Write(b)
+	return nil
+}
+
+// AppendBool implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendBool(val bool) {
+	e.addElementSeparator()
+	e.buf.AppendBool(val)
+}
+
+// AppendByteString implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendByteString(val []byte) {
+	e.addElementSeparator()
+	e.buf.AppendByte('"')
+	appendJSONEscaped(e.buf, (*buffer.Buffer).AppendBytes, utf8.DecodeRune, val)
+	e.buf.AppendByte('"')
+}
+
+func (e *encoder) appendComplex(val complex128, precision int) {
+	e.addElementSeparator()
+	r, i := real(val), imag(val)
+	e.buf.AppendByte('"')
+	e.buf.AppendFloat(r, precision) // quoted: NaN and Inf need no care
+	if i >= 0 || math.IsNaN(i) {
+		e.buf.AppendByte('+')
+	}
+	e.buf.AppendFloat(i, precision)
+	e.buf.AppendString(`i"`)
+}
+
+// AppendComplex128 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendComplex128(val complex128) { e.appendComplex(val, 64) }
+
+// AppendComplex64 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendComplex64(val complex64) { e.appendComplex(complex128(val), 32) }
+
+// AppendDuration implements zapcore.ArrayEncoder: seconds as a number.
+func (e *encoder) AppendDuration(val time.Duration) {
+	e.appendFloat(val.Seconds(), 64)
+}
+
+func (e *encoder) appendFloat(val float64, bitSize int) {
+	e.addElementSeparator()
+	switch {
+	case math.IsNaN(val):
+		e.buf.AppendString(`"NaN"`)
+	case math.IsInf(val, 1):
+		e.buf.AppendString(`"+Inf"`)
+	case math.IsInf(val, -1):
+		e.buf.AppendString(`"-Inf"`)
+	default:
+		e.buf.AppendFloat(val, bitSize)
+	}
+}
+
+// AppendFloat64 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendFloat64(val float64) { e.appendFloat(val, 64) }
+
+// AppendFloat32 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendFloat32(val float32) { e.appendFloat(float64(val), 32) }
+
+// AppendInt implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendInt(val int) { e.AppendInt64(int64(val)) }
+
+// AppendInt64 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendInt64(val int64) {
+	e.addElementSeparator()
+	e.buf.AppendInt(val)
+}
+
+// AppendInt32 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendInt32(val int32) { e.AppendInt64(int64(val)) }
+
+// AppendInt16 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendInt16(val int16) { e.AppendInt64(int64(val)) }
+
+// AppendInt8 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendInt8(val int8) { e.AppendInt64(int64(val)) }
+
+// AppendString implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendString(val string) {
+	e.addElementSeparator()
+	e.buf.AppendByte('"')
+	e.safeAddString(val)
+	e.buf.AppendByte('"')
+}
+
+// AppendTime implements zapcore.ArrayEncoder: EncodeTime, or RFC 3339 with
+// nanoseconds.
+func (e *encoder) AppendTime(val time.Time) {
+	e.addElementSeparator()
+	if e.set.encodeTime != nil {
+		e.appendCustomTime(val)
+		return
+	}
+	e.buf.AppendByte('"')
+	e.buf.AppendTime(val, time.RFC3339Nano)
+	e.buf.AppendByte('"')
+}
+
+// AppendTimeLayout lets zap's layout-based TimeEncoders format without
+// allocating.
+func (e *encoder) AppendTimeLayout(t time.Time, layout string) {
+	e.addElementSeparator()
+	e.buf.AppendByte('"')
+	start := e.buf.Len()
+	e.buf.AppendTime(t, layout)
+	if needsEscape(e.buf.Bytes()[start:]) {
+		s := string(e.buf.Bytes()[start:])
+		truncate(e.buf, start)
+		e.safeAddString(s)
+	}
+	e.buf.AppendByte('"')
+}
+
+// AppendUint implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendUint(val uint) { e.AppendUint64(uint64(val)) }
+
+// AppendUint64 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendUint64(val uint64) {
+	e.addElementSeparator()
+	e.buf.AppendUint(val)
+}
+
+// AppendUint32 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendUint32(val uint32) { e.AppendUint64(uint64(val)) }
+
+// AppendUint16 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendUint16(val uint16) { e.AppendUint64(uint64(val)) }
+
+// AppendUint8 implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendUint8(val uint8) { e.AppendUint64(uint64(val)) }
+
+// AppendUintptr implements zapcore.PrimitiveArrayEncoder.
+func (e *encoder) AppendUintptr(val uintptr) { e.AppendUint64(uint64(val)) }
+
+// valueEncoder is what EncodeTime writes to: it counts the values so that
+// the encoder can keep the result one JSON value.
+type valueEncoder struct {
+	e *encoder
+	n int
+}
+
+var _ zapcore.PrimitiveArrayEncoder = (*valueEncoder)(nil)
+
+func (v *valueEncoder) AppendBool(x bool) { v.n++; v.e.AppendBool(x) }
+
+func (v *valueEncoder) AppendByteString(x []byte) { v.n++; v.e.AppendByteString(x) }
+
+func (v *valueEncoder) AppendComplex128(x complex128) { v.n++; v.e.AppendComplex128(x) }
+
+func (v *valueEncoder) AppendComplex64(x complex64) { v.n++; v.e.AppendComplex64(x) }
+
+func (v *valueEncoder) AppendFloat64(x float64) { v.n++; v.e.AppendFloat64(x) }
+
+func (v *valueEncoder) AppendFloat32(x float32) { v.n++; v.e.AppendFloat32(x) }
+
+func (v *valueEncoder) AppendInt(x int) { v.n++; v.e.AppendInt(x) }
+
+func (v *valueEncoder) AppendInt64(x int64) { v.n++; v.e.AppendInt64(x) }
+
+func (v *valueEncoder) AppendInt32(x int32) { v.n++; v.e.AppendInt32(x) }
+
+func (v *valueEncoder) AppendInt16(x int16) { v.n++; v.e.AppendInt16(x) }
+
+func (v *valueEncoder) AppendInt8(x int8) { v.n++; v.e.AppendInt8(x) }
+
+func (v *valueEncoder) AppendString(x string) { v.n++; v.e.AppendString(x) }
+
+func (v *valueEncoder) AppendUint(x uint) { v.n++; v.e.AppendUint(x) }
+
+func (v *valueEncoder) AppendUint64(x uint64) { v.n++; v.e.AppendUint64(x) }
+
+func (v *valueEncoder) AppendUint32(x uint32) { v.n++; v.e.AppendUint32(x) }
+
+func (v *valueEncoder) AppendUint16(x uint16) { v.n++; v.e.AppendUint16(x) }
+
+func (v *valueEncoder) AppendUint8(x uint8) { v.n++; v.e.AppendUint8(x) }
+
+func (v *valueEncoder) AppendUintptr(x uintptr) { v.n++; v.e.AppendUintptr(x) }
+
+func (v *valueEncoder) AppendTimeLayout(t time.Time, l string) { v.n++; v.e.AppendTimeLayout(t, l) }
+
+// Strings: JSON escaping and UTF-8 repair, shared by every string the
+// encoder writes.
+
+// truncate cuts buf to n bytes; buffer.Buffer has no such method.
+func truncate(buf *buffer.Buffer, n int) {
+	b := buf.Bytes()[:n]
+	buf.Reset()
+	buf.Write(b) // same memory: copies in place
+}
+
+// appendValidUTF8 appends s with invalid UTF-8 replaced as by
+// strings.ToValidUTF8(s, "\uFFFD").
+func appendValidUTF8(buf *buffer.Buffer, s string) {
+	if utf8.ValidString(s) {
+		buf.AppendString(s)
+		return
+	}
+	buf.AppendString(strings.ToValidUTF8(s, "\uFFFD"))
+}
+
+func needsEscape(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
+// safeAddString JSON-escapes s into the buffer, as zap does.
+func (e *encoder) safeAddString(s string) {
+	appendJSONEscaped(e.buf, (*buffer.Buffer).AppendString, utf8.DecodeRuneInString, s)
+}
+
+const _hexDigits = "0123456789abcdef"
+
+// _plain marks the bytes written as they are: printable ASCII other than
+// '"' and '\\'. One table load per byte is what keeps the common, all-plain
+// string fast.
+var _plain = func() (t [utf8.RuneSelf + 128]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// appendJSONEscaped writes s JSON-escaped: '"' and '\\' escaped, control
+// characters as \n \r \t or \u00XX, each invalid UTF-8 byte as \ufffd.
+func appendJSONEscaped[S []byte | string](buf *buffer.Buffer, appendTo func(*buffer.Buffer, S), decodeRune func(S) (rune, int), s S) {
+	last := 0
+	for i := 0; i < len(s); {
+		for i < len(s) && _plain[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := decodeRune(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
+			appendTo(buf, s[last:i])
+			buf.AppendString(`\ufffd`)
+			i++
+			last = i
+			continue
+		}
+		appendTo(buf, s[last:i])
+		switch c {
+		case '\\', '"':
+			buf.AppendByte('\\')
+			buf.AppendByte(c)
+		case '\n':
+			buf.AppendString(`\n`)
+		case '\r':
+			buf.AppendString(`\r`)
+		case '\t':
+			buf.AppendString(`\t`)
+		default:
+			buf.AppendString(`\u00`)
+			buf.AppendByte(_hexDigits[c>>4])
+			buf.AppendByte(_hexDigits[c&0xF])
+		}
+		i++
+		last = i
+	}
+	appendTo(buf, s[last:])
 }
