@@ -25,15 +25,14 @@ import (
 // Sync still reports it. With several goroutines calling Sync at once,
 // each incident is reported to one of them. zap's Logger.Sync calls it.
 func (s *Syncer) Sync() error {
-	_, err := s.syncContext(context.Background(), true)
-	return err
+	return s.syncContext(context.Background(), true)
 }
 
 // SyncContext is Sync bounded by ctx as well: the earlier of ctx's end and
-// WithSyncTimeout wins. It returns how many events it was waiting for were
-// still pending when that deadline passed (they are now in the fallback
-// writer, or about to be), and the same error as Sync.
-func (s *Syncer) SyncContext(ctx context.Context) (int, error) {
+// WithSyncTimeout wins. It returns the same error as Sync; the events it
+// was waiting for that were still pending when that deadline passed are
+// in the fallback writer (or about to be), counted in the error's Late.
+func (s *Syncer) SyncContext(ctx context.Context) error {
 	return s.syncContext(ctx, true)
 }
 
@@ -47,7 +46,7 @@ func (s *Syncer) purge() {
 // fallback writer to take more events before it gives up on a stuck one.
 const _abandonGrace = 100 * time.Millisecond
 
-func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err error) {
+func (s *Syncer) syncContext(ctx context.Context, take bool) (err error) {
 	start := time.Now()
 	deadline := start.Add(s.opts.syncTimeout)
 	var cause error = &deadlineError{timeout: s.opts.syncTimeout}
@@ -77,7 +76,7 @@ func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err erro
 			select {
 			case <-ch:
 			case <-giveUp.Done():
-				late = s.abandon(target, giveUp)
+				s.abandon(target, giveUp)
 				s.awaitHandover(ch, deadline, deadline.Sub(start))
 			}
 		}
@@ -89,7 +88,7 @@ func (s *Syncer) syncContext(ctx context.Context, take bool) (late int, err erro
 		err = s.takeLostLocked()
 	}
 	s.mu.Unlock()
-	return late, err
+	return err
 }
 
 // awaitHandover waits for the abandoned batches to reach the fallback
@@ -278,24 +277,23 @@ func (s *Syncer) takeLostLocked() error {
 // writer or Client is stuck, with the same error as Sync. Calling it again
 // returns nil once the first Close is done.
 func (s *Syncer) Close() error {
-	_, err := s.CloseContext(context.Background())
-	return err
+	return s.CloseContext(context.Background())
 }
 
 // CloseContext is Close bounded by ctx as well: the earlier of ctx's end
-// and WithSyncTimeout wins. It returns how many events were still pending
-// at that deadline (now in the fallback writer), and the same error as
-// Sync.
-func (s *Syncer) CloseContext(ctx context.Context) (int, error) {
+// and WithSyncTimeout wins. It returns the same error as Sync; the events
+// still pending at that deadline are in the fallback writer, counted in
+// the error's Late.
+func (s *Syncer) CloseContext(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		select {
 		case <-s.closeDone:
 		case <-ctx.Done():
-			return 0, ctx.Err()
+			return ctx.Err()
 		}
-		return 0, nil
+		return nil
 	}
 	s.closed = true
 	s.closing.Store(true)
@@ -305,7 +303,7 @@ func (s *Syncer) CloseContext(ctx context.Context) (int, error) {
 	}
 	s.mu.Unlock()
 
-	late, _ := s.syncContext(ctx, false)
+	s.syncContext(ctx, false)
 	// Nothing waits for a put any more.
 	s.cancel(&deadlineError{closing: true})
 	done := make(chan struct{})
@@ -323,5 +321,5 @@ func (s *Syncer) CloseContext(ctx context.Context) (int, error) {
 	err := s.takeLostLocked()
 	s.mu.Unlock()
 	close(s.closeDone)
-	return late, err
+	return err
 }
