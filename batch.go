@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
 
@@ -26,23 +27,33 @@ import (
 // The arena has a fixed capacity, set when the batch is made: the buffer
 // limit counts whole arenas, so the memory a Syncer holds is what it says.
 type batch struct {
-	seq uint64
-	// Where it goes, set when it is sealed, under the Syncer's mu: tgt, and
-	// tgt2 for the events of the next day when it spans midnight.
+	seq   uint64 // from 1, in the order batches are opened; the ledger settles by it
+	after uint64 // a batch holding an earlier part of a split entry: put this one only once that one is settled; 0 for none
+	// Where it goes, set when it is sealed: tgt, and tgt2 for the events of
+	// the next day when it spans midnight.
 	tgt, tgt2 *target
 	arena     []byte
 	events    []event
 	size      int   // as the service counts it: message bytes + EventOverhead each
 	minTS     int64 // ms
 	maxTS     int64 // ms
-	sorted    bool  // events were appended in time order
+	sorted    bool  // events are in time order
 
-	// cancel ends the batch's put; set while a sender puts it, under the
-	// Syncer's mu.
-	cancel    context.CancelCauseFunc
-	abandoned bool  // a sync deadline gave up on the batch
-	claimed   bool  // a Sync whose wait ran out counted its events as late
-	lateErr   error // the deadline that gave up on it
+	// The dispatcher's, under its mu.
+	cancel    context.CancelCauseFunc // ends the batch's put while a sender has it
+	abandoned bool                    // a deadline gave up on the batch
+
+	// claim is taken by whichever settles the batch, its put or a
+	// deadline's handover; the other leaves its events alone. refs counts
+	// the holders of the arena (the ledger until it settles, a put while
+	// it runs): the last one returns the batch to the budget.
+	claim   atomic.Bool
+	refs    atomic.Int32
+	results []spanResult // what the put made of each span; the sender's until it settles
+
+	// The ledger's, under its mu.
+	done    bool // settled
+	claimed bool // a Sync whose wait ran out counted its events as late
 }
 
 // event locates one event object in the arena.
@@ -69,8 +80,11 @@ func (b *batch) mem() int { return cap(b.arena) + cap(b.events)*_eventSize }
 func (b *batch) reset() {
 	b.arena = b.arena[:0]
 	b.events = b.events[:0]
+	b.results = b.results[:0]
+	b.seq, b.after, b.tgt, b.tgt2 = 0, 0, nil, nil
 	b.size, b.minTS, b.maxTS, b.sorted = 0, 0, 0, true
-	b.abandoned, b.claimed, b.lateErr = false, false, nil
+	b.cancel, b.abandoned, b.done, b.claimed = nil, false, false, false
+	b.claim.Store(false)
 }
 
 func (b *batch) len() int { return len(b.events) }

@@ -1,62 +1,219 @@
 package cwzap
 
-import "time"
+import (
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
-// The fallback writer takes every event that does not reach CloudWatch:
-// failed for good, rejected, still pending at a sync deadline, written
-// after Close, or overflowing under OverflowFallback. Each event is one
-// line, and a line is never split across calls.
+// A fallback owns the fallback writer: it takes every event that does not
+// reach CloudWatch (failed for good, rejected, still pending at a sync
+// deadline, written after Close, or overflowing under OverflowFallback),
+// one line each, and writes them from a goroutine of its own, started when
+// lines wait and ended when none do. Each Write holds whole lines, never
+// part of one.
+//
+// So a writer that blocks (stderr piped into a reader that stopped) never
+// holds a caller longer than the sync deadline: lines wait in a bounded
+// buffer, and a line that finds it full waits at most that long for room;
+// then it is not taken, and the ledger counts it as dropped. A caller
+// whose own line it is (line) waits, as long, until it is written, and
+// not at all while the writer is known to be stuck.
+//
+// The ledger calls line and events; the end of work calls idle and
+// discard. mu guards the fields below it; w is called without it.
+type fallback struct {
+	w       io.Writer
+	timeout time.Duration // the longest a line waits for room: WithSyncTimeout
 
-// toFallback writes one event, as a line, to the fallback writer.
-func (s *Syncer) toFallback(p []byte) {
-	s.stats.fallback.Add(1)
-	s.fbMu.Lock()
-	defer s.fbMu.Unlock()
-	s.fbBuf = append(append(s.fbBuf[:0], p...), '\n')
-	s.writeFallbackLocked()
-	s.fbWritten.Add(1)
+	written atomic.Uint64 // events the writer has taken (Write returned)
+	cost    atomic.Int64  // ns an event of the last large write took
+	said    atomic.Bool   // the writer was reported stuck
+
+	mu       sync.Mutex
+	pend     []byte        // lines waiting for the writer
+	pendN    int           // events in pend
+	queued   uint64        // events ever queued: a line's ticket
+	stuck    bool          // a caller gave up waiting for its line; cleared by the next write
+	wrote    chan struct{} // closed after each write; nil when nobody waits
+	spare    []byte        // the drain's buffer, swapped with pend
+	draining bool          // the drain goroutine runs
+	room     chan struct{} // closed when pend is taken; nil when nobody waits
+	idleCh   chan struct{} // closed when nothing waits or is being written
+	wg       sync.WaitGroup
 }
 
-// toFallbackEvents writes events [lo, hi) of b to the fallback writer,
-// whole lines of up to _fallbackChunk bytes a call: a batch abandoned at a
-// deadline holds up to 10,000 events, and the caller is waiting.
-func (s *Syncer) toFallbackEvents(b *batch, lo, hi int) {
-	s.stats.fallback.Add(uint64(hi - lo))
-	s.fbMu.Lock()
-	defer s.fbMu.Unlock()
-	if n := hi - lo; n >= _costSample {
-		start := time.Now()
-		defer func() { s.fbCost.Store(int64(time.Since(start)) / int64(n)) }()
-	}
-	s.fbBuf = s.fbBuf[:0]
-	inBuf := 0
-	for _, e := range b.events[lo:hi] {
-		if inBuf > 0 && len(s.fbBuf)+int(e.end-e.off) > _fallbackChunk {
-			s.writeFallbackLocked()
-			s.fbWritten.Add(uint64(inBuf))
-			s.fbBuf, inBuf = s.fbBuf[:0], 0
-		}
-		s.fbBuf = append(appendMessage(s.fbBuf, b.arena[e.off:e.end]), '\n')
-		inBuf++
-	}
-	if inBuf > 0 {
-		s.writeFallbackLocked()
-		s.fbWritten.Add(uint64(inBuf))
-	}
-}
+// _fallbackBuffer bounds the lines waiting for the writer; a single line
+// longer than this still goes, alone.
+const _fallbackBuffer = 32 << 10
 
-const _fallbackChunk = 32 << 10
-
-// _costSample is the fewest events whose write times the fallback writer
-// (Syncer.fbCost), so that a sync deadline leaves room to write what is
-// pending.
+// _costSample is the fewest events whose write times the writer (cost),
+// so that a sync deadline leaves room to write what is pending.
 const _costSample = 100
 
-// writeFallbackLocked writes fbBuf in one call, so that a line-oriented
-// writer sees whole lines, and keeps a huge line's buffer from staying.
-func (s *Syncer) writeFallbackLocked() {
-	s.fallback.Write(s.fbBuf)
-	if cap(s.fbBuf) > _maxPooled {
-		s.fbBuf = nil
+func newFallback(w io.Writer, timeout time.Duration) *fallback {
+	return &fallback{w: w, timeout: timeout}
+}
+
+// line writes one event, as a line, for a caller: it queues the line and
+// waits until the writer has taken it, both within the sync deadline. It
+// reports whether the line was taken; a line queued but not yet written
+// by the deadline is written later.
+func (f *fallback) line(p []byte) bool {
+	var deadline time.Time
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for !f.fitsLocked(len(p) + 1) {
+		if f.stuck || !f.waitLocked(&f.room, &deadline) {
+			f.stuck = true
+			return false
+		}
 	}
+	f.pend = append(append(f.pend, p...), '\n')
+	f.pendN++
+	f.queued++
+	f.startLocked()
+	for ticket := f.queued; !f.stuck && f.written.Load() < ticket; {
+		if !f.waitLocked(&f.wrote, &deadline) {
+			f.stuck = true
+		}
+	}
+	return true
+}
+
+// events queues events [lo, hi) of b, unescaped, a line each, and
+// returns how many it took: when one finds no room by the deadline,
+// neither it nor those after it are taken.
+func (f *fallback) events(b *batch, lo, hi int) int {
+	var deadline time.Time
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, e := range b.events[lo:hi] {
+		for !f.fitsLocked(int(e.end - e.off)) {
+			if f.stuck || !f.waitLocked(&f.room, &deadline) {
+				f.stuck = true
+				return i
+			}
+		}
+		f.pend = append(appendMessage(f.pend, b.arena[e.off:e.end]), '\n')
+		f.pendN++
+		f.queued++
+		f.startLocked()
+	}
+	return hi - lo
+}
+
+// fitsLocked reports whether a line of about n bytes may join pend.
+func (f *fallback) fitsLocked(n int) bool {
+	return len(f.pend) == 0 || len(f.pend)+n <= _fallbackBuffer
+}
+
+// waitLocked waits, with mu released, until the drain closes *ch (room
+// or wrote), or the deadline it sets on first use passes; it reports
+// whether the drain moved.
+func (f *fallback) waitLocked(ch *chan struct{}, deadline *time.Time) bool {
+	if deadline.IsZero() {
+		*deadline = time.Now().Add(f.timeout)
+	}
+	wait := time.Until(*deadline)
+	if wait <= 0 {
+		return false
+	}
+	if *ch == nil {
+		*ch = make(chan struct{})
+	}
+	c := *ch
+	f.mu.Unlock()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	ok := true
+	select {
+	case <-c:
+	case <-t.C:
+		ok = false
+	}
+	f.mu.Lock()
+	return ok
+}
+
+func (f *fallback) startLocked() {
+	if !f.draining {
+		f.draining = true
+		f.wg.Add(1)
+		go f.drain()
+	}
+}
+
+// drain writes pend, a buffer at a time, until it is empty.
+func (f *fallback) drain() {
+	defer f.wg.Done()
+	for {
+		f.mu.Lock()
+		if len(f.pend) == 0 {
+			f.draining = false
+			wake(&f.idleCh)
+			f.mu.Unlock()
+			return
+		}
+		buf, n := f.pend, f.pendN
+		f.pend, f.pendN, f.spare = f.spare[:0], 0, nil
+		wake(&f.room)
+		f.mu.Unlock()
+
+		start := time.Now()
+		f.w.Write(buf)
+		if n >= _costSample {
+			f.cost.Store(int64(time.Since(start)) / int64(n))
+		}
+
+		f.mu.Lock()
+		f.written.Add(uint64(n))
+		f.stuck = false
+		wake(&f.wrote)
+		if cap(buf) <= 2*_fallbackBuffer {
+			f.spare = buf // keeps a huge line's buffer from staying
+		}
+		f.mu.Unlock()
+	}
+}
+
+// idle returns a channel closed once no line waits or is being written.
+func (f *fallback) idle() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.draining {
+		return _closed
+	}
+	if f.idleCh == nil {
+		f.idleCh = make(chan struct{})
+	}
+	return f.idleCh
+}
+
+// wake closes *ch, if anyone waits on it, for the next wait to make anew.
+func wake(ch *chan struct{}) {
+	if *ch != nil {
+		close(*ch)
+		*ch = nil
+	}
+}
+
+var _closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// discard gives up on the lines still waiting for a stuck writer, at the
+// end of Close, and returns how many there were: the writer will not see
+// them.
+func (f *fallback) discard() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := f.pendN
+	f.pend, f.pendN = f.pend[:0], 0
+	return n
+}
+
+// reportStuck reports whether this is the first time the writer is found
+// stuck, so that it is reported once.
+func (f *fallback) reportStuck() bool {
+	return !f.said.Swap(true)
 }

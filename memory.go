@@ -2,123 +2,177 @@ package cwzap
 
 import (
 	"slices"
-	"time"
+	"sync"
 )
 
-// The memory a Syncer holds: batches are counted by their whole arenas
-// against WithBufferLimit, recycled, grown on demand, and released when
-// idle.
+// A budget owns the memory of a Syncer's batches. It counts every batch's
+// arena and index, recycled ones included, against WithBufferLimit, hands
+// out batches (recycled, or new when the limit allows), grows the open one
+// on demand, takes settled ones back, and keeps one spare when idle.
+//
+// The accumulator takes and grows batches; the ledger gives them back. It
+// calls no other owner, so its lock is always the innermost; mu guards
+// every field below it.
+type budget struct {
+	limit     int // WithBufferLimit
+	arenaCap  int // the most an arena grows to, but for one huge event
+	maxEvents int // WithMaxBatchEvents
+	base      int // reserved for the puts in flight: held never drops below it
 
-// takeFreeLocked returns a recycled batch whose arena takes n bytes, or nil.
-func (s *Syncer) takeFreeLocked(n int) *batch {
-	for k := len(s.free) - 1; k >= 0; k-- {
-		if b := s.free[k]; n <= cap(b.arena) {
-			s.free = slices.Delete(s.free, k, k+1)
-			return b
-		}
-	}
-	return nil
-}
-
-// reserveLocked counts a new batch whose arena takes n bytes in held, if
-// the buffer limit allows it, and returns its sizes for newBatch. A
-// Syncer that holds nothing always gets one, so an event larger than the
-// limit is still sent.
-func (s *Syncer) reserveLocked(n int) (size, events int, ok bool) {
-	// As large as the last batch got, so that a busy Syncer does not grow
-	// (and copy) every arena, while a quiet one keeps small ones.
-	size = max(min(max(_firstArena, s.lastArena), s.arenaCap), n)
-	events = min(max(_firstEvents, s.lastEvents), s.opts.maxEvents)
-	mem := size + events*_eventSize
-	// Trade recycled batches, too small for this event, for a new one.
-	for len(s.free) > 0 && s.held+mem > s.opts.bufferLimit {
-		s.dropFreeLocked(len(s.free) - 1)
-	}
-	if s.held > s.opts.concurrency*_putOverhead && s.held+mem > s.opts.bufferLimit {
-		return 0, 0, false
-	}
-	s.held += mem
-	return size, events, true
+	mu         sync.Mutex
+	held       int           // base + the memory of every batch out or free
+	out        int           // batches taken and not given back
+	free       []*batch      // recycled batches, reset
+	space      chan struct{} // closed when held shrinks; OverflowBlock waits on it
+	lastArena  int           // arena bytes used by the last sealed batch
+	lastEvents int           // events in the last sealed batch
 }
 
 // A new batch starts as large as the last sealed one, at least this, and
-// grows (growLocked) up to arenaCap, so that small batches
-// (WithMaxBatchEvents, WithMaxBatchBytes, quiet services) hold little
-// memory; recycled batches keep what they grew to.
+// grows (grow) up to arenaCap, so that small batches (WithMaxBatchEvents,
+// WithMaxBatchBytes, quiet services) hold little memory; recycled batches
+// keep what they grew to.
 const (
 	_firstArena  = 64 << 10
 	_firstEvents = 256
 )
 
-// growLocked makes room in the open batch for an object of n bytes and
-// one more index entry, within the arena cap and the buffer limit, and
-// reports whether it could.
-func (s *Syncer) growLocked(b *batch, n int) bool {
+// _putOverhead is what one put in flight holds besides its batch (the
+// SDK's request, the HTTP transport's buffers), reserved so that the
+// buffer limit bounds the Syncer's whole footprint.
+const _putOverhead = 64 << 10
+
+func newBudget(limit, arenaCap, maxEvents, concurrency int) *budget {
+	base := concurrency * _putOverhead
+	return &budget{limit: limit, arenaCap: arenaCap, maxEvents: maxEvents, base: base, held: base}
+}
+
+// take returns a batch whose arena takes n bytes: a recycled one, or a new
+// one if the limit allows it. A budget that holds nothing always gives
+// one, so that an event larger than the limit is still sent. A new batch
+// is made outside mu: zeroing a large arena takes a while.
+//
+// When there is no room it returns nil and, if wait is set, a channel
+// that is closed once room may have been freed (taken under the same lock,
+// so no give is missed).
+func (m *budget) take(n int, wait bool) (*batch, <-chan struct{}) {
+	m.mu.Lock()
+	for k := len(m.free) - 1; k >= 0; k-- {
+		if b := m.free[k]; n <= cap(b.arena) {
+			m.free = slices.Delete(m.free, k, k+1)
+			m.out++
+			m.mu.Unlock()
+			return b, nil
+		}
+	}
+	// As large as the last batch got, so that a busy Syncer does not grow
+	// (and copy) every arena, while a quiet one keeps small ones.
+	size := max(min(max(_firstArena, m.lastArena), m.arenaCap), n)
+	events := min(max(_firstEvents, m.lastEvents), m.maxEvents)
+	mem := size + events*_eventSize
+	// Trade recycled batches, too small for this event, for a new one.
+	for len(m.free) > 0 && m.held+mem > m.limit {
+		m.dropFreeLocked(len(m.free) - 1)
+	}
+	if m.held > m.base && m.held+mem > m.limit {
+		var space chan struct{}
+		if wait {
+			if m.space == nil {
+				m.space = make(chan struct{})
+			}
+			space = m.space
+		}
+		m.mu.Unlock()
+		return nil, space
+	}
+	m.held += mem
+	m.out++
+	m.mu.Unlock()
+	return newBatch(size, events), nil
+}
+
+// grow makes room in batch b, which the caller has taken, for an object of
+// n bytes and one more index entry, within the arena cap and the limit,
+// and reports whether it could.
+func (m *budget) grow(b *batch, n int) bool {
 	need := len(b.arena) + n
-	if need > s.arenaCap {
+	if need > m.arenaCap {
 		return false
 	}
 	arenaCap, eventsCap := cap(b.arena), cap(b.events)
 	if need > arenaCap {
-		arenaCap = min(max(2*arenaCap, need), s.arenaCap)
+		arenaCap = min(max(2*arenaCap, need), m.arenaCap)
 	}
 	if len(b.events) == eventsCap {
-		eventsCap = min(2*eventsCap, s.opts.maxEvents)
+		eventsCap = min(2*eventsCap, m.maxEvents)
 	}
 	delta := arenaCap - cap(b.arena) + (eventsCap-cap(b.events))*_eventSize
-	if s.held+delta > s.opts.bufferLimit {
-		s.dropFreeLocked(0)
-		if s.held+delta > s.opts.bufferLimit {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.held+delta > m.limit {
+		m.dropFreeLocked(0)
+		if m.held+delta > m.limit {
 			return false
 		}
 	}
 	// Exact capacities, unlike append's growth, keep held true.
-	s.held -= b.mem()
+	m.held -= b.mem()
 	if arenaCap > cap(b.arena) {
 		b.arena = append(make([]byte, 0, arenaCap), b.arena...)
 	}
 	if eventsCap > cap(b.events) {
 		b.events = append(make([]event, 0, eventsCap), b.events...)
 	}
-	s.held += b.mem()
+	m.held += b.mem()
 	return true
 }
 
-// _putOverhead is what one put in flight holds besides its batch (the
-// SDK's request, the HTTP transport's buffers), reserved in held so that
-// the buffer limit bounds the Syncer's whole footprint.
-const _putOverhead = 64 << 10
+// sealed notes the size of a batch as it is sealed, for the next new one.
+func (m *budget) sealed(b *batch) {
+	m.mu.Lock()
+	m.lastArena, m.lastEvents = len(b.arena), b.len()
+	m.mu.Unlock()
+}
+
+// give takes back a batch that take returned, settled or never used, and
+// wakes writers waiting for room. An idle Syncer keeps one batch for the
+// next event.
+func (m *budget) give(b *batch) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.out--
+	if cap(b.arena) <= m.arenaCap {
+		b.reset()
+		m.free = append(m.free, b)
+	} else {
+		m.held -= b.mem()
+	}
+	if m.out == 0 {
+		m.dropFreeLocked(1)
+	}
+	m.wakeLocked()
+}
 
 // dropFreeLocked releases recycled batches until keep are left.
-func (s *Syncer) dropFreeLocked(keep int) {
-	for len(s.free) > keep {
-		k := len(s.free) - 1
-		s.held -= s.free[k].mem()
-		s.free[k] = nil
-		s.free = s.free[:k]
+func (m *budget) dropFreeLocked(keep int) {
+	for len(m.free) > keep {
+		k := len(m.free) - 1
+		m.held -= m.free[k].mem()
+		m.free[k] = nil
+		m.free = m.free[:k]
 	}
 }
 
-// waitForSpaceLocked waits, with mu released, until a put frees room or the
-// deadline passes. It reports whether room may have been freed.
-func (s *Syncer) waitForSpaceLocked(deadline time.Time) bool {
-	wait := time.Until(deadline)
-	if wait <= 0 {
-		return false
-	}
-	if s.space == nil {
-		s.space = make(chan struct{})
-	}
-	ch := s.space
-	s.mu.Unlock()
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ch:
-		s.mu.Lock()
-		return true
-	case <-t.C:
-		s.mu.Lock()
-		return false
+// wake wakes every writer waiting for room, as when the Syncer closes.
+func (m *budget) wake() {
+	m.mu.Lock()
+	m.wakeLocked()
+	m.mu.Unlock()
+}
+
+func (m *budget) wakeLocked() {
+	if m.space != nil {
+		close(m.space)
+		m.space = nil
 	}
 }

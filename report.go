@@ -56,9 +56,9 @@ type DeliveryError struct {
 	Rejected int // refused by the service: older than 14 days, past retention, or over 2 hours ahead
 	Late     int // still pending when a sync deadline passed; LateErr says which
 	Overflow int // found the buffer full (ErrBufferFull)
-	Dropped  int // of Overflow: dropped under OverflowDrop; the rest are in the fallback writer
+	Dropped  int // discarded instead of written to the fallback writer: under OverflowDrop, or because the fallback writer was stuck
 
-	Err     error // why the last failed put failed; nil when Failed is 0
+	Err     error // why the last failed put failed; for Late events without Failed, the last failed attempt of their stream, if any
 	LateErr error // the deadline that passed (Is ErrDeadline); nil when Late is 0
 }
 
@@ -75,7 +75,11 @@ func (e *DeliveryError) Error() string {
 		parts = append(parts, part{e.Rejected, "rejected by the service as older than 14 days or the retention, or over 2 hours ahead"})
 	}
 	if e.Late > 0 {
-		parts = append(parts, part{e.Late, "still pending when " + oneLine(e.LateErr)})
+		what := "still pending when " + oneLine(e.LateErr)
+		if e.Failed == 0 && e.Err != nil {
+			what += " (last attempt: " + oneLine(e.Err) + ")"
+		}
+		parts = append(parts, part{e.Late, what})
 	}
 	if e.Overflow > 0 {
 		parts = append(parts, part{e.Overflow, "found the buffer full (WithBufferLimit)"})
@@ -90,10 +94,12 @@ func (e *DeliveryError) Error() string {
 		b.WriteString(p.what)
 	}
 	switch {
-	case e.Dropped >= e.Events:
+	case e.Dropped >= e.Events && e.Dropped == e.Overflow:
 		b.WriteString("; dropped (OverflowDrop)")
+	case e.Dropped >= e.Events:
+		b.WriteString("; dropped (OverflowDrop, or the fallback writer was stuck)")
 	case e.Dropped > 0:
-		fmt.Fprintf(&b, "; %d dropped (OverflowDrop), the rest written to the fallback writer", e.Dropped)
+		fmt.Fprintf(&b, "; %d dropped (OverflowDrop, or the fallback writer was stuck), the rest written to the fallback writer", e.Dropped)
 	default:
 		b.WriteString("; written to the fallback writer")
 	}

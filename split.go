@@ -8,62 +8,44 @@ import (
 )
 
 // An event larger than MaxEventBytes is never dropped or cut into invalid
-// JSON. A JSON object becomes several objects
+// JSON: whatever its text (the JSON layout, a text format, raw bytes), it
+// becomes several JSON objects
 //
-//	{"timestamp":…,"level":…,"location":…,"part":1,"parts":3,"chunk":"…"}
+//	{"timestamp":…,"level":…,"location":…,"part":1,"parts":3,"entry":"k3j9x2ab-7","chunk":"…"}
 //
 // whose chunks, concatenated in part order, give the original event text
-// back byte for byte (timestamp, level and location are copied from the
-// original when it starts with them, as the layout does). Any other text is
-// cut at UTF-8 boundaries into plain parts. All parts keep the entry's time.
+// back byte for byte (after U+FFFD replaces invalid UTF-8). timestamp,
+// level and location are copied from the original when it is an object
+// that starts with them, as the layout does; chunks are cut at UTF-8
+// boundaries. entry tells the parts of one entry from those of another
+// written at the same time. All parts keep the entry's time, and the
+// Syncer stores them in order (see dispatcher).
 
-// writeParts stores an oversize event as several events.
-func (s *Syncer) writeParts(ts int64, p []byte) error {
-	var buf []byte
-	for _, part := range splitEvent(p, MaxEventBytes) {
-		var size int
-		buf, size = appendEventObject(buf[:0], ts, part)
-		if err := s.add(ts, buf, part, size); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// splitEvent cuts p into messages of at most limit bytes each.
-func splitEvent(p []byte, limit int) [][]byte {
+// splitEvent cuts p into part objects of at most limit bytes each, or
+// returns p alone when it fits. id names the entry.
+func splitEvent(p []byte, limit int, id string) [][]byte {
 	if !utf8.Valid(p) {
 		p = bytes.ToValidUTF8(p, []byte("\ufffd"))
 	}
 	if len(p) <= limit {
 		return [][]byte{p}
 	}
-	if p[0] == '{' && json.Valid(p) {
-		return splitJSON(p, limit)
-	}
-	return splitText(p, limit)
-}
-
-func splitText(p []byte, limit int) [][]byte {
-	var parts [][]byte
-	for len(p) > 0 {
-		n := min(limit, len(p))
-		for n < len(p) && n > 0 && !utf8.RuneStart(p[n]) {
-			n--
-		}
-		parts = append(parts, p[:n])
-		p = p[n:]
-	}
-	return parts
+	return splitParts(p, limit, id)
 }
 
 // _partFrame is the text each part adds around head and chunk, plus room
 // for the two numbers.
-var _partFrame = len(`{,"part":,"parts":,"chunk":""}`) + 2*len(strconv.Itoa(1<<31))
+var _partFrame = len(`{,"part":,"parts":,"entry":"","chunk":""}`) + 2*len(strconv.Itoa(1<<31))
 
-func splitJSON(p []byte, limit int) [][]byte {
-	head := layoutHead(p)
-	budget := limit - len(head) - _partFrame
+func splitParts(p []byte, limit int, id string) [][]byte {
+	var head []byte
+	if p[0] == '{' {
+		head = layoutHead(p)
+	}
+	if len(head) > limit/4 {
+		head = nil // a huge head would leave no room for chunks
+	}
+	budget := max(limit-len(head)-len(id)-_partFrame, 6) // at least one escaped byte
 	var chunks [][]byte
 	for start := 0; start < len(p); {
 		cost, i := 0, start
@@ -88,6 +70,8 @@ func splitJSON(p []byte, limit int) [][]byte {
 		m = strconv.AppendInt(m, int64(k+1), 10)
 		m = append(m, `,"parts":`...)
 		m = strconv.AppendInt(m, int64(len(chunks)), 10)
+		m = append(m, `,"entry":`...)
+		m = appendJSONString(m, id)
 		m = append(m, `,"chunk":"`...)
 		m, _ = appendEscaped(m, chunk)
 		parts[k] = append(m, `"}`...)

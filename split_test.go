@@ -8,7 +8,8 @@ import (
 	"unicode/utf8"
 )
 
-// reassemble joins the chunks of JSON parts, checking each part on the way.
+// reassemble joins the chunks of parts, checking each part on the way:
+// valid JSON within the limit, numbered in order, of one entry.
 func reassemble(t testing.TB, parts [][]byte, limit int) []byte {
 	t.Helper()
 	var out []byte
@@ -17,19 +18,21 @@ func reassemble(t testing.TB, parts [][]byte, limit int) []byte {
 			t.Fatalf("part %d is %d bytes, over the limit %d", i+1, len(p), limit)
 		}
 		var v struct {
-			Part, Parts int
-			Chunk       string
+			Part, Parts  int
+			Entry, Chunk string
 		}
 		if err := json.Unmarshal(p, &v); err != nil {
 			t.Fatalf("part %d is not JSON: %v", i+1, err)
 		}
-		if v.Part != i+1 || v.Parts != len(parts) {
-			t.Fatalf("part %d says part %d of %d, want %d of %d", i+1, v.Part, v.Parts, i+1, len(parts))
+		if v.Part != i+1 || v.Parts != len(parts) || v.Entry != _testEntry {
+			t.Fatalf("part %d says part %d of %d of entry %q, want %d of %d of %q", i+1, v.Part, v.Parts, v.Entry, i+1, len(parts), _testEntry)
 		}
 		out = append(out, v.Chunk...)
 	}
 	return out
 }
+
+const _testEntry = "abcdefgh-1"
 
 func TestSplitJSONReassembles(t *testing.T) {
 	big := strings.Repeat(`quote " backslash \ newline `+"\n"+` tab `+"\t"+` ctl `+"\x01"+` é 日本 🎉 `, 40_000)
@@ -37,7 +40,7 @@ func TestSplitJSONReassembles(t *testing.T) {
 	if len(event) <= MaxEventBytes {
 		t.Fatalf("test event is only %d bytes", len(event))
 	}
-	parts := splitEvent(event, MaxEventBytes)
+	parts := splitEvent(event, MaxEventBytes, _testEntry)
 	if len(parts) < 2 {
 		t.Fatalf("got %d parts, want several", len(parts))
 	}
@@ -57,7 +60,7 @@ func TestSplitJSONReassembles(t *testing.T) {
 
 func TestSplitJSONWithoutLayoutHead(t *testing.T) {
 	event := []byte(`{"a":` + string(mustJSON(t, strings.Repeat("x", 3*MaxEventBytes))) + `}`)
-	parts := splitEvent(event, MaxEventBytes)
+	parts := splitEvent(event, MaxEventBytes, _testEntry)
 	if len(parts) != 4 {
 		t.Errorf("got %d parts, want 4", len(parts))
 	}
@@ -69,35 +72,41 @@ func TestSplitJSONWithoutLayoutHead(t *testing.T) {
 	}
 }
 
+// Text (a text format, raw Write) becomes numbered part objects too, cut
+// at rune boundaries, so that its parts keep their order and rejoin.
 func TestSplitTextAtRuneBoundaries(t *testing.T) {
 	text := []byte(strings.Repeat("日本語のテキスト", MaxEventBytes/10))
-	parts := splitEvent(text, MaxEventBytes)
-	var joined []byte
-	for i, p := range parts {
-		if len(p) > MaxEventBytes {
-			t.Fatalf("part %d is %d bytes", i, len(p))
-		}
-		if !utf8.Valid(p) {
-			t.Fatalf("part %d cuts a rune", i)
-		}
-		joined = append(joined, p...)
+	parts := splitEvent(text, MaxEventBytes, _testEntry)
+	if len(parts) < 2 {
+		t.Fatalf("got %d parts, want several", len(parts))
 	}
-	if !bytes.Equal(joined, text) {
+	if got := reassemble(t, parts, MaxEventBytes); !bytes.Equal(got, text) {
 		t.Fatal("text parts do not reassemble the text")
 	}
 }
 
 func TestSplitReplacesInvalidUTF8(t *testing.T) {
 	text := bytes.Repeat([]byte("ab\xffc"), MaxEventBytes/3)
-	parts := splitEvent(text, MaxEventBytes)
+	parts := splitEvent(text, MaxEventBytes, _testEntry)
 	want := bytes.ToValidUTF8(text, []byte("\ufffd"))
-	if got := bytes.Join(parts, nil); !bytes.Equal(got, want) {
+	if got := reassemble(t, parts, MaxEventBytes); !bytes.Equal(got, want) {
 		t.Fatal("parts are not the text with U+FFFD for invalid bytes")
 	}
 }
 
+// JSON nested deeper than encoding/json accepts still splits into valid
+// JSON parts.
+func TestSplitDeepNesting(t *testing.T) {
+	const depth = 20_000
+	event := []byte(strings.Repeat(`{"a":`, depth) + `"` + strings.Repeat("x", MaxEventBytes) + `"` + strings.Repeat("}", depth))
+	parts := splitEvent(event, MaxEventBytes, _testEntry)
+	if got := reassemble(t, parts, MaxEventBytes); !bytes.Equal(got, event) {
+		t.Fatal("parts do not reassemble the deep event")
+	}
+}
+
 func TestSplitSmallEventIsOnePart(t *testing.T) {
-	if parts := splitEvent([]byte(`{"a":1}`), MaxEventBytes); len(parts) != 1 || string(parts[0]) != `{"a":1}` {
+	if parts := splitEvent([]byte(`{"a":1}`), MaxEventBytes, _testEntry); len(parts) != 1 || string(parts[0]) != `{"a":1}` {
 		t.Errorf("got %q, want the event unchanged", parts)
 	}
 }
@@ -114,7 +123,7 @@ func FuzzSplitJSON(f *testing.F) {
 		if limit < 220 {
 			limit += 2000
 		}
-		parts := splitEvent([]byte(event), limit)
+		parts := splitEvent([]byte(event), limit, _testEntry)
 		if len(event) <= limit {
 			if len(parts) != 1 {
 				t.Fatalf("%d parts for a small event", len(parts))
@@ -130,17 +139,16 @@ func FuzzSplitJSON(f *testing.F) {
 func FuzzSplitText(f *testing.F) {
 	f.Add([]byte("plain text \xff\xfe with bad bytes and 日本"), 7)
 	f.Fuzz(func(t *testing.T, text []byte, limit int) {
-		limit = 4 + (limit%64+64)%64
-		parts := splitEvent(text, limit)
+		limit = 120 + (limit%64+64)%64
+		parts := splitEvent(text, limit, _testEntry)
 		want := bytes.ToValidUTF8(text, []byte("\ufffd"))
-		var got []byte
-		for _, p := range parts {
-			if len(want) > limit && (len(p) > limit || len(p) == 0 || !utf8.Valid(p)) {
-				t.Fatalf("bad part %q (limit %d)", p, limit)
+		if len(want) <= limit {
+			if len(parts) != 1 || !bytes.Equal(parts[0], want) {
+				t.Fatalf("parts %q for a small event %q", parts, want)
 			}
-			got = append(got, p...)
+			return
 		}
-		if !bytes.Equal(got, want) && !(len(want) > limit && want[0] == '{' && json.Valid(want)) {
+		if got := reassemble(t, parts, limit); !bytes.Equal(got, want) {
 			t.Fatalf("parts %q do not reassemble %q", parts, want)
 		}
 	})

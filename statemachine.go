@@ -214,6 +214,11 @@ type logStream struct {
 	createMu chan struct{}
 	created  atomic.Uint64
 
+	// lastErr is the error of the last failed attempt, nil once a put
+	// succeeds: what a deadline's report names as the reason events were
+	// still pending.
+	lastErr atomic.Pointer[error]
+
 	tokenMu      chan struct{} // a one-slot lock: held only for field access, never across a call
 	token        *string       // guarded by tokenMu; nil: put without a token
 	tokenInvalid bool          // guarded by tokenMu
@@ -264,6 +269,9 @@ func (st *logStream) run(ctx context.Context, p putter) putResult {
 			o = classify(err, p.len())
 			if o == outcomeRetryable && err != nil {
 				res.retries++
+			}
+			if ctx.Err() == nil { // a cancelled put says nothing of the stream
+				st.noteAttempt(err)
 			}
 		case stateInvalidToken:
 			o, err = st.describe(ctx)
@@ -390,6 +398,23 @@ func (st *logStream) describe(ctx context.Context) (outcome, error) {
 		return outcomeOK, nil
 	}
 	return outcomeNoToken, nil
+}
+
+// noteAttempt keeps the error of a failed put, or forgets it on success.
+func (st *logStream) noteAttempt(err error) {
+	if err == nil {
+		st.lastErr.Store(nil)
+		return
+	}
+	st.lastErr.Store(&err)
+}
+
+// lastError returns the error of the last failed put, or nil.
+func (st *logStream) lastError() error {
+	if p := st.lastErr.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 func (st *logStream) lockToken() { st.tokenMu <- struct{}{} }

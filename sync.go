@@ -2,7 +2,6 @@ package cwzap
 
 import (
 	"context"
-	"slices"
 	"time"
 )
 
@@ -14,7 +13,7 @@ import (
 // Sync is the purge: it sends the open batch and returns once every event
 // written before it is delivered or in the fallback writer. It waits at
 // most WithSyncTimeout (default 10 s) in all, however many batches are
-// pending: then it cancels their puts, writes their events to the fallback
+// pending: then it cancels their puts, hands their events to the fallback
 // writer, and says so in its error.
 //
 // It returns a *DeliveryError adding up every event that did not reach
@@ -46,19 +45,15 @@ func (s *Syncer) purge() {
 // fallback writer to take more events before it gives up on a stuck one.
 const _abandonGrace = 100 * time.Millisecond
 
-func (s *Syncer) syncContext(ctx context.Context, take bool) (err error) {
+func (s *Syncer) syncContext(ctx context.Context, take bool) error {
 	start := time.Now()
-	deadline := start.Add(s.opts.syncTimeout)
-	var cause error = &deadlineError{timeout: s.opts.syncTimeout}
+	deadline := start.Add(s.syncTimeout)
+	var cause error = &deadlineError{timeout: s.syncTimeout}
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline, cause = d, &deadlineError{ctxErr: context.DeadlineExceeded}
 	}
-	s.mu.Lock()
-	s.sealLocked()
-	target := s.sealed
-	if s.settled < target {
-		ch := s.waitLocked(target)
-		s.mu.Unlock()
+	upTo := s.acc.seal()
+	if ch := s.ledger.wait(upTo); ch != nil {
 		// The handover can take at most half the time left, so a Sync
 		// that is done by then never estimates it.
 		half, cancelHalf := context.WithDeadlineCause(ctx, start.Add(deadline.Sub(start)/2), cause)
@@ -68,52 +63,57 @@ func (s *Syncer) syncContext(ctx context.Context, take bool) (err error) {
 		case <-half.Done():
 			// Give up early enough to hand what is pending to the
 			// fallback writer by the deadline.
-			s.mu.Lock()
-			early := deadline.Add(-s.handoverLocked(deadline))
-			s.mu.Unlock()
-			giveUp, cancel := context.WithDeadlineCause(ctx, early, cause)
+			giveUp, cancel := context.WithDeadlineCause(ctx, deadline.Add(-s.handover(deadline)), cause)
 			defer cancel()
 			select {
 			case <-ch:
 			case <-giveUp.Done():
-				s.abandon(target, giveUp)
-				s.awaitHandover(ch, deadline, deadline.Sub(start))
+				gone := s.disp.abandon(upTo, deadlineCause(giveUp))
+				s.waitWhileWriting(ch, deadline, deadline.Add(deadline.Sub(start)/12))
+				s.ledger.claimLate(gone, deadlineCause(giveUp))
 			}
 		}
-		s.mu.Lock()
-		s.unwaitLocked(ch)
-		s.claimLateLocked(target)
+		s.ledger.unwait(ch)
 	}
-	if take {
-		err = s.takeLostLocked()
+	// What went to the fallback writer is written by then, as far as the
+	// deadline allows.
+	s.waitWhileWriting(s.fb.idle(), deadline, deadline.Add(deadline.Sub(start)/12))
+	if !take {
+		return nil
 	}
-	s.mu.Unlock()
-	return err
+	return s.ledger.take()
 }
 
-// awaitHandover waits for the abandoned batches to reach the fallback
-// writer: until the deadline, then on only while the writer keeps taking
-// events, and at most a twelfth of the call's time beyond it, so that a
-// slow machine finishes the handover and a stuck writer or a Client that
-// ignores cancellation does not hold the caller.
-func (s *Syncer) awaitHandover(settled <-chan struct{}, deadline time.Time, total time.Duration) {
-	s.waitWhileWriting(settled, deadline, deadline.Add(total/12))
+// deadlineCause returns the cause ctx ended with, as a deadline error.
+func deadlineCause(ctx context.Context) error {
+	cause := context.Cause(ctx)
+	if _, ok := cause.(*deadlineError); !ok {
+		cause = &deadlineError{ctxErr: cause}
+	}
+	return cause
 }
 
 // waitWhileWriting waits for done: until first, then on while the
 // fallback writer keeps taking events, checked every _abandonGrace, and
-// never past limit (none when zero).
+// never past limit (none when zero). So a slow machine finishes a
+// handover, and a stuck writer or a Client that ignores cancellation does
+// not hold the caller.
 func (s *Syncer) waitWhileWriting(done <-chan struct{}, first, limit time.Time) {
+	select {
+	case <-done:
+		return
+	default:
+	}
 	t := time.NewTimer(max(time.Until(first), 0) + _abandonGrace)
 	defer t.Stop()
-	last := s.fbWritten.Load()
+	last := s.fb.written.Load()
 	for {
 		select {
 		case <-done:
 			return
 		case <-t.C:
 		}
-		now := s.fbWritten.Load()
+		now := s.fb.written.Load()
 		if now == last || (!limit.IsZero() && !time.Now().Before(limit)) {
 			return
 		}
@@ -126,147 +126,22 @@ func (s *Syncer) waitWhileWriting(done <-chan struct{}, first, limit time.Time) 
 	}
 }
 
-// handoverLocked estimates how long writing every pending event to the
-// fallback writer takes, at most half the time left: the larger of what
-// the last large write took an event, eight times what unescaping a
-// sample of a queued batch takes now (which reflects the machine's load
-// and the race detector as they are; a handover spans many time slices
-// and the sample one, so on a loaded machine it takes several times
-// longer an event), and a floor. Starting early costs little: in a normal
-// build a sample event takes well under a microsecond.
-func (s *Syncer) handoverLocked(deadline time.Time) time.Duration {
-	perEvent := time.Duration(s.fbCost.Load())
-	if len(s.queue) > 0 {
-		// Queued batches are not read by senders yet: no race with sort.
-		b := s.queue[len(s.queue)-1]
-		if n := min(b.len(), _sampleEvents); n > 0 {
-			start := time.Now()
-			for _, e := range b.events[:n] {
-				s.sample = appendMessage(s.sample[:0], b.arena[e.off:e.end])
-			}
-			perEvent = max(perEvent, 8*time.Since(start)/time.Duration(n))
-			if cap(s.sample) > _maxPooled {
-				s.sample = nil
-			}
-		}
+// handover estimates how long writing every pending event to the fallback
+// writer takes, at most half the time left: the larger of what the last
+// large write took an event, eight times what unescaping a sample of a
+// queued batch takes now (which reflects the machine's load and the race
+// detector as they are; a handover spans many time slices and the sample
+// one, so on a loaded machine it takes several times longer an event),
+// and a floor. Starting early costs little: in a normal build a sample
+// event takes well under a microsecond.
+func (s *Syncer) handover(deadline time.Time) time.Duration {
+	perEvent := time.Duration(s.fb.cost.Load())
+	var scratch []byte
+	if sampled, _ := s.disp.sampleCost(scratch); sampled > 0 {
+		perEvent = max(perEvent, 8*sampled)
 	}
 	perEvent = max(perEvent, _handoverPerEvent)
-	return min(time.Duration(s.heldN)*perEvent, time.Until(deadline)/2)
-}
-
-// _sampleEvents is how many events handoverLocked unescapes to time the
-// handover: about a millisecond under the race detector.
-const _sampleEvents = 256
-
-// abandon gives up on every batch up to seq target when a sync deadline
-// passes: puts in flight are cancelled, and a goroutine hands the queued
-// batches to the fallback writer; each batch's events are recorded as late
-// when they are written. It returns the number of events that were pending.
-func (s *Syncer) abandon(target uint64, ctx context.Context) int {
-	cause := context.Cause(ctx)
-	if _, ok := cause.(*deadlineError); !ok {
-		cause = &deadlineError{ctxErr: cause}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pending := 0
-	for _, b := range s.flying {
-		if b.seq <= target {
-			pending += b.len()
-			if !b.abandoned {
-				b.abandoned, b.lateErr = true, cause
-				b.cancel(cause)
-			}
-		}
-	}
-	var queued []*batch
-	kept := s.queue[:0]
-	for _, b := range s.queue {
-		if b.seq > target {
-			kept = append(kept, b)
-			continue
-		}
-		b.abandoned, b.lateErr = true, cause
-		queued = append(queued, b)
-		pending += b.len()
-	}
-	clear(s.queue[len(kept):])
-	s.queue = kept
-	if len(queued) == 0 {
-		return pending
-	}
-	s.flying = append(s.flying, queued...)
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for _, b := range queued {
-			b.sort() // no sender has it: in order, and split by day
-			s.toFallbackEvents(b, 0, b.len())
-			k := b.nextDay()
-			s.late(b, b.tgt, k)
-			if k < b.len() {
-				s.late(b, b.tgt2, b.len()-k)
-			}
-			s.mu.Lock()
-			s.flying = slices.DeleteFunc(s.flying, func(f *batch) bool { return f == b })
-			s.settleLocked(b)
-			s.mu.Unlock()
-		}
-	}()
-	return pending
-}
-
-// late records n events of abandoned batch b, now in the fallback writer,
-// for the next Sync, unless a caller whose wait ran out claimed the batch,
-// and tells the error handler.
-func (s *Syncer) late(b *batch, t *target, n int) {
-	s.mu.Lock()
-	cause := b.lateErr
-	if !b.claimed {
-		s.lost.add(&DeliveryError{Events: n, Late: n, LateErr: cause})
-	}
-	group, stream := t.st.group, t.st.name
-	s.mu.Unlock()
-	s.onError(&DeliveryError{Group: group, Stream: stream, Events: n, Late: n, LateErr: cause})
-}
-
-// claimLateLocked records the abandoned batches up to seq target whose
-// handover has not finished, so that the caller's error counts them now.
-func (s *Syncer) claimLateLocked(target uint64) {
-	for _, b := range s.flying {
-		if b.seq <= target && b.abandoned && !b.claimed {
-			b.claimed = true
-			s.lost.add(&DeliveryError{Events: b.len(), Late: b.len(), LateErr: b.lateErr})
-		}
-	}
-}
-
-// waitLocked registers a wait for every batch up to seq to settle.
-func (s *Syncer) waitLocked(seq uint64) chan struct{} {
-	ch := make(chan struct{})
-	s.waiters = append(s.waiters, waiter{seq: seq, ch: ch})
-	return ch
-}
-
-// unwaitLocked removes a wait that may still be registered.
-func (s *Syncer) unwaitLocked(ch chan struct{}) {
-	for i, w := range s.waiters {
-		if w.ch == ch {
-			s.waiters = append(s.waiters[:i], s.waiters[i+1:]...)
-			return
-		}
-	}
-}
-
-// takeLostLocked returns what did not reach CloudWatch since the last call,
-// and starts a new record.
-func (s *Syncer) takeLostLocked() error {
-	if s.lost.Events == 0 {
-		return nil
-	}
-	e := s.lost
-	s.lost = DeliveryError{Group: e.Group, Stream: e.Stream}
-	return &e
+	return min(time.Duration(s.ledger.pending())*perEvent, time.Until(deadline)/2)
 }
 
 // Close syncs, then refuses further writes: they return ErrClosed and their
@@ -285,9 +160,7 @@ func (s *Syncer) Close() error {
 // still pending at that deadline are in the fallback writer, counted in
 // the error's Late.
 func (s *Syncer) CloseContext(ctx context.Context) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.closed.CompareAndSwap(false, true) {
 		select {
 		case <-s.closeDone:
 		case <-ctx.Done():
@@ -295,31 +168,22 @@ func (s *Syncer) CloseContext(ctx context.Context) error {
 		}
 		return nil
 	}
-	s.closed = true
-	s.closing.Store(true)
-	if s.space != nil {
-		close(s.space) // wake blocked writers: they now see closed
-		s.space = nil
-	}
-	s.mu.Unlock()
-
+	defer close(s.closeDone)
+	s.acc.close()
 	s.syncContext(ctx, false)
-	// Nothing waits for a put any more.
-	s.cancel(&deadlineError{closing: true})
-	done := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(done)
-	}()
+	// Nothing waits for a put any more: what is left goes to the fallback
+	// writer now, even if its put never returns.
+	cause := &deadlineError{closing: true}
+	gone := s.disp.stop(cause)
 	// The last chance to write what is left: wait while the fallback
 	// writer takes events, but not for a stuck one or a Client that
 	// ignores cancellation.
-	s.waitWhileWriting(done, time.Now(), time.Time{})
-	s.timer.Stop()
-	s.mu.Lock()
-	s.claimLateLocked(s.sealed)
-	err := s.takeLostLocked()
-	s.mu.Unlock()
-	close(s.closeDone)
-	return err
+	s.waitWhileWriting(s.disp.done(), time.Now(), time.Time{})
+	s.ledger.claimLate(gone, cause)
+	s.waitWhileWriting(s.fb.idle(), time.Now(), time.Time{})
+	if n := s.fb.discard(); n > 0 {
+		s.ledger.discarded(n)
+	}
+	s.acc.stop()
+	return s.ledger.take()
 }

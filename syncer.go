@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,19 +30,6 @@ type Client interface {
 
 var _ Client = (*cloudwatchlogs.Client)(nil)
 
-// Stats counts what happened to the events a Syncer accepted. Once Sync has
-// returned, and while no other goroutine writes, Written == Delivered +
-// Fallback + Dropped.
-type Stats struct {
-	Written   uint64 // events accepted by Write/WriteEntry (after splitting oversize entries)
-	Delivered uint64 // accepted by CloudWatch
-	Fallback  uint64 // sent to the fallback writer instead: failed for good, rejected, late at a sync deadline, written after Close, or overflowing
-	Dropped   uint64 // discarded under the Drop overflow policy
-	Rejected  uint64 // of Fallback: refused by the service (too old, too new, expired)
-	Batches   uint64 // successful PutLogEvents calls
-	Retries   uint64 // PutLogEvents calls repeated after a retryable error
-}
-
 // A Syncer is a zapcore.WriteSyncer that batches events for one log group
 // and stream and ships them with PutLogEvents. Each Write is one event.
 // With {date} in a name, each event goes to the stream of its own UTC day.
@@ -51,72 +38,39 @@ type Stats struct {
 // WithFlushInterval old, when they would span more than 24 hours, and on
 // Sync. Up to WithConcurrency puts run at once. Failed puts are retried with
 // backoff; a missing group or stream is created. Every event ends delivered,
-// in the fallback writer, or counted as dropped (OverflowDrop only).
+// in the fallback writer, or counted as dropped (OverflowDrop, or a stuck
+// fallback writer).
 //
 // No goroutine runs while the Syncer is idle: a sender exists only while a
 // batch is waiting or in flight. A Syncer is safe for concurrent use. The
 // owner must call Sync (or Close) before the process exits, or the events
 // still in memory are lost; Close also refuses further writes.
+//
+// The Syncer wires the owners of delivery, each with its own state and
+// lock, through which an event travels one way: the accumulator (the open
+// batch), the dispatcher (queue, senders, the put machine), the ledger
+// (outcomes, Sync's waits, Stats), and the leaves they use, the budget
+// (memory), the targets (streams) and the fallback writer.
 type Syncer struct {
-	opts     syncerOptions
-	arenaCap int // the most a batch's arena grows to, but for one huge event
-	groupT   nameTemplate
-	streamT  nameTemplate
-	dated    bool         // a name holds {date}: one target per UTC day
-	proto    streamConfig // what every target's logStream shares
-	fallback io.Writer
-	onError  func(error)
-	closing  atomic.Bool // set once Close starts; writes go to the fallback
-	scratch  sync.Pool   // *[]byte for encoding an event outside mu
-	stats    counters
+	names       string // "group/stream" as given, for errors
+	overflow    OverflowPolicy
+	bufferLimit int
+	syncTimeout time.Duration
+	scratch     sync.Pool     // *[]byte for encoding an event outside any lock
+	partsID     string        // a random id, with entries the entry id of split parts
+	entries     atomic.Uint64 // oversize entries split so far
 
-	// ctx is the parent of every put; Close cancels it, so that no put
-	// outlives the Syncer.
-	ctx    context.Context
-	cancel context.CancelCauseFunc
+	acc     *accumulator
+	disp    *dispatcher
+	ledger  *ledger
+	fb      *fallback
+	targets *targets
 
-	mu         sync.Mutex
-	open       *batch            // the batch taking events; nil when none waits
-	targets    map[int64]*target // by day (streams.go)
-	newest     *target           // the target of the latest day seen
-	openDue    time.Time         // when open is WithFlushInterval old, give or take the jitter
-	timer      *time.Timer       // age flush of open
-	queue      []*batch          // sealed batches no sender has taken yet
-	flying     []*batch          // batches a sender is putting
-	free       []*batch          // recycled batches, reset
-	lastArena  int               // arena bytes used by the last sealed batch
-	lastEvents int               // events in the last sealed batch
-	senders    int               // running sender goroutines
-	held       int               // memory of every batch the Syncer owns (batch.mem), free ones included
-	heldN      int               // events not settled
-	sealed     uint64            // seq of the last sealed batch
-	settled    uint64            // every batch up to this seq is settled
-	ahead      []uint64          // settled seqs above settled (puts finish out of order)
-	waiters    []waiter          // Syncs waiting for a seq to settle
-	space      chan struct{}     // closed when held shrinks; OverflowBlock waits on it
-	lost       DeliveryError     // what did not reach CloudWatch since the last Sync returned
-	overflow   bool              // in an overflow episode: reported, not over yet
-	closed     bool
-	closeDone  chan struct{} // closed when Close has finished
-	wg         sync.WaitGroup
-
-	fbMu      sync.Mutex    // serialises fallback writes
-	fbCost    atomic.Int64  // ns per event of the last large fallback write
-	fbWritten atomic.Uint64 // events the fallback writer has taken
-	sample    []byte        // guarded by mu: handoverLocked's scratch
-	fbBuf     []byte        // guarded by fbMu: the line being written
+	closed    atomic.Bool   // set once Close starts
+	closeDone chan struct{} // closed when Close has finished
 }
 
 var _ zapcore.WriteSyncer = (*Syncer)(nil)
-
-type waiter struct {
-	seq uint64
-	ch  chan struct{}
-}
-
-type counters struct {
-	written, delivered, fallback, dropped, rejected, batches, retries atomic.Uint64
-}
 
 // NewSyncer returns a Syncer for one log group and stream. It makes no call
 // to CloudWatch: the group and stream are created on the first put that
@@ -153,25 +107,15 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 	// batch's size leaves room for the quotes of JSON events.
 	arenaCap := o.maxBytes + o.maxBytes/2
 	o.bufferLimit = max(o.bufferLimit, 2*(arenaCap+MaxBatchEvents*_eventSize))
-	s := &Syncer{
-		opts:      o,
-		arenaCap:  arenaCap,
-		groupT:    groupT,
-		streamT:   streamT,
-		dated:     groupT.dated() || streamT.dated(),
-		targets:   make(map[int64]*target, 2),
-		fallback:  o.fallback,
-		onError:   o.onError,
-		closeDone: make(chan struct{}),
+	fallbackW, onError := o.fallback, o.onError
+	if fallbackW == nil {
+		fallbackW = os.Stderr
 	}
-	if s.fallback == nil {
-		s.fallback = os.Stderr
-	}
-	if s.onError == nil {
-		s.onError = func(err error) { fmt.Fprintln(os.Stderr, err) }
+	if onError == nil {
+		onError = func(err error) { fmt.Fprintln(os.Stderr, err) }
 	}
 	_, fast := client.(*cloudwatchlogs.Client)
-	s.proto = streamConfig{
+	tg := newTargets(groupT, streamT, streamConfig{
 		client:  client,
 		fast:    fast,
 		cfg:     machineConfig{createGroup: o.createGroup},
@@ -180,15 +124,25 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 		retain:  o.retention,
 		class:   o.groupClass,
 		protect: o.protect,
-		onError: s.onError,
-	}
-	// Each put in flight holds SDK and HTTP state besides its batch.
-	s.held = o.concurrency * _putOverhead
-	s.lost = DeliveryError{Group: groupT.text, Stream: streamT.text}
-	s.ctx, s.cancel = context.WithCancelCause(context.Background())
-	s.timer = time.AfterFunc(time.Hour, s.flushAged)
-	s.timer.Stop()
-	return s, nil
+		onError: onError,
+	})
+	mem := newBudget(o.bufferLimit, arenaCap, o.maxEvents, o.concurrency)
+	fb := newFallback(fallbackW, o.syncTimeout)
+	l := newLedger(groupT.text, streamT.text, fb, mem, tg, onError)
+	d := newDispatcher(o.concurrency, o.putTimeout, l)
+	return &Syncer{
+		names:       groupT.text + "/" + streamT.text,
+		partsID:     newSequence().id,
+		overflow:    o.overflow,
+		bufferLimit: o.bufferLimit,
+		syncTimeout: o.syncTimeout,
+		acc:         newAccumulator(&o, arenaCap, mem, tg, d),
+		disp:        d,
+		ledger:      l,
+		fb:          fb,
+		targets:     tg,
+		closeDone:   make(chan struct{}),
+	}, nil
 }
 
 func defaultClient(o syncerOptions) (Client, error) {
@@ -257,9 +211,9 @@ func (s *Syncer) WriteEntry(t time.Time, p []byte) error {
 		t = time.Now()
 	}
 	ts := t.UnixMilli()
-	if s.closing.Load() {
-		s.stats.written.Add(1)
-		s.toFallback(p)
+	if s.closed.Load() {
+		s.ledger.accepted()
+		s.ledger.direct(p, false)
 		return ErrClosed
 	}
 	bp := s.getScratch()
@@ -269,7 +223,7 @@ func (s *Syncer) WriteEntry(t time.Time, p []byte) error {
 	if size > MaxEventBytes {
 		err = s.writeParts(ts, p)
 	} else {
-		err = s.add(ts, obj, p, size)
+		_, err = s.store(ts, obj, p, size, 0)
 	}
 	s.putScratch(bp)
 	return err
@@ -292,106 +246,44 @@ func (s *Syncer) putScratch(bp *[]byte) {
 	}
 }
 
-// add stores one encoded event object; raw is its text, for the fallback
-// writer.
-func (s *Syncer) add(ts int64, obj, raw []byte, size int) error {
-	var deadline time.Time // of an OverflowBlock wait, over all its wake-ups
-	s.mu.Lock()
-	for {
-		if s.closed {
-			s.mu.Unlock()
-			s.stats.written.Add(1)
-			s.toFallback(raw)
-			return ErrClosed
-		}
-		if b := s.open; b != nil && !b.fits(ts, size, len(obj), s.opts.maxEvents, s.opts.maxBytes) {
-			if !b.fitsLimits(ts, size, s.opts.maxEvents, s.opts.maxBytes) || !s.growLocked(b, len(obj)) {
-				s.sealLocked()
-			}
-		}
-		if s.open != nil {
-			break
-		}
-		b := s.takeFreeLocked(len(obj))
-		if b == nil {
-			if size, events, ok := s.reserveLocked(len(obj)); ok {
-				// Zeroing a large arena takes a while: not under mu.
-				s.mu.Unlock()
-				b = newBatch(size, events)
-				s.mu.Lock()
-				if s.open != nil || s.closed {
-					s.free = append(s.free, b) // reserved already; use it next time
-					continue
-				}
-			}
-		}
-		if b != nil {
-			s.open = b
-			d := flushDelay(s.opts.flushInterval)
-			s.openDue = time.Now().Add(d)
-			s.timer.Reset(d)
-			s.overflow = false
-			break
-		}
-		// Every batch the buffer limit allows is waiting or in flight.
-		if s.opts.overflow == OverflowBlock {
-			if deadline.IsZero() {
-				deadline = time.Now().Add(s.opts.flushInterval)
-			}
-			if s.waitForSpaceLocked(deadline) {
-				continue
-			}
-		}
-		s.lost.Events++
-		s.lost.Overflow++
-		if s.opts.overflow == OverflowDrop {
-			s.lost.Dropped++
-		}
-		first := !s.overflow
-		s.overflow = true
-		s.mu.Unlock()
-		if first {
-			// Once per episode, so that the error handler is not flooded.
-			what := "events go to the fallback writer"
-			if s.opts.overflow == OverflowDrop {
-				what = "dropping events"
-			}
-			s.onError(fmt.Errorf("cwzap: %s/%s: %w (WithBufferLimit %d bytes): %s until puts catch up", s.groupT.text, s.streamT.text, ErrBufferFull, s.opts.bufferLimit, what))
-		}
-		s.stats.written.Add(1)
-		if s.opts.overflow == OverflowDrop {
-			s.stats.dropped.Add(1)
-			return nil
-		}
-		s.toFallback(raw)
-		return nil
+// store hands one encoded event object to the accumulator, and settles it
+// at once when it finds the Syncer closed or the buffer full. raw is its
+// text, for the fallback writer; after, as for accumulator.add. It returns
+// the seq of the batch that took the event, or 0.
+func (s *Syncer) store(ts int64, obj, raw []byte, size int, after uint64) (uint64, error) {
+	s.ledger.accepted()
+	seq, r := s.acc.add(ts, obj, size, after)
+	switch r {
+	case refused:
+		s.ledger.direct(raw, false)
+		return 0, ErrClosed
+	case overflowed, overflowFirst:
+		s.ledger.overflowed(raw, s.overflow == OverflowDrop, r == overflowFirst, s.bufferLimit, s.names)
 	}
-	b := s.open
-	b.add(ts, size, obj)
-	s.heldN++
-	s.stats.written.Add(1)
-	if b.len() >= s.opts.maxEvents || b.size+EventOverhead+1 > s.opts.maxBytes || len(b.arena)+_minEventObject > s.arenaCap {
-		s.sealLocked()
-	}
-	s.mu.Unlock()
-	return nil
+	return seq, nil
 }
 
-// _minEventObject is the size of the smallest event object: a batch with
-// less room left than this is full.
-var _minEventObject = len(`{"timestamp":0,"message":"x"}`)
+// writeParts stores an oversize event as several part events (split.go),
+// each batch of a later part put only once the earlier one is settled, so
+// that the parts are stored in order.
+func (s *Syncer) writeParts(ts int64, p []byte) error {
+	var buf []byte
+	var seq uint64
+	id := s.partsID + "-" + strconv.FormatUint(s.entries.Add(1), 10)
+	for _, part := range splitEvent(p, MaxEventBytes, id) {
+		var size int
+		buf, size = appendEventObject(buf[:0], ts, part)
+		var err error
+		if seq, err = s.store(ts, buf, part, size, seq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Stats returns the Syncer's counters. It is safe to call at any time; the
 // counters are read one by one, so they add up only when no event is in
 // motion (after Sync, with writers stopped).
 func (s *Syncer) Stats() Stats {
-	return Stats{
-		Written:   s.stats.written.Load(),
-		Delivered: s.stats.delivered.Load(),
-		Fallback:  s.stats.fallback.Load(),
-		Dropped:   s.stats.dropped.Load(),
-		Rejected:  s.stats.rejected.Load(),
-		Batches:   s.stats.batches.Load(),
-		Retries:   s.stats.retries.Load(),
-	}
+	return s.ledger.snapshot()
 }

@@ -26,9 +26,7 @@ func TestOldDaysAreDroppedOnceIdle(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.mu.Lock()
-	n := len(s.targets)
-	s.mu.Unlock()
+	n := s.targets.len()
 	if n > 2 {
 		t.Errorf("%d targets kept after six days, want at most 2", n)
 	}

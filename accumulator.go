@@ -1,0 +1,224 @@
+package cwzap
+
+import (
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// An accumulator owns the open batch: it copies each event, already
+// escaped, into the batch's arena, and seals the batch when it is full
+// (events, bytes, or a 24-hour span), when its oldest event is
+// WithFlushInterval old, and when a Sync asks. A sealed batch is sorted,
+// given its targets and handed to the dispatcher; the accumulator never
+// sees it again. When the budget has no room, the overflow policy decides.
+//
+// The Syncer's writers call add, Sync calls seal, the flush timer calls
+// flushAged. mu guards the fields below it and is held while it calls the
+// budget, the targets and the dispatcher, none of which calls back.
+type accumulator struct {
+	maxEvents     int // WithMaxBatchEvents
+	maxBytes      int // WithMaxBatchBytes
+	arenaCap      int // the most an arena grows to, but for one huge event
+	flushInterval time.Duration
+	overflow      OverflowPolicy
+	mem           *budget
+	tg            *targets
+	next          *dispatcher
+
+	mu      sync.Mutex
+	open    *batch      // the batch taking events; nil when none waits
+	openDue time.Time   // when open is WithFlushInterval old, give or take the jitter
+	timer   *time.Timer // age flush of open
+	seq     uint64      // seq of the last batch opened
+	full    bool        // in an overflow episode: reported, not over yet
+	closed  bool
+}
+
+// addResult says what add did with an event.
+type addResult uint8
+
+const (
+	added         addResult = iota
+	overflowed              // no room: the caller applies the overflow policy
+	overflowFirst           // the same, and the first of an episode: report it
+	refused                 // the accumulator is closed
+)
+
+// _minEventObject is the size of the smallest event object: a batch with
+// less room left than this is full.
+var _minEventObject = len(`{"timestamp":0,"message":"x"}`)
+
+func newAccumulator(o *syncerOptions, arenaCap int, mem *budget, tg *targets, next *dispatcher) *accumulator {
+	a := &accumulator{
+		maxEvents:     o.maxEvents,
+		maxBytes:      o.maxBytes,
+		arenaCap:      arenaCap,
+		flushInterval: o.flushInterval,
+		overflow:      o.overflow,
+		mem:           mem,
+		tg:            tg,
+		next:          next,
+	}
+	a.timer = time.AfterFunc(time.Hour, a.flushAged)
+	a.timer.Stop()
+	return a
+}
+
+// add stores one encoded event object (appendEventObject) of size message
+// bytes at ts, and returns the seq of the batch that took it. after is the
+// seq of the batch holding the previous part of the same split entry, or
+// 0: a batch holding a later part is put only once that one is settled.
+func (a *accumulator) add(ts int64, obj []byte, size int, after uint64) (uint64, addResult) {
+	var deadline time.Time // of an OverflowBlock wait, over all its wake-ups
+	a.mu.Lock()
+	for {
+		if a.closed {
+			a.mu.Unlock()
+			return 0, refused
+		}
+		if b := a.open; b != nil {
+			if b.fits(ts, size, len(obj), a.maxEvents, a.maxBytes) ||
+				b.fitsLimits(ts, size, a.maxEvents, a.maxBytes) && a.mem.grow(b, len(obj)) {
+				break
+			}
+			a.sealLocked()
+		}
+		// A new batch is made outside mu: zeroing a large arena takes a
+		// while, and other writers may go on meanwhile.
+		a.mu.Unlock()
+		b, space := a.mem.take(len(obj), a.overflow == OverflowBlock)
+		a.mu.Lock()
+		if b != nil {
+			if a.open != nil || a.closed {
+				a.mem.give(b) // another writer opened one first
+				continue
+			}
+			a.openLocked(b)
+			break
+		}
+		if a.open != nil {
+			continue
+		}
+		// Every batch the buffer limit allows is waiting or in flight.
+		if a.overflow == OverflowBlock {
+			if deadline.IsZero() {
+				deadline = time.Now().Add(a.flushInterval)
+			}
+			if a.waitLocked(space, deadline) {
+				continue
+			}
+		}
+		r := overflowed
+		if !a.full {
+			a.full, r = true, overflowFirst
+		}
+		a.mu.Unlock()
+		return 0, r
+	}
+	b := a.open
+	b.add(ts, size, obj)
+	if after != 0 && after != b.seq {
+		b.after = max(b.after, after)
+	}
+	seq := b.seq
+	if b.len() >= a.maxEvents || b.size+EventOverhead+1 > a.maxBytes || len(b.arena)+_minEventObject > a.arenaCap {
+		a.sealLocked()
+	}
+	a.mu.Unlock()
+	return seq, added
+}
+
+// openLocked makes b the open batch and starts its age.
+func (a *accumulator) openLocked(b *batch) {
+	a.seq++
+	b.seq = a.seq
+	a.open = b
+	d := flushDelay(a.flushInterval)
+	a.openDue = time.Now().Add(d)
+	a.timer.Reset(d)
+	a.full = false
+}
+
+// waitLocked waits, with mu released, until space is closed or the
+// deadline passes, and reports whether room may have been freed.
+func (a *accumulator) waitLocked(space <-chan struct{}, deadline time.Time) bool {
+	wait := time.Until(deadline)
+	if wait <= 0 || space == nil {
+		return false
+	}
+	a.mu.Unlock()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	ok := false
+	select {
+	case <-space:
+		ok = true
+	case <-t.C:
+	}
+	a.mu.Lock()
+	return ok
+}
+
+// seal seals the open batch, if any, and returns the seq of the last batch
+// opened: every batch up to it is then with the dispatcher or settled.
+func (a *accumulator) seal() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.sealLocked()
+	return a.seq
+}
+
+// sealLocked sorts the open batch, gives it its targets and hands it to the
+// dispatcher. Sorting here, once, leaves the batch unchanged from then on,
+// so that a deadline's handover may read it while a put does.
+func (a *accumulator) sealLocked() {
+	b := a.open
+	if b == nil {
+		return
+	}
+	a.open = nil
+	a.timer.Stop()
+	a.mem.sealed(b)
+	b.sort()
+	a.tg.assign(b)
+	a.next.enqueue(b)
+}
+
+// close refuses further events, and wakes writers waiting for room so
+// that they see it. The open batch stays for the Sync that follows.
+func (a *accumulator) close() {
+	a.mu.Lock()
+	a.closed = true
+	a.mu.Unlock()
+	a.mem.wake()
+}
+
+// stop ends the flush timer, once nothing can open a batch.
+func (a *accumulator) stop() {
+	a.mu.Lock()
+	a.timer.Stop()
+	a.mu.Unlock()
+}
+
+// flushDelay returns the age at which a batch is sent: d, give or take a
+// random tenth, so that a fleet started together does not put in
+// lockstep.
+func flushDelay(d time.Duration) time.Duration {
+	return d - d/10 + rand.N(d/5+1)
+}
+
+// flushAged runs on the flush timer.
+func (a *accumulator) flushAged() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.open == nil {
+		return
+	}
+	// A timer that fired just as a new batch opened: wait out its own age.
+	if left := time.Until(a.openDue); left > a.flushInterval/10 {
+		a.timer.Reset(left)
+		return
+	}
+	a.sealLocked()
+}
