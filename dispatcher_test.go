@@ -1,0 +1,171 @@
+package cwzap_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"go.uber.org/zap"
+
+	"github.com/cwzap/cwzap"
+	"github.com/cwzap/cwzap/cwlogstest"
+)
+
+// part is one event of a split entry.
+type part struct {
+	Part, Parts  int
+	Entry, Chunk string
+}
+
+// The parts of an entry larger than one event travel in separate batches;
+// with several puts in flight they must still be stored in order, whatever
+// the entry's format, and rejoin into the entry.
+func TestSplitEntriesAreStoredInOrder(t *testing.T) {
+	f := newFixture(t, cwzap.WithConcurrency(4))
+	f.createStream(t)
+	// Puts overlap for a while, so that a later part could overtake.
+	f.srv.SetFaults(cwlogstest.Faults{Latency: 20 * time.Millisecond})
+	logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel))
+	text := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel, cwzap.WithFormat(cwzap.FormatShort)))
+	const entries = 3
+	want := map[string]bool{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for g := range 3 {
+		wg.Go(func() {
+			for i := range entries {
+				body := strings.Repeat(fmt.Sprintf("writer %d entry %d é 日本 \"q\" ", g, i), 3*cwzap.MaxEventBytes/30)
+				switch g {
+				case 0:
+					logger.Info(body)
+				case 1:
+					text.Info(body)
+				case 2:
+					f.syncer.Write([]byte(body))
+				}
+				mu.Lock()
+				want[body] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if err := f.syncer.Sync(); err != nil {
+		t.Fatal(err)
+	}
+
+	byEntry := map[string][]part{}
+	var order []string
+	for i, e := range f.srv.Events(f.group, f.stream) {
+		var p part
+		if err := json.Unmarshal([]byte(e.Message), &p); err != nil || p.Entry == "" {
+			t.Fatalf("event %d is not a part (%v): %.100s", i, err, e.Message)
+		}
+		if len(byEntry[p.Entry]) == 0 {
+			order = append(order, p.Entry)
+		}
+		byEntry[p.Entry] = append(byEntry[p.Entry], p)
+	}
+	if len(order) != 3*entries {
+		t.Fatalf("%d entries stored, want %d", len(order), 3*entries)
+	}
+	for _, id := range order {
+		var whole strings.Builder
+		for k, p := range byEntry[id] {
+			if p.Part != k+1 || p.Parts != len(byEntry[id]) {
+				t.Fatalf("entry %s: stored part %d is part %d of %d: out of order", id, k+1, p.Part, p.Parts)
+			}
+			whole.WriteString(p.Chunk)
+		}
+		if !containsBody(whole.String(), want) {
+			t.Errorf("entry %s does not rejoin into an entry written (%.80s…)", id, whole.String())
+		}
+	}
+	checkStatsAddUp(t, f.syncer.Stats())
+}
+
+// containsBody reports whether the rejoined entry holds one of the bodies
+// written: the message of the JSON layout or of a text format, or a raw
+// Write itself.
+func containsBody(entry string, bodies map[string]bool) bool {
+	for b := range bodies {
+		if strings.Contains(entry, b) {
+			return true
+		}
+		if q, _ := json.Marshal(b); strings.Contains(entry, string(q)) {
+			return true
+		}
+	}
+	return false
+}
+
+// stuckClient is a Client whose PutLogEvents ignores its context and
+// returns only once release is closed, as a broken transport might.
+type stuckClient struct {
+	cwzap.Client
+	release chan struct{}
+	calls   chan struct{} // one value per put that started
+}
+
+func (c *stuckClient) PutLogEvents(ctx context.Context, in *cloudwatchlogs.PutLogEventsInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutLogEventsOutput, error) {
+	c.calls <- struct{}{}
+	<-c.release
+	return c.Client.PutLogEvents(context.Background(), in, optFns...)
+}
+
+// A put that never returns cannot hold its events: once Close returns,
+// whatever it reported as handed to the fallback writer is there, and
+// Stats add up; when the put does answer, later, nothing is counted twice.
+func TestAStuckPutIsHandedOverAtClose(t *testing.T) {
+	const n = 1000
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	client := &stuckClient{Client: srv.Client(), release: make(chan struct{}), calls: make(chan struct{}, 64)}
+	fallback, errs := &lockedBuffer{}, &errorLog{}
+	f := &fixture{srv: srv, group: "/test/app", stream: "stuck"}
+	f.createStream(t) // the late answers are accepted at once
+	s, err := cwzap.NewSyncer(f.group, f.stream,
+		cwzap.WithClient(client),
+		cwzap.WithFallback(fallback),
+		cwzap.WithErrorHandler(errs.handle),
+		cwzap.WithMaxBatchEvents(100),
+		cwzap.WithSyncTimeout(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		s.Write(fmt.Appendf(nil, "stuck %d", i))
+	}
+	err = s.Close()
+	if got := lateOf(err); got != n {
+		t.Errorf("Close = %v; want all %d events late", err, n)
+	}
+	if got := len(fallback.Lines()); got != n {
+		t.Errorf("fallback holds %d lines once Close returned, want %d", got, n)
+	}
+	st := s.Stats()
+	checkStatsAddUp(t, st)
+	if st.Fallback != n {
+		t.Errorf("stats = %+v, want all %d in the fallback", st, n)
+	}
+	if len(client.calls) == 0 {
+		t.Fatal("no put started: the test proves nothing")
+	}
+
+	// The stuck puts answer now, and the events reach the service too:
+	// a duplicate, as when an answer is lost, but not counted again.
+	close(client.release)
+	for end := time.Now().Add(30 * time.Second); srv.EventCount() < 100*len(client.calls); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d events stored after the release, want %d", srv.EventCount(), 100*len(client.calls))
+		}
+	}
+	if got := s.Stats(); got != st {
+		t.Errorf("stats moved after the late answers: %+v, then %+v", st, got)
+	}
+}

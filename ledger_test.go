@@ -1,0 +1,37 @@
+package cwzap_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cwzap/cwzap"
+)
+
+// Events still pending at the deadline against an endpoint that refuses
+// connections: the error says why, in one line.
+func TestLateEventsNameTheLastAttempt(t *testing.T) {
+	fallback, errs := &lockedBuffer{}, &errorLog{}
+	s, err := cwzap.NewSyncer("/test/app", "refused",
+		cwzap.WithClient(unreachableClient(t)),
+		cwzap.WithFallback(fallback),
+		cwzap.WithErrorHandler(errs.handle),
+		cwzap.WithSyncTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Write([]byte("to nowhere"))
+	err = s.Sync()
+	if err == nil {
+		t.Fatal("Sync = nil, want the late event reported")
+	}
+	msg := err.Error()
+	if lateOf(err) != 1 || !strings.Contains(msg, "connection refused") || strings.Contains(msg, "\n") {
+		t.Errorf("Sync = %q; want 1 late event and the refused connection, on one line", msg)
+	}
+	if got := fallback.Lines(); len(got) != 1 || got[0] != "to nowhere" {
+		t.Errorf("fallback = %q", got)
+	}
+	checkStatsAddUp(t, s.Stats())
+}
