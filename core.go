@@ -53,8 +53,30 @@ func isPurge(f *zapcore.Field) bool {
 // use if ws is; a *Syncer is. As with every zapcore.Core, callers use Check
 // before Write (zap.Logger does). The Core never closes ws: the caller owns
 // it and closes it (Syncer.Close) after the last entry.
+//
+// A nil ws (also a nil *Syncer) or a nil enab is a programming error, and
+// NewCore panics with a message naming the argument, as slog.New does for
+// a nil Handler: a Core cannot return an error, and refusing it here beats
+// a nil dereference at the first log call, far from the mistake.
 func NewCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, opts ...CoreOption) zapcore.Core {
+	if err := checkCoreArgs(ws, enab); err != nil {
+		panic(err.Error())
+	}
 	return newCore(ws, enab, buildCoreOptions(opts).encoder)
+}
+
+// checkCoreArgs refuses the arguments no Core can write with.
+func checkCoreArgs(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler) error {
+	if ws == nil {
+		return errors.New("cwzap: NewCore: ws is nil; pass the *Syncer from NewSyncer or another zapcore.WriteSyncer")
+	}
+	if s, ok := ws.(*Syncer); ok && s == nil {
+		return errors.New("cwzap: NewCore: ws is a nil *Syncer; pass the one NewSyncer returned, after checking its error")
+	}
+	if enab == nil {
+		return errors.New("cwzap: NewCore: enab is nil; pass a level such as zap.InfoLevel or a zap.AtomicLevel")
+	}
+	return nil
 }
 
 func newCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, cfg EncoderConfig) *core {

@@ -280,3 +280,29 @@ func TestCoreConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestNewCoreRefusesNilArguments(t *testing.T) {
+	tests := []struct {
+		name     string
+		giveWS   zapcore.WriteSyncer
+		giveEnab zapcore.LevelEnabler
+		want     string
+	}{
+		{"nil ws", nil, zapcore.InfoLevel, "cwzap: NewCore: ws is nil"},
+		{"nil *Syncer", (*Syncer)(nil), zapcore.InfoLevel, "cwzap: NewCore: ws is a nil *Syncer"},
+		{"nil enab", &recorder{}, nil, "cwzap: NewCore: enab is nil"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				r := recover()
+				msg, _ := r.(string)
+				if !strings.HasPrefix(msg, tt.want) {
+					t.Errorf("NewCore panicked with %v, want a message starting %q", r, tt.want)
+				}
+			}()
+			NewCore(tt.giveWS, tt.giveEnab)
+			t.Errorf("NewCore accepted %v, %v", tt.giveWS, tt.giveEnab)
+		})
+	}
+}

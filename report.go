@@ -32,12 +32,12 @@ var ErrClosed = errors.New("cwzap: syncer closed")
 // ErrBufferFull is the cause in a DeliveryError for events that found the
 // buffer full (WithBufferLimit) and went to the fallback writer or, under
 // OverflowDrop, were dropped.
-var ErrBufferFull = errors.New("buffer full")
+var ErrBufferFull = errors.New("cwzap: buffer full")
 
 // ErrDeadline is the cause in a DeliveryError for events still pending when
 // the deadline of a Sync, Close or purge passed (WithSyncTimeout, or the
 // context of SyncContext or CloseContext); they went to the fallback writer.
-var ErrDeadline = errors.New("sync deadline passed")
+var ErrDeadline = errors.New("cwzap: sync deadline passed")
 
 // DeliveryError reports events that did not reach CloudWatch: they are in
 // the fallback writer, or were dropped under OverflowDrop. The error
@@ -129,6 +129,20 @@ func (e *DeliveryError) add(o *DeliveryError) {
 		e.LateErr = o.LateErr
 	}
 }
+
+// overflowError is what the error handler hears at the start of an
+// overflow episode: it is ErrBufferFull for errors.Is, and says it once.
+type overflowError struct {
+	group, stream string // as NewSyncer got them
+	limit         int    // WithBufferLimit
+	what          string // what happens to the events until puts catch up
+}
+
+func (e *overflowError) Error() string {
+	return fmt.Sprintf("cwzap: %s/%s: buffer full (WithBufferLimit %d bytes): %s until puts catch up", e.group, e.stream, e.limit, e.what)
+}
+
+func (e *overflowError) Is(target error) bool { return target == ErrBufferFull }
 
 // deadlineError is the cause a sync deadline cancels puts with.
 type deadlineError struct {

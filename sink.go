@@ -46,7 +46,7 @@ import (
 //	flush        WithFlushInterval, a Go duration ("2s")
 //	timeout      WithPutTimeout, a Go duration
 //	synctimeout  WithSyncTimeout, a Go duration
-//	retention    WithRetention, days: one of RetentionDays
+//	retention    WithRetention, in days: 1, 3, 5, 7, 14, 30, … 3653
 //	concurrency  WithConcurrency
 //	create       WithCreateGroup ("false" requires the group to exist)
 //	class        WithLogGroupClass: STANDARD or INFREQUENT_ACCESS
@@ -188,8 +188,8 @@ func (sc *sinkConfig) set(key, val string) error {
 		}
 	case "retention":
 		n, err := strconv.ParseInt(val, 10, 32)
-		if err != nil || !slices.Contains(RetentionDays, int32(n)) {
-			return fmt.Errorf("want one of %v days, got %q", RetentionDays, val)
+		if err != nil || !slices.Contains(_retentionDays, int32(n)) {
+			return fmt.Errorf("want one of %v days, got %q", _retentionDays, val)
 		}
 		sc.retention = int32(n)
 	case "concurrency":
