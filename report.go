@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -244,11 +245,20 @@ func oneLine(err error) string {
 	return strings.Join(strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' || r == '\r' }), "; ")
 }
 
-// isCredentialsError reports whether the SDK could not find credentials to
-// sign with; retrying does not help, and the user must set something.
+// isCredentialsError reports whether err arose in getting credentials to
+// sign with rather than in the call itself; retrying does not help, and the
+// user must set something. The SDK has no one type for it, so two shapes:
+//
+//   - the call's *smithy.OperationError holds another one: a call made on
+//     the way to credentials (IMDS, STS, SSO) failed, whatever its cause;
+//   - a static provider with nothing in it.
 func isCredentialsError(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "get identity: ") || strings.Contains(msg, "failed to refresh cached credentials")
+	var empty *credentials.StaticCredentialsEmptyError
+	if errors.As(err, &empty) {
+		return true
+	}
+	var outer, inner *smithy.OperationError
+	return errors.As(err, &outer) && errors.As(outer.Err, &inner)
 }
 
 func plural(n int, noun string) string {
