@@ -157,7 +157,7 @@ func (e *deadlineError) Error() string {
 	case e.closing:
 		return "Close ended the puts still in flight"
 	case e.ctxErr != nil:
-		return "the caller's context ended (" + e.ctxErr.Error() + ")"
+		return "the caller's context ended (" + oneLine(e.ctxErr) + ")"
 	}
 	return fmt.Sprintf("the sync deadline passed (WithSyncTimeout %v)", e.timeout)
 }
@@ -203,17 +203,21 @@ func (e *putError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the causes. The last error of a call comes wrapped so
+// that its text, too, is redacted.
 func (e *putError) Unwrap() []error {
 	var errs []error
-	for _, err := range []error{e.err, e.stopped} {
-		if err != nil {
-			errs = append(errs, err)
-		}
+	if e.err != nil {
+		errs = append(errs, &redactedError{text: oneLine(e.err), err: e.err})
+	}
+	if e.stopped != nil {
+		errs = append(errs, e.stopped)
 	}
 	return errs
 }
 
-// oneLine says what an error from the SDK means, on one line: without the
+// oneLine says what an error from the SDK means, on one line, redacted
+// (redact.go): without the
 // SDK's "exceeded maximum number of attempts, 1" (the Syncer does its own
 // retries and counts them), and with what to set when credentials are
 // missing.
@@ -242,7 +246,7 @@ func oneLine(err error) string {
 				"or run with an IAM role; for a local endpoint, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS with any static credentials (" + msg + ")"
 		}
 	}
-	return strings.Join(strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' || r == '\r' }), "; ")
+	return redactLine(msg)
 }
 
 // isCredentialsError reports whether err arose in getting credentials to

@@ -266,7 +266,7 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
-		return nil, fmt.Errorf("cwzap: sink: load AWS configuration: %w", err)
+		return nil, wrapRedacted("cwzap: sink: load AWS configuration", err)
 	}
 	if cfg.Region == "" {
 		return nil, fmt.Errorf("cwzap: sink: no AWS region: add region= to the URL or set AWS_REGION")
@@ -275,7 +275,7 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 		// Found now rather than at the first Sync, where the SDK would
 		// report an EC2 metadata error far from its cause.
 		if err := hasCredentials(ctx, cfg); err != nil {
-			return nil, fmt.Errorf("cwzap: sink: endpoint %s: no AWS credentials; add anonymous=true for a local endpoint such as cwlogstest, or configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID): %w", sc.endpoint, err)
+			return nil, wrapRedacted(fmt.Sprintf("cwzap: sink: endpoint %s: no AWS credentials; add anonymous=true for a local endpoint such as cwlogstest, or configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID)", sc.endpoint), err)
 		}
 	}
 	client := cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {

@@ -339,7 +339,7 @@ func (st *logStream) createGroup(ctx context.Context) (outcome, error) {
 			RetentionInDays: &st.retain,
 		})
 		if rerr != nil && st.onError != nil {
-			st.onError(fmt.Errorf("cwzap: put retention policy on %q: %w", st.group, rerr))
+			st.onError(wrapRedacted(fmt.Sprintf("cwzap: put retention policy on %q", st.group), rerr))
 		}
 	}
 	return o, err
