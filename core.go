@@ -102,12 +102,6 @@ type core struct {
 
 var _ zapcore.Core = (*core)(nil)
 
-// cwzapCore marks the cores of this package; presets find them through it.
-func (c *core) cwzapCore() *core { return c }
-
-// writeSyncer returns the WriteSyncer the core writes to.
-func (c *core) writeSyncer() zapcore.WriteSyncer { return c.out }
-
 // Level returns the minimum enabled level, for zapcore.LevelOf.
 func (c *core) Level() zapcore.Level {
 	return zapcore.LevelOf(c.LevelEnabler)
@@ -127,12 +121,14 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 }
 
 // Check adds the core to ce when the entry's level is enabled. It answers
-// SyncerOf's probe without adding itself: the probe is never written.
+// the probe (probe.go) with its Syncer, without adding itself.
 func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if isSyncerProbe(ent) {
-		if s, ok := c.out.(*Syncer); ok && (ce == nil || ce.ErrorOutput == nil) {
-			ce = ce.After(ent, nil) // a CheckedEntry with no core: nothing is written
-			ce.ErrorOutput = s
+	if isProbe(ent) {
+		if s, ok := c.out.(*Syncer); ok {
+			var a *probeAnswer
+			if ce, a = answerProbe(ent, ce); a.syncer == nil {
+				a.syncer = s
+			}
 		}
 		return ce
 	}
