@@ -136,9 +136,10 @@ func (s spec) build(opts []Option) (*zap.Logger, error) {
 // ClassNull or ClassStandardLogger for loggers from New, also after With,
 // Named and WithOptions (zap.AddCallerSkip, zap.IncreaseLevel, zap.Hooks,
 // zap.WrapCore with a core that passes Check on). A zapcore.NewTee holding a
-// logger from New reports the class of the first such core in it. A logger
-// whose core is a NewCore over a *Syncer reports ClassCloudWatch. Anything
-// else, such as zap.NewExample() or nil, is ClassUnrecognised.
+// logger from New reports the class of the first such core in it. Any
+// other logger whose core is, or holds, a NewCore over a *Syncer reports
+// ClassCloudWatch. Anything else, such as zap.NewExample() or nil, is
+// ClassUnrecognised.
 //
 // It asks l's core through Check (see probe.go), which writes nothing;
 // zap's sampler neither counts nor drops the question, so the answer does
