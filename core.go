@@ -53,8 +53,30 @@ func isPurge(f *zapcore.Field) bool {
 // use if ws is; a *Syncer is. As with every zapcore.Core, callers use Check
 // before Write (zap.Logger does). The Core never closes ws: the caller owns
 // it and closes it (Syncer.Close) after the last entry.
+//
+// A nil ws (also a nil *Syncer) or a nil enab is a programming error, and
+// NewCore panics with a message naming the argument, as slog.New does for
+// a nil Handler: a Core cannot return an error, and refusing it here beats
+// a nil dereference at the first log call, far from the mistake.
 func NewCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, opts ...CoreOption) zapcore.Core {
+	if err := checkCoreArgs(ws, enab); err != nil {
+		panic(err.Error())
+	}
 	return newCore(ws, enab, buildCoreOptions(opts).encoder)
+}
+
+// checkCoreArgs refuses the arguments no Core can write with.
+func checkCoreArgs(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler) error {
+	if ws == nil {
+		return errors.New("cwzap: NewCore: ws is nil; pass the *Syncer from NewSyncer or another zapcore.WriteSyncer")
+	}
+	if s, ok := ws.(*Syncer); ok && s == nil {
+		return errors.New("cwzap: NewCore: ws is a nil *Syncer; pass the one NewSyncer returned, after checking its error")
+	}
+	if enab == nil {
+		return errors.New("cwzap: NewCore: enab is nil; pass a level such as zap.InfoLevel or a zap.AtomicLevel")
+	}
+	return nil
 }
 
 func newCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, cfg EncoderConfig) *core {
@@ -80,12 +102,6 @@ type core struct {
 
 var _ zapcore.Core = (*core)(nil)
 
-// cwzapCore marks the cores of this package; presets find them through it.
-func (c *core) cwzapCore() *core { return c }
-
-// writeSyncer returns the WriteSyncer the core writes to.
-func (c *core) writeSyncer() zapcore.WriteSyncer { return c.out }
-
 // Level returns the minimum enabled level, for zapcore.LevelOf.
 func (c *core) Level() zapcore.Level {
 	return zapcore.LevelOf(c.LevelEnabler)
@@ -105,12 +121,14 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 }
 
 // Check adds the core to ce when the entry's level is enabled. It answers
-// SyncerOf's probe without adding itself: the probe is never written.
+// the probe (probe.go) with its Syncer, without adding itself.
 func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if isSyncerProbe(ent) {
-		if s, ok := c.out.(*Syncer); ok && (ce == nil || ce.ErrorOutput == nil) {
-			ce = ce.After(ent, nil) // a CheckedEntry with no core: nothing is written
-			ce.ErrorOutput = s
+	if isProbe(ent) {
+		if s, ok := c.out.(*Syncer); ok {
+			var a *probeAnswer
+			if ce, a = answerProbe(ent, ce); a.syncer == nil {
+				a.syncer = s
+			}
 		}
 		return ce
 	}

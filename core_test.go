@@ -239,15 +239,15 @@ func TestCoreErrorsPropagate(t *testing.T) {
 func TestCoreOptionsAndAccessors(t *testing.T) {
 	ws := &recorder{}
 	zc := NewCore(ws, zap.InfoLevel, WithFormat(FormatMini), WithFunction("Fn"))
-	c, ok := zc.(interface{ cwzapCore() *core })
+	c, ok := zc.(*core)
 	if !ok {
-		t.Fatal("NewCore's core lacks the cwzapCore marker")
+		t.Fatalf("NewCore returned a %T", zc)
 	}
-	if c.cwzapCore().writeSyncer() != ws {
-		t.Error("writeSyncer does not return ws")
+	if c.out != ws {
+		t.Error("the core does not write to ws")
 	}
 	child := zc.With([]zapcore.Field{zap.Int("a", 1)})
-	if child.(interface{ cwzapCore() *core }).cwzapCore().writeSyncer() != ws {
+	if child.(*core).out != ws {
 		t.Error("a child core must write to the same WriteSyncer")
 	}
 	zap.New(zc).Warn("careful")
@@ -278,5 +278,31 @@ func TestCoreConcurrent(t *testing.T) {
 		if m := decodeEvent(t, ev); m["c"] != "x" {
 			t.Fatalf("event lost its context: %s", ev)
 		}
+	}
+}
+
+func TestNewCoreRefusesNilArguments(t *testing.T) {
+	tests := []struct {
+		name     string
+		giveWS   zapcore.WriteSyncer
+		giveEnab zapcore.LevelEnabler
+		want     string
+	}{
+		{"nil ws", nil, zapcore.InfoLevel, "cwzap: NewCore: ws is nil"},
+		{"nil *Syncer", (*Syncer)(nil), zapcore.InfoLevel, "cwzap: NewCore: ws is a nil *Syncer"},
+		{"nil enab", &recorder{}, nil, "cwzap: NewCore: enab is nil"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				r := recover()
+				msg, _ := r.(string)
+				if !strings.HasPrefix(msg, tt.want) {
+					t.Errorf("NewCore panicked with %v, want a message starting %q", r, tt.want)
+				}
+			}()
+			NewCore(tt.giveWS, tt.giveEnab)
+			t.Errorf("NewCore accepted %v, %v", tt.giveWS, tt.giveEnab)
+		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Name templates: a group or stream name may hold placeholders, written
@@ -144,9 +146,61 @@ func parseNames(group, stream string) (g, s nameTemplate, err error) {
 		return g, s, err
 	}
 	today := dayOf(time.Now().UnixMilli())
-	if err = validateName("log group", g.expand(today), 512, ""); err != nil {
+	if err = validateName("log group", g.expand(today)); err != nil {
 		return g, s, err
 	}
-	err = validateName("log stream", s.expand(today), 512, ":*")
+	err = validateName("log stream", s.expand(today))
 	return g, s, err
+}
+
+// The service's name rules (CreateLogGroup and CreateLogStream in the API
+// reference): a name is 1 to 512 characters, counted as Unicode code points
+// as the API's Smithy model measures a string's length; a group name holds
+// only ASCII letters, digits and . - _ / #; a stream name anything but ':'
+// and '*'. A stream name is also refused, where the service's pattern would
+// let it through, when it is not valid UTF-8 (the SDK would send U+FFFD in
+// its place, naming another stream) or holds a control character (NUL, a
+// newline…), which no one can read or type in the console or the CLI.
+const _maxNameChars = 512
+
+// validateName checks a group or stream name (what is "log group" or "log
+// stream") against those rules, so that a mistake fails at construction
+// and not on every put.
+func validateName(what, name string) error {
+	if !utf8.ValidString(name) {
+		return fmt.Errorf("cwzap: %s name %q: not valid UTF-8", what, name)
+	}
+	if n := utf8.RuneCountInString(name); n == 0 || n > _maxNameChars {
+		return fmt.Errorf("cwzap: %s name %s: %d characters, want 1 to %d", what, quoteStart(name), n, _maxNameChars)
+	}
+	for _, r := range name {
+		switch {
+		case what == "log group" && !isGroupNameChar(r):
+			return fmt.Errorf("cwzap: log group name %q: %q is not allowed (letters, digits, . - _ / #)", name, r)
+		case r == ':' || r == '*':
+			return fmt.Errorf("cwzap: %s name %q: %q is not allowed", what, name, r)
+		case unicode.IsControl(r):
+			return fmt.Errorf("cwzap: %s name %q: control character %U is not allowed", what, name, r)
+		}
+	}
+	return nil
+}
+
+// quoteStart quotes a name too long to read whole by its first 40
+// characters.
+func quoteStart(name string) string {
+	const show = 40
+	i, n := 0, 0
+	for i = range name {
+		if n == show {
+			return fmt.Sprintf("%q…", name[:i])
+		}
+		n++
+	}
+	return fmt.Sprintf("%q", name)
+}
+
+func isGroupNameChar(r rune) bool {
+	return r == '.' || r == '-' || r == '_' || r == '/' || r == '#' ||
+		'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
 }

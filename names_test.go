@@ -255,3 +255,53 @@ func TestSyncDeadlineCoversEveryStream(t *testing.T) {
 		t.Errorf("late events reported per stream %v, want %d in %s and %d in %s", perStream, n/2, before, n/2, after)
 	}
 }
+
+// TestNameLimits checks the service's name rules at and just over each
+// limit: lengths count characters, not bytes.
+func TestNameLimits(t *testing.T) {
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	tests := []struct {
+		name       string
+		giveGroup  string
+		giveStream string
+		wantErr    string // "" when the names are accepted
+	}{
+		{"group of 512", strings.Repeat("g", 512), "s", ""},
+		{"group of 513", strings.Repeat("g", 513), "s", "log group name \"" + strings.Repeat("g", 40) + "\"…: 513 characters, want 1 to 512"},
+		{"empty group", "", "s", "0 characters, want 1 to 512"},
+		{"group outside its pattern", "/app/é", "s", `'é' is not allowed (letters, digits, . - _ / #)`},
+		{"stream of 512 ASCII", "g", strings.Repeat("s", 512), ""},
+		{"stream of 513 ASCII", "g", strings.Repeat("s", 513), "513 characters, want 1 to 512"},
+		{"stream of 512 two-byte characters", "g", strings.Repeat("é", 512), ""},
+		{"stream of 513 two-byte characters", "g", strings.Repeat("é", 513), "513 characters, want 1 to 512"},
+		{"stream of 512 four-byte characters", "g", strings.Repeat("😀", 512), ""},
+		{"stream with a colon", "g", "a:b", `':' is not allowed`},
+		{"stream with an asterisk", "g", "a*b", `'*' is not allowed`},
+		{"stream with invalid UTF-8", "g", "a\xffb", "not valid UTF-8"},
+		{"stream with NUL", "g", "a\x00b", "control character U+0000 is not allowed"},
+		{"stream with a newline", "g", "a\nb", "control character U+000A is not allowed"},
+		{"stream with DEL", "g", "a\x7fb", "control character U+007F is not allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := cwzap.NewSyncer(tt.giveGroup, tt.giveStream, cwzap.WithClient(srv.Client()))
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("NewSyncer(%q, %q): %v", tt.giveGroup, tt.giveStream, err)
+				}
+				if err := s.Close(); err != nil {
+					t.Error(err)
+				}
+				return
+			}
+			if err == nil {
+				s.Close()
+				t.Fatalf("NewSyncer(%q, %q) accepted the names", tt.giveGroup, tt.giveStream)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, "cwzap: ") || !strings.Contains(msg, tt.wantErr) {
+				t.Errorf("error %q does not start with \"cwzap: \" and contain %q", msg, tt.wantErr)
+			}
+		})
+	}
+}

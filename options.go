@@ -102,10 +102,11 @@ const (
 	DefaultSyncTimeout = 10 * time.Second
 )
 
-// RetentionDays are the retention periods, in days, that the service
+// _retentionDays are the retention periods, in days, that the service
 // accepts (PutRetentionPolicy), and so the values WithRetention takes
-// besides 0.
-var RetentionDays = []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+// besides 0. Unexported so that no importer can change it; the errors that
+// refuse a value list it.
+var _retentionDays = []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 type syncerOptions struct {
 	client        Client
@@ -298,11 +299,13 @@ func WithCreateGroup(create bool) SyncerOption {
 
 // WithRetention sets the retention in days applied when the Syncer creates
 // the log group. Defaults to 0: the group keeps events forever. Any value
-// but 0 and those in RetentionDays (the service's list) is an error.
+// but 0 and the service's list (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180,
+// 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) is an error
+// that lists them.
 func WithRetention(days int32) SyncerOption {
 	return syncerOption(func(o *syncerOptions) {
-		if days != 0 && !slices.Contains(RetentionDays, days) {
-			o.refuse("WithRetention(%d): the service accepts %v days, or 0 to keep events forever", days, RetentionDays)
+		if days != 0 && !slices.Contains(_retentionDays, days) {
+			o.refuse("WithRetention(%d): the service accepts %v days, or 0 to keep events forever", days, _retentionDays)
 			return
 		}
 		o.retention = days

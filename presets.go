@@ -136,27 +136,21 @@ func (s spec) build(opts []Option) (*zap.Logger, error) {
 // ClassNull or ClassStandardLogger for loggers from New, also after With,
 // Named and WithOptions (zap.AddCallerSkip, zap.IncreaseLevel, zap.Hooks,
 // zap.WrapCore with a core that passes Check on). A zapcore.NewTee holding a
-// logger from New reports the class of the first such core in it. A logger
-// whose core is a NewCore over a *Syncer reports ClassCloudWatch. Anything
-// else, such as zap.NewExample() or nil, is ClassUnrecognised.
+// logger from New reports the class of the first such core in it. Any
+// other logger whose core is, or holds, a NewCore over a *Syncer reports
+// ClassCloudWatch. Anything else, such as zap.NewExample() or nil, is
+// ClassUnrecognised.
 //
-// It finds the class by offering l's core a marked entry through Check,
-// which writes nothing. The entry's level is above FatalLevel, so a
-// sampling core (zapcore.NewSamplerWithOptions) neither counts nor drops
-// it, and the answer does not change however often ClassCode is called.
-// It is safe for concurrent use.
+// It asks l's core through Check (see probe.go), which writes nothing;
+// zap's sampler neither counts nor drops the question, so the answer does
+// not change however often ClassCode is called. It is safe for concurrent
+// use.
 func ClassCode(l *zap.Logger) string {
-	if l == nil {
-		return ClassUnrecognised
-	}
-	c := l.Core()
-	if ce := c.Check(_probeEntry, nil); ce != nil && ce.Message == _probeEntry.Message && ce.Stack != "" {
-		return ce.Stack
-	}
-	if cc, ok := c.(interface{ writeSyncer() zapcore.WriteSyncer }); ok {
-		if _, ok := cc.writeSyncer().(*Syncer); ok {
-			return ClassCloudWatch
-		}
+	switch a := probe(l); {
+	case a.class != "":
+		return a.class
+	case a.syncer != nil:
+		return ClassCloudWatch
 	}
 	return ClassUnrecognised
 }
@@ -169,19 +163,10 @@ func IsPurgeable(l *zap.Logger) bool {
 	return ClassCode(l) == ClassCloudWatch
 }
 
-// _probeEntry is the entry ClassCode sends through Check. presetCore
-// answers it with its class in the Stack of the returned CheckedEntry. Its
-// level is above FatalLevel, as SyncerOf's probe, so that zap's sampler,
-// which samples Debug to Fatal only, never counts it.
-var _probeEntry = zapcore.Entry{
-	Level:      zapcore.FatalLevel + 1,
-	LoggerName: "\x00cwzap",
-	Message:    "\x00cwzap.ClassCode probe",
-}
-
 // presetCore tags the core of a logger from New with its class. It wraps
-// only With (to stay itself) and Check (to answer the probe); Check passes
-// everything else to the inner core, which then writes without this layer.
+// only With (to stay itself) and Check (to answer the probe, probe.go);
+// Check passes every entry to the inner core, which then writes without
+// this layer.
 type presetCore struct {
 	zapcore.Core
 	class string
@@ -194,12 +179,11 @@ func (c *presetCore) With(fields []zapcore.Field) zapcore.Core {
 }
 
 func (c *presetCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if ent.Message == _probeEntry.Message && ent.LoggerName == _probeEntry.LoggerName {
-		ce = ce.AddCore(ent, c)
-		if ce.Stack == "" { // the first preset core of a tee wins
-			ce.Stack = c.class
+	if isProbe(ent) {
+		var a *probeAnswer
+		if ce, a = answerProbe(ent, ce); a.class == "" {
+			a.class = c.class
 		}
-		return ce
 	}
 	return c.Core.Check(ent, ce)
 }

@@ -131,6 +131,7 @@ func TestClassCode(t *testing.T) {
 		{"tee, first preset wins", tee(null, cw), "#null", false},
 		{"NewCore over a Syncer", zap.New(NewCore(syncer, zap.InfoLevel)), "cloud-watch", true},
 		{"NewCore over a Syncer, With", zap.New(NewCore(syncer, zap.InfoLevel)).With(zap.Int("a", 1)), "cloud-watch", true},
+		{"tee with a NewCore over a Syncer", zap.New(zapcore.NewTee(consoleCore, NewCore(syncer, zap.InfoLevel))), "cloud-watch", true},
 		{"NewCore over stdout", zap.New(NewCore(zapcore.AddSync(io.Discard), zap.InfoLevel)), "#unrecognised", false},
 		{"core replaced", cw.WithOptions(zap.WrapCore(func(zapcore.Core) zapcore.Core { return consoleCore })), "#unrecognised", false},
 		{"zap.NewExample", zap.NewExample(), "#unrecognised", false},

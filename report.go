@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -32,12 +33,12 @@ var ErrClosed = errors.New("cwzap: syncer closed")
 // ErrBufferFull is the cause in a DeliveryError for events that found the
 // buffer full (WithBufferLimit) and went to the fallback writer or, under
 // OverflowDrop, were dropped.
-var ErrBufferFull = errors.New("buffer full")
+var ErrBufferFull = errors.New("cwzap: buffer full")
 
 // ErrDeadline is the cause in a DeliveryError for events still pending when
 // the deadline of a Sync, Close or purge passed (WithSyncTimeout, or the
 // context of SyncContext or CloseContext); they went to the fallback writer.
-var ErrDeadline = errors.New("sync deadline passed")
+var ErrDeadline = errors.New("cwzap: sync deadline passed")
 
 // DeliveryError reports events that did not reach CloudWatch: they are in
 // the fallback writer, or were dropped under OverflowDrop. The error
@@ -136,6 +137,20 @@ func (e *DeliveryError) add(o *DeliveryError) {
 	}
 }
 
+// overflowError is what the error handler hears at the start of an
+// overflow episode: it is ErrBufferFull for errors.Is, and says it once.
+type overflowError struct {
+	group, stream string // as NewSyncer got them
+	limit         int    // WithBufferLimit
+	what          string // what happens to the events until puts catch up
+}
+
+func (e *overflowError) Error() string {
+	return fmt.Sprintf("cwzap: %s/%s: buffer full (WithBufferLimit %d bytes): %s until puts catch up", e.group, e.stream, e.limit, e.what)
+}
+
+func (e *overflowError) Is(target error) bool { return target == ErrBufferFull }
+
 // deadlineError is the cause a sync deadline cancels puts with.
 type deadlineError struct {
 	timeout time.Duration // WithSyncTimeout; 0 when the caller's context ended
@@ -148,7 +163,7 @@ func (e *deadlineError) Error() string {
 	case e.closing:
 		return "Close ended the puts still in flight"
 	case e.ctxErr != nil:
-		return "the caller's context ended (" + e.ctxErr.Error() + ")"
+		return "the caller's context ended (" + oneLine(e.ctxErr) + ")"
 	}
 	return fmt.Sprintf("the sync deadline passed (WithSyncTimeout %v)", e.timeout)
 }
@@ -194,17 +209,21 @@ func (e *putError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the causes. The last error of a call comes wrapped so
+// that its text, too, is redacted.
 func (e *putError) Unwrap() []error {
 	var errs []error
-	for _, err := range []error{e.err, e.stopped} {
-		if err != nil {
-			errs = append(errs, err)
-		}
+	if e.err != nil {
+		errs = append(errs, &redactedError{text: oneLine(e.err), err: e.err})
+	}
+	if e.stopped != nil {
+		errs = append(errs, e.stopped)
 	}
 	return errs
 }
 
-// oneLine says what an error from the SDK means, on one line: without the
+// oneLine says what an error from the SDK means, on one line, redacted
+// (redact.go): without the
 // SDK's "exceeded maximum number of attempts, 1" (the Syncer does its own
 // retries and counts them), and with what to set when credentials are
 // missing.
@@ -233,14 +252,23 @@ func oneLine(err error) string {
 				"or run with an IAM role; for a local endpoint, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS with any static credentials (" + msg + ")"
 		}
 	}
-	return strings.Join(strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' || r == '\r' }), "; ")
+	return redactLine(msg)
 }
 
-// isCredentialsError reports whether the SDK could not find credentials to
-// sign with; retrying does not help, and the user must set something.
+// isCredentialsError reports whether err arose in getting credentials to
+// sign with rather than in the call itself; retrying does not help, and the
+// user must set something. The SDK has no one type for it, so two shapes:
+//
+//   - the call's *smithy.OperationError holds another one: a call made on
+//     the way to credentials (IMDS, STS, SSO) failed, whatever its cause;
+//   - a static provider with nothing in it.
 func isCredentialsError(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "get identity: ") || strings.Contains(msg, "failed to refresh cached credentials")
+	var empty *credentials.StaticCredentialsEmptyError
+	if errors.As(err, &empty) {
+		return true
+	}
+	var outer, inner *smithy.OperationError
+	return errors.As(err, &outer) && errors.As(outer.Err, &inner)
 }
 
 func plural(n int, noun string) string {

@@ -46,7 +46,7 @@ import (
 //	flush        WithFlushInterval, a Go duration ("2s")
 //	timeout      WithPutTimeout, a Go duration
 //	synctimeout  WithSyncTimeout, a Go duration
-//	retention    WithRetention, days: one of RetentionDays
+//	retention    WithRetention, in days: 1, 3, 5, 7, 14, 30, … 3653
 //	concurrency  WithConcurrency
 //	create       WithCreateGroup ("false" requires the group to exist)
 //	class        WithLogGroupClass: STANDARD or INFREQUENT_ACCESS
@@ -188,8 +188,8 @@ func (sc *sinkConfig) set(key, val string) error {
 		}
 	case "retention":
 		n, err := strconv.ParseInt(val, 10, 32)
-		if err != nil || !slices.Contains(RetentionDays, int32(n)) {
-			return fmt.Errorf("want one of %v days, got %q", RetentionDays, val)
+		if err != nil || !slices.Contains(_retentionDays, int32(n)) {
+			return fmt.Errorf("want one of %v days, got %q", _retentionDays, val)
 		}
 		sc.retention = int32(n)
 	case "concurrency":
@@ -266,7 +266,7 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
-		return nil, fmt.Errorf("cwzap: sink: load AWS configuration: %w", err)
+		return nil, wrapRedacted("cwzap: sink: load AWS configuration", err)
 	}
 	if cfg.Region == "" {
 		return nil, fmt.Errorf("cwzap: sink: no AWS region: add region= to the URL or set AWS_REGION")
@@ -275,7 +275,7 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 		// Found now rather than at the first Sync, where the SDK would
 		// report an EC2 metadata error far from its cause.
 		if err := hasCredentials(ctx, cfg); err != nil {
-			return nil, fmt.Errorf("cwzap: sink: endpoint %s: no AWS credentials; add anonymous=true for a local endpoint such as cwlogstest, or configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID): %w", sc.endpoint, err)
+			return nil, wrapRedacted(fmt.Sprintf("cwzap: sink: endpoint %s: no AWS credentials; add anonymous=true for a local endpoint such as cwlogstest, or configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID)", sc.endpoint), err)
 		}
 	}
 	client := cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {

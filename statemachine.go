@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -346,7 +347,7 @@ func (st *logStream) createGroup(ctx context.Context) (outcome, error) {
 			RetentionInDays: &st.retain,
 		})
 		if rerr != nil && st.onError != nil {
-			st.onError(fmt.Errorf("cwzap: put retention policy on %q: %w", st.group, rerr))
+			st.onError(wrapRedacted(fmt.Sprintf("cwzap: put retention policy on %q", st.group), rerr))
 		}
 	}
 	return o, err
@@ -445,12 +446,24 @@ func (st *logStream) setToken(t *string, invalid bool) {
 	st.unlockToken()
 }
 
-// classify maps an error from the client to an outcome. n is the number of
-// events in the request: a request refused as invalid is split only when it
-// holds more than one event.
+// classify maps an error from the client to an outcome by its type, never
+// its text. n is the number of events in the request: a request refused as
+// invalid is split only when it holds more than one event. In order:
+//
+//   - credentials that could not be had are fatal, even when a network
+//     error of the call that fetches them (IMDS, STS, SSO) lies beneath;
+//   - the service's answer decides by its error code, then its HTTP status;
+//   - a context that ended is fatal: the put's time is up;
+//   - no answer at all (the request may not have arrived) is retryable:
+//     the SDK's RequestSendError, a net.Error, a connection errno, or a
+//     body cut short (io.EOF, io.ErrUnexpectedEOF);
+//   - anything else is fatal.
 func classify(err error, n int) outcome {
 	if err == nil {
 		return outcomeOK
+	}
+	if isCredentialsError(err) {
+		return outcomeFatal
 	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
@@ -488,22 +501,32 @@ func classify(err error, n int) outcome {
 			return outcomeFatal
 		}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || isCredentialsError(err) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return outcomeFatal
 	}
-	// No answer from the service: the request may not have arrived.
-	var sendErr *smithyhttp.RequestSendError
-	var netErr net.Error
-	if errors.As(err, &sendErr) || errors.As(err, &netErr) || isConnError(err) {
+	if isTransportError(err) {
 		return outcomeRetryable
 	}
 	return outcomeFatal
 }
 
-func isConnError(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"connection reset", "connection refused", "EOF", "broken pipe", "server closed"} {
-		if strings.Contains(msg, s) {
+// _connErrnos are the errnos of a connection that failed or broke.
+var _connErrnos = [...]syscall.Errno{
+	syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE,
+	syscall.ETIMEDOUT, syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.ENETDOWN,
+}
+
+// isTransportError reports whether err says the request got no answer: it
+// failed to be sent, or the connection broke before the answer was read.
+func isTransportError(err error) bool {
+	var sendErr *smithyhttp.RequestSendError
+	var netErr net.Error
+	if errors.As(err, &sendErr) || errors.As(err, &netErr) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	for _, errno := range _connErrnos {
+		if errors.Is(err, errno) {
 			return true
 		}
 	}

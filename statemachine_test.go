@@ -5,11 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -100,11 +105,56 @@ func TestClassify(t *testing.T) {
 		{"deadline", context.DeadlineExceeded, 1, outcomeFatal},
 		{"wrapped deadline", fmt.Errorf("put: %w", context.Canceled), 1, outcomeFatal},
 		{"other", errors.New("boom"), 1, outcomeFatal},
+		{"text that says EOF", errors.New("config: unexpected EOF in profile"), 1, outcomeFatal},
+		{"text that says connection refused", errors.New("upstream said: connection refused"), 1, outcomeFatal},
+		{"text that says broken pipe", fmt.Errorf("encode: %s", "broken pipe"), 1, outcomeFatal},
+		{"io.ErrUnexpectedEOF in a body", &smithy.DeserializationError{Err: io.ErrUnexpectedEOF}, 1, outcomeRetryable},
+		{"io.EOF", fmt.Errorf("read: %w", io.EOF), 1, outcomeRetryable},
+		{"ECONNRESET", &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, 1, outcomeRetryable},
+		{"EPIPE", fmt.Errorf("write: %w", syscall.EPIPE), 1, outcomeRetryable},
+		{"ECONNREFUSED", os.NewSyscallError("connect", syscall.ECONNREFUSED), 1, outcomeRetryable},
+		{"static credentials empty", &smithy.OperationError{ServiceID: "CloudWatch Logs", OperationName: "PutLogEvents", Err: fmt.Errorf("get identity: %w", &credentials.StaticCredentialsEmptyError{})}, 1, outcomeFatal},
+		{"credentials from an unreachable IMDS", &smithy.OperationError{ServiceID: "CloudWatch Logs", OperationName: "PutLogEvents",
+			Err: fmt.Errorf("get identity: %w", &smithy.OperationError{ServiceID: "ec2imds", OperationName: "GetMetadata",
+				Err: &smithyhttp.RequestSendError{Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}})}, 1, outcomeFatal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := classify(tt.give, tt.giveN); got != tt.want {
 				t.Errorf("classify(%v, %d) = %d, want %d", tt.give, tt.giveN, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestClassifySDKErrors classifies what the real SDK client returns: a
+// refused connection is retried, missing credentials are not.
+func TestClassifySDKErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedURL := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there now: connect is refused
+	tests := []struct {
+		name      string
+		giveCreds aws.CredentialsProvider
+		want      outcome
+	}{
+		{"connection refused", credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""), outcomeRetryable},
+		{"empty static credentials", credentials.NewStaticCredentialsProvider("", "", ""), outcomeFatal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := cloudwatchlogs.NewFromConfig(aws.Config{
+				Region:           "us-east-1",
+				Credentials:      tt.giveCreds,
+				BaseEndpoint:     aws.String(closedURL),
+				RetryMaxAttempts: 1,
+			})
+			_, err := client.CreateLogGroup(context.Background(), &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("g")})
+			if got := classify(err, 1); got != tt.want {
+				t.Errorf("classify(%v) = %d, want %d", err, got, tt.want)
 			}
 		})
 	}

@@ -160,31 +160,6 @@ func defaultClient(o syncerOptions) (Client, error) {
 	return cloudwatchlogs.NewFromConfig(*cfg), nil
 }
 
-// validateName checks a group or stream name against the service's rules,
-// so that a typo fails at construction and not on every put.
-func validateName(what, name string, maxLen int, forbidden string) error {
-	if name == "" || len(name) > maxLen {
-		return fmt.Errorf("cwzap: %s name %q: want 1 to %d characters", what, name, maxLen)
-	}
-	for _, r := range name {
-		for _, f := range forbidden {
-			if r == f {
-				return fmt.Errorf("cwzap: %s name %q: %q is not allowed", what, name, r)
-			}
-		}
-	}
-	if what == "log group" {
-		for _, r := range name {
-			ok := r == '.' || r == '-' || r == '_' || r == '/' || r == '#' ||
-				('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')
-			if !ok {
-				return fmt.Errorf("cwzap: log group name %q: %q is not allowed (letters, digits, . - _ / #)", name, r)
-			}
-		}
-	}
-	return nil
-}
-
 // Write stores p as one event stamped now. One trailing newline is trimmed;
 // an empty event is not stored. It returns len(p) unless the Syncer is
 // closed (ErrClosed; the event goes to the fallback writer).

@@ -1,0 +1,250 @@
+package cwzap_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"go.uber.org/zap"
+
+	"github.com/cwzap/cwzap"
+)
+
+// echoServer is a CloudWatch Logs endpoint that answers with an error whose
+// message echoes the signed request, as a misconfigured proxy or a debug
+// build of a service might. It records the signatures it saw, so that the
+// test can look for them.
+type echoServer struct {
+	mode string // see TestRedactEndToEnd
+
+	mu         sync.Mutex
+	signatures []string
+	groupMade  bool
+}
+
+var _signature = regexp.MustCompile(`Signature=([0-9a-f]+)`)
+
+func (s *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	auth := r.Header.Get("Authorization")
+	token := r.Header.Get("X-Amz-Security-Token")
+	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "Logs_20140328.")
+	io.Copy(io.Discard, r.Body)
+	s.mu.Lock()
+	if m := _signature.FindStringSubmatch(auth); m != nil {
+		s.signatures = append(s.signatures, m[1])
+	}
+	groupMade := s.groupMade
+	s.mu.Unlock()
+
+	echo := fmt.Sprintf("request was:\nAuthorization: %s\nX-Amz-Security-Token: %s\n(key %s, token %s, signature %s)",
+		auth, token, keyIDOf(auth), token, sigOf(auth))
+	answer := func(status int, code string) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("X-Amzn-Errortype", code)
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": echo})
+	}
+	switch {
+	case s.mode == "denied":
+		answer(http.StatusBadRequest, "AccessDeniedException")
+	case s.mode == "unavailable":
+		answer(http.StatusServiceUnavailable, "ServiceUnavailableException")
+	case s.mode == "retention" && (op == "PutLogEvents" || op == "CreateLogStream") && !groupMade:
+		answer(http.StatusBadRequest, "ResourceNotFoundException")
+	case s.mode == "retention" && op == "CreateLogGroup":
+		s.mu.Lock()
+		s.groupMade = true
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		io.WriteString(w, "{}")
+	case s.mode == "retention" && op == "PutRetentionPolicy":
+		answer(http.StatusBadRequest, "AccessDeniedException")
+	default: // retention: everything else succeeds
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		io.WriteString(w, "{}")
+	}
+}
+
+func (s *echoServer) seen() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.signatures...)
+}
+
+func keyIDOf(auth string) string {
+	_, rest, _ := strings.Cut(auth, "Credential=")
+	id, _, _ := strings.Cut(rest, "/")
+	return id
+}
+
+func sigOf(auth string) string {
+	_, sig, _ := strings.Cut(auth, "Signature=")
+	return sig
+}
+
+// captureStderr redirects os.Stderr until the returned function is called,
+// which restores it and returns what was written.
+func captureStderr(t *testing.T) func() string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = w
+	done := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- string(b)
+	}()
+	return func() string {
+		os.Stderr = saved
+		w.Close()
+		out := <-done
+		r.Close()
+		return out
+	}
+}
+
+func TestRedactEndToEnd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	tokenBytes := make([]byte, 300)
+	for i := range tokenBytes {
+		tokenBytes[i] = byte(rng.Uint32())
+	}
+	var (
+		keyID  = "AKIAIOSFODNN7EXAMPLE"
+		secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+		token  = base64.StdEncoding.EncodeToString(tokenBytes)
+	)
+
+	tests := []struct {
+		name       string
+		giveMode   string
+		giveOpts   []cwzap.SyncerOption
+		giveStderr bool // no error handler: the default prints to stderr
+	}{
+		{name: "denied, JSON error", giveMode: "denied"},
+		{name: "unavailable until the put timeout", giveMode: "unavailable", giveOpts: []cwzap.SyncerOption{cwzap.WithPutTimeout(300 * time.Millisecond)}},
+		{name: "retention refused", giveMode: "retention", giveOpts: []cwzap.SyncerOption{cwzap.WithRetention(1)}},
+		{name: "denied, to stderr", giveMode: "denied", giveStderr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			echo := &echoServer{mode: tt.giveMode}
+			srv := httptest.NewServer(echo)
+			defer srv.Close()
+			client := cloudwatchlogs.NewFromConfig(aws.Config{
+				Region:       "us-east-1",
+				Credentials:  credentials.NewStaticCredentialsProvider(keyID, secret, token),
+				BaseEndpoint: aws.String(srv.URL),
+			})
+			fallback := &lockedBuffer{}
+			errs := &errorLog{}
+			opts := []cwzap.SyncerOption{cwzap.WithClient(client), cwzap.WithFallback(fallback), cwzap.WithFlushInterval(time.Hour)}
+			var stderr func() string
+			if tt.giveStderr {
+				stderr = captureStderr(t)
+			} else {
+				opts = append(opts, cwzap.WithErrorHandler(errs.handle))
+			}
+			s, err := cwzap.NewSyncer("/redact", "s", append(opts, tt.giveOpts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logger := zap.New(cwzap.NewCore(s, zap.InfoLevel))
+			logger.Info("first", zap.Int("id", 1))
+			syncErr := logger.Sync()
+			closeErr := s.Close()
+
+			var texts []string
+			add := func(what string, err error) {
+				if err == nil {
+					return
+				}
+				texts = append(texts, what+": "+err.Error(), fmt.Sprintf("%s: %v", what, err), fmt.Sprintf("%s: %+v", what, err))
+				// Every error cwzap wraps is redacted too; the SDK's own
+				// values deeper down are the SDK's.
+				for _, e := range causes(err) {
+					texts = append(texts, what+" cause: "+e.Error())
+				}
+			}
+			add("Sync", syncErr)
+			add("Close", closeErr)
+			for _, err := range errs.all() {
+				add("error handler", err)
+			}
+			texts = append(texts, "fallback: "+strings.Join(fallback.Lines(), "\n"))
+			if stderr != nil {
+				out := stderr()
+				if out == "" {
+					t.Fatal("nothing was printed to stderr")
+				}
+				texts = append(texts, "stderr: "+out)
+			}
+			reported := strings.Join(texts, "\n")
+			if tt.giveMode == "retention" {
+				if !strings.Contains(reported, "put retention policy") {
+					t.Fatalf("the refused retention was not reported:\n%s", reported)
+				}
+			} else if syncErr == nil || !strings.Contains(reported, "[redacted]") {
+				t.Fatalf("the failure, or its echo, was not reported: Sync %v\n%s", syncErr, reported)
+			}
+
+			sigs := echo.seen()
+			if len(sigs) == 0 {
+				t.Fatal("no signed request reached the server")
+			}
+			secrets := append([]string{keyID, secret, token}, sigs...)
+			for _, text := range texts {
+				for _, sec := range secrets {
+					if strings.Contains(text, sec) {
+						t.Errorf("%.20s… leaked in %s", sec, text)
+					}
+				}
+			}
+		})
+	}
+}
+
+// causes returns the errors err wraps, down to the first error of a
+// package other than cwzap (the SDK's own).
+func causes(err error) []error {
+	var out []error
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil || !strings.HasPrefix(fmt.Sprintf("%T", e), "*cwzap.") {
+			return
+		}
+		out = append(out, e)
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, c := range u.Unwrap() {
+				walk(c)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(errors.Unwrap(err))
+	if u, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, c := range u.Unwrap() {
+			walk(c)
+		}
+	}
+	return out
+}
