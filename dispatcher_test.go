@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"go.uber.org/zap"
@@ -18,8 +19,48 @@ import (
 
 // part is one event of a split entry.
 type part struct {
-	Part, Parts  int
-	Entry, Chunk string
+	Timestamp, Level, Location string
+	Part, Parts                int
+	Entry, Chunk               string
+}
+
+// rejoin checks the parts among events, as a reader would: each a valid
+// JSON object within the event limit, the parts of each entry stored in
+// order with one head; and returns the text of each entry, in the order
+// their first parts were stored.
+func rejoin(t *testing.T, events []cwlogstest.Event) []string {
+	t.Helper()
+	var order []string
+	byEntry := map[string][]part{}
+	for i, e := range events {
+		var p part
+		if len(e.Message) > cwzap.MaxEventBytes || !utf8.ValidString(e.Message) {
+			t.Fatalf("event %d is %d bytes or not UTF-8", i, len(e.Message))
+		}
+		if err := json.Unmarshal([]byte(e.Message), &p); err != nil || p.Entry == "" {
+			t.Fatalf("event %d is not a part (%v): %.100s", i, err, e.Message)
+		}
+		if len(byEntry[p.Entry]) == 0 {
+			order = append(order, p.Entry)
+		}
+		byEntry[p.Entry] = append(byEntry[p.Entry], p)
+	}
+	var out []string
+	for _, id := range order {
+		parts := byEntry[id]
+		var whole strings.Builder
+		for k, p := range parts {
+			if p.Part != k+1 || p.Parts != len(parts) {
+				t.Fatalf("entry %s: stored part %d is part %d of %d: out of order", id, k+1, p.Part, p.Parts)
+			}
+			if p.Timestamp != parts[0].Timestamp || p.Level != parts[0].Level || p.Location != parts[0].Location {
+				t.Fatalf("entry %s: part %d has another head", id, k+1)
+			}
+			whole.WriteString(p.Chunk)
+		}
+		out = append(out, whole.String())
+	}
+	return out
 }
 
 // The parts of an entry larger than one event travel in separate batches;
@@ -32,13 +73,13 @@ func TestSplitEntriesAreStoredInOrder(t *testing.T) {
 	f.srv.SetFaults(cwlogstest.Faults{Latency: 20 * time.Millisecond})
 	logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel))
 	text := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel, cwzap.WithFormat(cwzap.FormatShort)))
-	const entries = 3
+	const entries0 = 3
 	want := map[string]bool{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for g := range 3 {
 		wg.Go(func() {
-			for i := range entries {
+			for i := range entries0 {
 				body := strings.Repeat(fmt.Sprintf("writer %d entry %d é 日本 \"q\" ", g, i), 3*cwzap.MaxEventBytes/30)
 				switch g {
 				case 0:
@@ -59,31 +100,13 @@ func TestSplitEntriesAreStoredInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	byEntry := map[string][]part{}
-	var order []string
-	for i, e := range f.srv.Events(f.group, f.stream) {
-		var p part
-		if err := json.Unmarshal([]byte(e.Message), &p); err != nil || p.Entry == "" {
-			t.Fatalf("event %d is not a part (%v): %.100s", i, err, e.Message)
-		}
-		if len(byEntry[p.Entry]) == 0 {
-			order = append(order, p.Entry)
-		}
-		byEntry[p.Entry] = append(byEntry[p.Entry], p)
+	entries := rejoin(t, f.srv.Events(f.group, f.stream))
+	if len(entries) != 3*entries0 {
+		t.Fatalf("%d entries stored, want %d", len(entries), 3*entries0)
 	}
-	if len(order) != 3*entries {
-		t.Fatalf("%d entries stored, want %d", len(order), 3*entries)
-	}
-	for _, id := range order {
-		var whole strings.Builder
-		for k, p := range byEntry[id] {
-			if p.Part != k+1 || p.Parts != len(byEntry[id]) {
-				t.Fatalf("entry %s: stored part %d is part %d of %d: out of order", id, k+1, p.Part, p.Parts)
-			}
-			whole.WriteString(p.Chunk)
-		}
-		if !containsBody(whole.String(), want) {
-			t.Errorf("entry %s does not rejoin into an entry written (%.80s…)", id, whole.String())
+	for _, whole := range entries {
+		if !containsBody(whole, want) {
+			t.Errorf("an entry does not rejoin into one written (%.80s…)", whole)
 		}
 	}
 	checkStatsAddUp(t, f.syncer.Stats())

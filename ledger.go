@@ -30,6 +30,8 @@ type Stats struct {
 // mu guards the fields below it; the error handler and the fallback writer
 // are called without it.
 type ledger struct {
+	group   string // as NewSyncer got them, {date} unexpanded
+	stream  string
 	fb      *fallback
 	mem     *budget
 	tg      *targets
@@ -54,6 +56,8 @@ type waiter struct {
 
 func newLedger(group, stream string, fb *fallback, mem *budget, tg *targets, onError func(error)) *ledger {
 	return &ledger{
+		group:   group,
+		stream:  stream,
 		fb:      fb,
 		mem:     mem,
 		tg:      tg,
@@ -101,7 +105,7 @@ func (l *ledger) direct(raw []byte, drop bool) {
 
 // overflowed records one event that found the buffer full, and reports
 // the start of an episode.
-func (l *ledger) overflowed(raw []byte, drop, first bool, limit int, names string) {
+func (l *ledger) overflowed(raw []byte, drop, first bool, limit int) {
 	e := DeliveryError{Events: 1, Overflow: 1}
 	if drop {
 		e.Dropped = 1
@@ -113,7 +117,7 @@ func (l *ledger) overflowed(raw []byte, drop, first bool, limit int, names strin
 		if drop {
 			what = "dropping events"
 		}
-		l.onError(fmt.Errorf("cwzap: %s: %w (WithBufferLimit %d bytes): %s until puts catch up", names, ErrBufferFull, limit, what))
+		l.onError(&overflowError{group: l.group, stream: l.stream, limit: limit, what: what})
 	}
 	l.direct(raw, drop)
 }

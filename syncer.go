@@ -52,7 +52,6 @@ var _ Client = (*cloudwatchlogs.Client)(nil)
 // (outcomes, Sync's waits, Stats), and the leaves they use, the budget
 // (memory), the targets (streams) and the fallback writer.
 type Syncer struct {
-	names       string // "group/stream" as given, for errors
 	overflow    OverflowPolicy
 	bufferLimit int
 	syncTimeout time.Duration
@@ -131,7 +130,6 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 	l := newLedger(groupT.text, streamT.text, fb, mem, tg, onError)
 	d := newDispatcher(o.concurrency, o.putTimeout, l)
 	return &Syncer{
-		names:       groupT.text + "/" + streamT.text,
 		partsID:     newSequence().id,
 		overflow:    o.overflow,
 		bufferLimit: o.bufferLimit,
@@ -150,7 +148,7 @@ func defaultClient(o syncerOptions) (Client, error) {
 	if cfg == nil {
 		c, err := config.LoadDefaultConfig(context.Background())
 		if err != nil {
-			return nil, fmt.Errorf("cwzap: load AWS configuration: %w", err)
+			return nil, wrapRedacted("cwzap: load AWS configuration", err)
 		}
 		cfg = &c
 	}
@@ -233,7 +231,7 @@ func (s *Syncer) store(ts int64, obj, raw []byte, size int, after uint64) (uint6
 		s.ledger.direct(raw, false)
 		return 0, ErrClosed
 	case overflowed, overflowFirst:
-		s.ledger.overflowed(raw, s.overflow == OverflowDrop, r == overflowFirst, s.bufferLimit, s.names)
+		s.ledger.overflowed(raw, s.overflow == OverflowDrop, r == overflowFirst, s.bufferLimit)
 	}
 	return seq, nil
 }

@@ -1,7 +1,6 @@
 package cwzap_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,28 +20,9 @@ import (
 	"github.com/cwzap/cwzap/cwlogstest"
 )
 
-// lockedBuffer is a fallback writer that tests can read while the Syncer
-// writes to it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Lines() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := strings.TrimSuffix(b.buf.String(), "\n")
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
-}
+// lockedBuffer is a writer that tests read while a logger or Syncer
+// writes to it (export_test.go).
+type lockedBuffer = cwzap.LockedBuffer
 
 // errorLog collects what the Syncer reports to its error handler.
 type errorLog struct {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Service limits for the read and management operations, from the
@@ -59,8 +60,10 @@ func checkGroupName(name string) *apiError {
 	return nil
 }
 
+// checkStreamName counts characters, as the service's length constraint
+// (Smithy's, in code points) does.
 func checkStreamName(name string) *apiError {
-	if name == "" || len(name) > maxNameLen {
+	if name == "" || utf8.RuneCountInString(name) > maxNameLen {
 		return validationError(name, "logStreamName", "Member must have length between 1 and 512")
 	}
 	if strings.ContainsAny(name, ":*") {

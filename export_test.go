@@ -1,0 +1,39 @@
+package cwzap
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+)
+
+// Helpers for the tests of both packages, cwzap and cwzap_test.
+
+// LockedBuffer is a writer that tests read while a logger or a Syncer
+// writes to it.
+type LockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+type lockedBuffer = LockedBuffer
+
+func (b *LockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *LockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Lines returns what was written, a line each.
+func (b *LockedBuffer) Lines() []string {
+	s := strings.TrimSuffix(b.String(), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
