@@ -399,96 +399,16 @@ func tokenHeader(group, stream, token string) []byte {
 }
 
 // appendEventObject appends {"timestamp":ts,"message":"p"} to dst, with p
-// escaped, and returns it with the message's UTF-8 size. Invalid UTF-8 is
-// replaced with U+FFFD, since the service counts and stores UTF-8.
+// escaped, and returns it with the message's UTF-8 size. Each run of
+// invalid UTF-8 is replaced with U+FFFD, since the service counts and
+// stores UTF-8.
 func appendEventObject(dst []byte, ts int64, p []byte) ([]byte, int) {
+	if _, high := escapeCost(p); high >= utf8.RuneSelf && !utf8.Valid(p) {
+		p = bytes.ToValidUTF8(p, []byte("\ufffd"))
+	}
 	dst = append(dst, `{"timestamp":`...)
 	dst = strconv.AppendInt(dst, ts, 10)
 	dst = append(dst, `,"message":"`...)
 	dst, size := appendEscaped(dst, p)
 	return append(dst, `"}`...), size
-}
-
-// _extra is how many bytes escaping adds to each byte inside a JSON string:
-// 0 for bytes that stand for themselves (UTF-8 continuation and lead bytes
-// included), 1 for the two-byte escapes, 5 for \u00XX.
-var _extra = func() (t [256]uint8) {
-	for c := range 0x20 {
-		t[c] = 5
-	}
-	for _, c := range []byte{'"', '\\', '\n', '\r', '\t', '\b', '\f'} {
-		t[c] = 1
-	}
-	return t
-}()
-
-// _escape is the letter after the backslash of a two-byte escape.
-var _escape = [256]byte{'"': '"', '\\': '\\', '\n': 'n', '\r': 'r', '\t': 't', '\b': 'b', '\f': 'f'}
-
-// _lead is the first byte written for each byte: itself, or the backslash
-// of its two-byte escape.
-var _lead = func() (t [256]byte) {
-	for c := range t {
-		t[c] = byte(c)
-		if _extra[c] == 1 {
-			t[c] = '\\'
-		}
-	}
-	return t
-}()
-
-const _hex = "0123456789abcdef"
-
-// escapeCost returns the bytes escaping adds to p, and the OR of its bytes:
-// below utf8.RuneSelf, p is ASCII and needs no UTF-8 check.
-func escapeCost(p []byte) (extra int, high byte) {
-	for _, c := range p {
-		extra += int(_extra[c])
-		high |= c
-	}
-	return extra, high
-}
-
-// appendEscaped appends p as the inside of a JSON string and returns the
-// UTF-8 size of the text it stands for. Invalid UTF-8 becomes U+FFFD.
-//
-// It measures first and then writes into room it has made, because log
-// events are JSON themselves: a quote every few bytes would make an append
-// per run of plain bytes the dominant cost.
-func appendEscaped(dst []byte, p []byte) ([]byte, int) {
-	extra, high := escapeCost(p)
-	if high >= utf8.RuneSelf && !utf8.Valid(p) {
-		p = bytes.ToValidUTF8(p, []byte("\ufffd"))
-		extra, _ = escapeCost(p)
-	}
-	if extra == 0 {
-		return append(dst, p...), len(p)
-	}
-	// Branch-free for plain bytes and two-byte escapes (a quote every few
-	// bytes defeats branch prediction): write the byte or the backslash,
-	// then the escape letter, which the next byte overwrites when unused.
-	// One byte of slack at the end takes the last unused letter.
-	n := len(dst)
-	size := len(p) + extra
-	dst = slices.Grow(dst, size+1)[:n+size+1]
-	out := dst[n:]
-	j := 0
-	for _, c := range p {
-		e := _extra[c]
-		if e > 1 {
-			out[j], out[j+1], out[j+2], out[j+3], out[j+4], out[j+5] = '\\', 'u', '0', '0', _hex[c>>4], _hex[c&0xf]
-			j += 6
-			continue
-		}
-		out[j] = _lead[c]
-		out[j+1] = _escape[c]
-		j += 1 + int(e)
-	}
-	return dst[:n+size], len(p)
-}
-
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	dst, _ = appendEscaped(dst, []byte(s))
-	return append(dst, '"')
 }

@@ -92,6 +92,29 @@
 // [WithErrorHandler] once, as it happens, and the error of the next Sync,
 // which adds up everything since the previous one.
 //
+// # Inside the Syncer
+//
+// A Syncer is a facade over owners of state, each in its own file with its
+// own lock, reached through a few methods; an event travels down this list
+// and never back up:
+//
+//   - the accumulator (accumulator.go) owns the open batch: it copies each
+//     event, already escaped, into the batch's arena and seals the batch
+//     when it is full, old, or a Sync asks;
+//   - the dispatcher (dispatcher.go) owns sealed batches: the queue, the
+//     senders, what may be in flight together (the parts of one split
+//     entry, in order), and the handover of what a deadline gives up on;
+//     each sender runs the put machine (statemachine.go), a pure transition
+//     function and its driver;
+//   - the ledger (ledger.go) owns the outcome of every event: Stats, the
+//     record the next Sync returns, which batches are settled, and the
+//     Syncs waiting for them.
+//
+// Three leaves, which call no one: the budget (memory.go) counts the
+// memory of batches against WithBufferLimit and recycles them, the targets
+// (targets.go) hold the stream of each day, and the fallback (fallback.go)
+// writes what was not delivered from a goroutine of its own.
+//
 // # The end of work
 //
 // Sync, Close and purges share one deadline, [WithSyncTimeout] (10 s by

@@ -4,15 +4,16 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"go.uber.org/zap"
-	"go.uber.org/zap/buffer"
-	"go.uber.org/zap/zapcore"
 	"math"
 	"reflect"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/buffer"
+	"go.uber.org/zap/zapcore"
 )
 
 // EncoderConfig configures NewEncoder. The zero value is the JSON layout
@@ -48,9 +49,9 @@ type EncoderConfig struct {
 	SequenceKey bool
 }
 
-// _maxPooledBuffer keeps a huge entry (up to MaxEventBytes) from pinning
+// _maxPooled keeps a huge entry (up to MaxEventBytes) from pinning
 // its buffer in the pool forever.
-const _maxPooledBuffer = 64 << 10
+const _maxPooled = 64 << 10
 
 var (
 	_bufPool = buffer.NewPool()
@@ -209,7 +210,7 @@ func putEncoder(e *encoder) {
 
 // freeBuffer returns b to the pool unless it grew too large to keep.
 func freeBuffer(b *buffer.Buffer) {
-	if b.Cap() <= _maxPooledBuffer {
+	if b.Cap() <= _maxPooled {
 		b.Free()
 	}
 }
@@ -266,7 +267,7 @@ func (e *encoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffe
 	}
 	buf := final.buf
 	putEncoder(final)
-	if buf.Cap() > _maxPooledBuffer {
+	if buf.Cap() > _maxPooled {
 		// Free would put it back into the shared pool: hand out a copy from
 		// a throwaway pool instead and let both go to the collector.
 		big := buffer.NewPool().Get()
@@ -893,7 +894,7 @@ func (e *encoder) AppendBool(val bool) {
 func (e *encoder) AppendByteString(val []byte) {
 	e.addElementSeparator()
 	e.buf.AppendByte('"')
-	appendJSONEscaped(e.buf, (*buffer.Buffer).AppendBytes, utf8.DecodeRune, val)
+	appendEscapedTo(e.buf, val)
 	e.buf.AppendByte('"')
 }
 
@@ -1093,63 +1094,5 @@ func needsEscape(b []byte) bool {
 
 // safeAddString JSON-escapes s into the buffer, as zap does.
 func (e *encoder) safeAddString(s string) {
-	appendJSONEscaped(e.buf, (*buffer.Buffer).AppendString, utf8.DecodeRuneInString, s)
-}
-
-const _hexDigits = "0123456789abcdef"
-
-// _plain marks the bytes written as they are: printable ASCII other than
-// '"' and '\\'. One table load per byte is what keeps the common, all-plain
-// string fast.
-var _plain = func() (t [utf8.RuneSelf + 128]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// appendJSONEscaped writes s JSON-escaped: '"' and '\\' escaped, control
-// characters as \n \r \t or \u00XX, each invalid UTF-8 byte as \ufffd.
-func appendJSONEscaped[S []byte | string](buf *buffer.Buffer, appendTo func(*buffer.Buffer, S), decodeRune func(S) (rune, int), s S) {
-	last := 0
-	for i := 0; i < len(s); {
-		for i < len(s) && _plain[s[i]] {
-			i++
-		}
-		if i == len(s) {
-			break
-		}
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, size := decodeRune(s[i:])
-			if r != utf8.RuneError || size != 1 {
-				i += size
-				continue
-			}
-			appendTo(buf, s[last:i])
-			buf.AppendString(`\ufffd`)
-			i++
-			last = i
-			continue
-		}
-		appendTo(buf, s[last:i])
-		switch c {
-		case '\\', '"':
-			buf.AppendByte('\\')
-			buf.AppendByte(c)
-		case '\n':
-			buf.AppendString(`\n`)
-		case '\r':
-			buf.AppendString(`\r`)
-		case '\t':
-			buf.AppendString(`\t`)
-		default:
-			buf.AppendString(`\u00`)
-			buf.AppendByte(_hexDigits[c>>4])
-			buf.AppendByte(_hexDigits[c&0xF])
-		}
-		i++
-		last = i
-	}
-	appendTo(buf, s[last:])
+	appendEscapedTo(e.buf, s)
 }

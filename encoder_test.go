@@ -107,7 +107,7 @@ func TestEncoderLargeBufferNotPooled(t *testing.T) {
 			t.Fatalf("entry too short: %d", buf.Len())
 		}
 		buf.Free()
-		if b := _bufPool.Get(); b.Cap() > _maxPooledBuffer {
+		if b := _bufPool.Get(); b.Cap() > _maxPooled {
 			t.Fatalf("a %d-byte buffer went back to the pool", b.Cap())
 		}
 	}

@@ -210,9 +210,6 @@ func (s *Syncer) getScratch() *[]byte {
 	return &b
 }
 
-// _maxPooled keeps one rare huge event from pinning its buffer forever.
-const _maxPooled = 64 << 10
-
 func (s *Syncer) putScratch(bp *[]byte) {
 	if cap(*bp) <= _maxPooled {
 		s.scratch.Put(bp)
