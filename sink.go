@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,10 +54,12 @@ import (
 //	protect      WithDeletionProtection ("true")
 //
 // Without region, profile, endpoint or anonymous, the Syncer loads the
-// default AWS configuration (NewSyncer). With endpoint but without
-// anonymous=true, zap.Config.Build (or zap.Open) looks up credentials at
-// once and fails, naming anonymous=true, when there are none: a local
-// endpoint such as cwlogstest or "cwzap serve" wants anonymous=true.
+// default AWS configuration (NewSyncer). With endpoint and no region in
+// the URL or the environment, the region is us-east-1, as in the cwzap
+// command. With endpoint but without anonymous=true, zap.Config.Build (or
+// zap.Open) looks up credentials at once and fails, naming
+// anonymous=true, when there are none: a local endpoint such as
+// cwlogstest or "cwzap serve" wants anonymous=true.
 //
 // The sink is a *Syncer. zap writes it through its own core, so it gets
 // Write, not WriteEntry: the event time is the time of the write, not the
@@ -254,7 +257,7 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 		return opts, nil
 	}
 
-	var load []func(*config.LoadOptions) error
+	load := []func(*config.LoadOptions) error{quietSDKLog(os.Stderr)}
 	if sc.region != "" {
 		load = append(load, config.WithRegion(sc.region))
 	}
@@ -269,7 +272,10 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 		return nil, fmt.Errorf("cwzap: sink: load AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
-		return nil, fmt.Errorf("cwzap: sink: no AWS region: add region= to the URL or set AWS_REGION")
+		if sc.endpoint == "" {
+			return nil, fmt.Errorf("cwzap: sink: no AWS region: add region= to the URL or set AWS_REGION")
+		}
+		cfg.Region = _localRegion
 	}
 	if sc.endpoint != "" && !sc.anonymous {
 		// Found now rather than at the first Sync, where the SDK would
@@ -285,6 +291,11 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	})
 	return append(opts, WithClient(client)), nil
 }
+
+// _localRegion is the region of a sink with an endpoint when none is
+// configured, as in the cwzap command: a local endpoint such as cwlogstest
+// ignores it, but the SDK signs every request with one.
+const _localRegion = "us-east-1"
 
 // _credentialsTimeout bounds the look-up of credentials for a sink with an
 // endpoint; off EC2 the metadata service answers nothing.
