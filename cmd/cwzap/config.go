@@ -39,7 +39,8 @@ type target struct {
 func (t *target) flags(fs *flag.FlagSet) {
 	fs.StringVar(&t.group, "group", "", "log group (required)")
 	fs.StringVar(&t.stream, "stream", "", "log stream (required); pipe expands {date} (each line's UTC date),\n"+
-		"{hostname}, {pid} and {function} in both names")
+		"{hostname}, {pid} and {function} in both names, tail {date} (today in UTC,\n"+
+		"or -date) and {hostname}; a '{' must open one of them")
 	fs.StringVar(&t.endpoint, "endpoint", "",
 		"CloudWatch Logs endpoint URL, such as cwzap serve's http://127.0.0.1:4566\n"+
 			"(default: AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, else AWS itself). With an endpoint,\n"+
