@@ -265,4 +265,3 @@ func Example_zapConfig() {
 	// Output:
 	// INFO from zap.Config
 }
-
