@@ -53,10 +53,10 @@ import (
 //	class        WithLogGroupClass: STANDARD or INFREQUENT_ACCESS
 //	protect      WithDeletionProtection ("true")
 //
-// Without region, profile, endpoint or anonymous, the Syncer loads the
-// default AWS configuration (NewSyncer). With endpoint and no region in
-// the URL or the environment, the region is us-east-1, as in the cwzap
-// command. With endpoint but without anonymous=true, zap.Config.Build (or
+// The sink loads the default AWS configuration (AWS_REGION, AWS_PROFILE,
+// credentials, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) with the URL's keys
+// applied over it. With endpoint and no region in the URL or the
+// environment, the region is us-east-1, as in the cwzap command. With endpoint but without anonymous=true, zap.Config.Build (or
 // zap.Open) looks up credentials at once and fails, naming
 // anonymous=true, when there are none: a local endpoint such as
 // cwlogstest or "cwzap serve" wants anonymous=true.
@@ -224,9 +224,9 @@ func (sc *sinkConfig) set(key, val string) error {
 	return nil
 }
 
-// options maps the sink's settings to Syncer options. It builds a client
-// only when the URL says something about AWS; otherwise NewSyncer loads the
-// default configuration itself.
+// options maps the sink's settings to Syncer options, with a client built
+// from the default AWS configuration and the URL's region, profile,
+// endpoint and anonymous (and the SDK's logger of sdklog.go).
 func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	var opts []SyncerOption
 	if sc.flush > 0 {
@@ -253,10 +253,6 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	if sc.protect {
 		opts = append(opts, WithDeletionProtection(true))
 	}
-	if sc.region == "" && sc.profile == "" && sc.endpoint == "" && !sc.anonymous {
-		return opts, nil
-	}
-
 	load := []func(*config.LoadOptions) error{quietSDKLog(os.Stderr)}
 	if sc.region != "" {
 		load = append(load, config.WithRegion(sc.region))
