@@ -37,9 +37,11 @@ func isPurge(f *zapcore.Field) bool {
 
 // NewCore returns a zapcore.Core that encodes entries enabled by enab with
 // NewEncoder, configured by opts (WithFormat, WithPrefixFunc, WithFunction,
-// WithEncoderConfig), and writes each to ws in exactly one call. An unknown
-// named format falls back to FormatStandard; check it with Format.Validate
-// first, or use New, which reports it.
+// WithEncoderConfig), and writes each to ws in exactly one call. NewCore
+// cannot return an error: a Format that fails Format.Validate (a typo such
+// as "#standrad") encodes as FormatStandard and every event carries a
+// "formatError" field naming the mistake. Build a format from text with
+// ParseFormat, or use New, which refuses it.
 //
 // ws is usually a *Syncer: then the Core calls its WriteEntry with the
 // entry's time. Any other zapcore.WriteSyncer gets Write, and the event time

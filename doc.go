@@ -124,8 +124,10 @@
 // writer and their error counts it. A process must Sync or Close before it
 // exits: what is still buffered then is lost, at most [WithBufferLimit].
 //
+// # Testing
+//
 // Package [github.com/cwzap/cwzap/cwlogstest] is an in-process CloudWatch
-// Logs endpoint for tests.
+// Logs endpoint for tests: give its Client to [WithClient].
 //
 // # Concurrency
 //

@@ -84,6 +84,7 @@ type encoderSettings struct {
 	parts      []templatePart
 	encodeTime zapcore.TimeEncoder
 	seq        *sequence // nil unless SequenceKey
+	formatErr  string    // Format.Validate's error for a bad Format, else ""
 }
 
 func newSettings(cfg EncoderConfig) *encoderSettings {
@@ -103,10 +104,14 @@ func newSettings(cfg EncoderConfig) *encoderSettings {
 		s.parts = parseTemplate("{level}: {func}: ")
 	case f == FormatSimple:
 		s.parts = parseTemplate("{func}: ")
-	case f == FormatStandard, f == FormatJSON, f.Validate() != nil:
+	case f == FormatStandard, f == FormatJSON:
 		s.parts = _standardParts
 	default:
 		s.parts = parseTemplate(string(f))
+		if err := f.Validate(); err != nil {
+			// NewEncoder cannot fail: say it in every event instead.
+			s.parts, s.formatErr = _standardParts, err.Error()
+		}
 	}
 	return s
 }
@@ -115,8 +120,9 @@ func newSettings(cfg EncoderConfig) *encoderSettings {
 // cfg.Format is not FormatJSON or cfg.PrefixFunc is set, a text format. The
 // zero EncoderConfig gives the JSON layout. The encoder is also registered
 // with zap as EncodingName, "cwzap", which ignores zap's EncoderConfig.
-// An unknown named format ("#…") falls back to FormatStandard; see
-// Format.Validate.
+// A Format that fails Format.Validate (a typo such as "#standrad") gives
+// FormatStandard, with a "formatError" field holding the validation error
+// in every event.
 //
 // # JSON layout
 //
@@ -164,7 +170,8 @@ func newSettings(cfg EncoderConfig) *encoderSettings {
 // A text entry is the prefix, the message and, when there are context or
 // entry fields, a space and the fields as one JSON object (no layout keys;
 // an error is an ordinary "error" field), then "\n". With SequenceKey the
-// object is always there and starts with "seq". A stack follows on the
+// object is always there and starts with "seq"; with an invalid Format it
+// is always there and holds "formatError" (after "seq"). A stack follows on the
 // next lines. Invalid UTF-8 in the text becomes U+FFFD, and newlines ending
 // the message are dropped so the entry ends in exactly one "\n".
 func NewEncoder(cfg EncoderConfig) zapcore.Encoder {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cwzap/cwzap"
 	"github.com/cwzap/cwzap/cwlogstest"
+	"go.uber.org/zap"
 )
 
 // normalized returns text's lines without indentation or blank lines.
@@ -33,8 +34,8 @@ func containsRun(haystack, needle []string) bool {
 }
 
 // Every Go block of the README is code that runs: it is in example_test.go,
-// where an Example or a test runs it, or in examples/slog, whose test runs
-// it. The Lambda block belongs to the cwzaplambda module and is run by
+// where an Example or a test runs it, in a test of this file, or in
+// examples/slog, whose test runs it. The Lambda block belongs to the cwzaplambda module and is run by
 // examples/lambda.
 func TestREADMESnippetsAreExamples(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
@@ -42,7 +43,7 @@ func TestREADMESnippetsAreExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sources [][]string
-	for _, path := range []string{"example_test.go", "examples/slog/main.go"} {
+	for _, path := range []string{"example_test.go", "readme_test.go", "examples/slog/main.go"} {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -80,7 +81,7 @@ func TestREADMESnippetsAreExamples(t *testing.T) {
 			found = found || containsRun(src, want)
 		}
 		if !found {
-			t.Errorf("README block not found, as written, in example_test.go or examples/slog/main.go:\n%s", block)
+			t.Errorf("README block not found, as written, in example_test.go, readme_test.go or examples/slog/main.go:\n%s", block)
 		}
 	}
 }
@@ -117,5 +118,24 @@ func TestREADMETee(t *testing.T) {
 	events := srv.Events("g", "s")
 	if len(events) != 1 || !strings.Contains(events[0].Message, `"message":"both"`) {
 		t.Errorf("CloudWatch events = %+v, want only the INFO entry", events)
+	}
+}
+
+// The README's "Testing your logging", as a test of its own.
+func TestREADMETestingYourLogging(t *testing.T) {
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	ws, err := cwzap.NewSyncer("g", "s", cwzap.WithClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
+	logger.Info("hello")
+	if err := logger.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Events("g", "s")); n != 1 {
+		t.Errorf("CloudWatch holds %d events, want 1", n)
 	}
 }

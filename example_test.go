@@ -265,17 +265,3 @@ func Example_zapConfig() {
 	// Output:
 	// INFO from zap.Config
 }
-
-// cwlogstest as a test's CloudWatch Logs: the README's "Testing your
-// logging".
-func Example_cwlogstest() {
-	srv := cwlogstest.NewServer()
-	defer srv.Close()
-	ws, _ := cwzap.NewSyncer("g", "s", cwzap.WithClient(srv.Client()))
-	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
-	logger.Info("hello")
-	logger.Sync()
-	fmt.Println(len(srv.Events("g", "s"))) // 1
-	// Output:
-	// 1
-}

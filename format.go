@@ -16,9 +16,17 @@ import (
 // In a template, {level} is the level name (DEBUG, INFO, WARNING, ERROR,
 // CRITICAL), {func} is EncoderConfig.Function and {caller} is the bare name
 // of the calling function (as in the JSON layout's location, without the
-// line). Other text is copied as is. A template must not start with '#':
-// names starting with '#' are named formats, and an unknown one falls back
-// to FormatStandard (see Format.Validate).
+// line). Other text is copied as is, and so is a '{' that does not start a
+// name ("{ ", "{}"). A template must not start with '#': names starting
+// with '#' are named formats.
+//
+// Use the constants, or ParseFormat for text from a configuration file:
+// it refuses an unknown name ("#standrad"), an unknown placeholder
+// ("{levle}") and an unclosed one ("{level: "). New, Spec.Build and
+// ParseSpec refuse such a format with ParseFormat's error. NewCore and
+// NewEncoder cannot return an error: they encode with FormatStandard
+// instead and add a "formatError" field holding that error to every
+// event, so the mistake shows in the first event read back.
 type Format string
 
 // The named formats.
@@ -37,20 +45,67 @@ const (
 	FormatMini Format = "#mini"
 )
 
+// ParseFormat returns s as a Format, or an error naming what is wrong:
+// an unknown named format ('#' and a name other than standard, short,
+// simple or mini), or a template with an unknown or unclosed placeholder.
+// "" is FormatJSON.
+func ParseFormat(s string) (Format, error) {
+	f := Format(s)
+	if err := f.Validate(); err != nil {
+		return FormatJSON, err
+	}
+	return f, nil
+}
+
 // Validate reports whether f is usable: FormatJSON, a named format, or a
-// template (any text not starting with '#'). The error names the bad
-// format. NewEncoder cannot fail and uses FormatStandard for an unknown
-// name, so call Validate (or build through New) to catch a mistyped name.
+// template whose placeholders are all {level}, {func} or {caller}. The
+// error is ParseFormat's. See Format for what NewCore does with a format
+// that fails it.
 func (f Format) Validate() error {
-	if f == FormatJSON || f[0] != '#' {
+	if f == FormatJSON {
 		return nil
 	}
-	switch f {
-	case FormatStandard, FormatShort, FormatSimple, FormatMini:
-		return nil
+	if f[0] == '#' {
+		switch f {
+		case FormatStandard, FormatShort, FormatSimple, FormatMini:
+			return nil
+		}
+		return fmt.Errorf("cwzap: unknown format %q (want %q, %q, %q, %q, \"\" for JSON, or a template such as \"[{level}] {func}: \")",
+			string(f), FormatStandard, FormatShort, FormatSimple, FormatMini)
 	}
-	return fmt.Errorf("cwzap: unknown format %q (want %q, %q, %q, %q, \"\" or a template)",
-		string(f), FormatStandard, FormatShort, FormatSimple, FormatMini)
+	for rest := string(f); ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			return nil
+		}
+		rest = rest[i:]
+		name, closed := placeholderName(rest)
+		switch {
+		case name == "":
+			rest = rest[1:] // a literal '{'
+			continue
+		case !closed:
+			return fmt.Errorf("cwzap: format %q: unclosed placeholder {%s (want {level}, {func} or {caller})", string(f), name)
+		case name != "level" && name != "func" && name != "caller":
+			return fmt.Errorf("cwzap: format %q: unknown placeholder {%s} (want {level}, {func} or {caller})", string(f), name)
+		}
+		rest = rest[len(name)+2:]
+	}
+}
+
+// placeholderName returns the name s starts with after its '{': ASCII
+// letters, digits or '_' starting with a letter; closed reports whether a
+// '}' follows it.
+func placeholderName(s string) (name string, closed bool) {
+	j := 1
+	for ; j < len(s); j++ {
+		c := s[j]
+		letter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		if !letter && (j == 1 || c != '_' && (c < '0' || c > '9')) {
+			break
+		}
+	}
+	return s[1:j], j < len(s) && s[j] == '}'
 }
 
 // PrefixFunc computes the text prefix of an entry from its level, the
@@ -143,18 +198,23 @@ func (e *encoder) encodeText(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 	}
 	appendValidUTF8(buf, strings.TrimRight(ent.Message, "\r\n"))
 
-	if ctx.buf.Len() > 0 || len(fields) > 0 || set.seq != nil {
+	if ctx.buf.Len() > 0 || len(fields) > 0 || set.seq != nil || set.formatErr != "" {
 		mark := buf.Len()
 		buf.AppendString(" {")
 		start := buf.Len()
 		if set.seq != nil {
 			buf.AppendString(`"` + SequenceKey + `":`)
 			set.seq.append(buf)
-			if ctx.buf.Len() > 0 {
+		}
+		if set.formatErr != "" {
+			e.AddString("formatError", set.formatErr)
+		}
+		if ctx.buf.Len() > 0 {
+			if buf.Len() > start {
 				buf.AppendByte(',')
 			}
+			buf.Write(ctx.buf.Bytes())
 		}
-		buf.Write(ctx.buf.Bytes())
 		for i := range fields {
 			e.addField(&fields[i])
 		}

@@ -31,9 +31,12 @@ func TestEncoderText(t *testing.T) {
 		{"mini error", EncoderConfig{Format: FormatMini}, zapcore.ErrorLevel, handler, "msg", "ERROR: msg\n"},
 		{"mini dpanic", EncoderConfig{Format: FormatMini, Function: "f"}, zapcore.DPanicLevel, handler, "msg", "CRITICAL: f: msg\n"},
 		{"template", EncoderConfig{Format: "[{level}] {func}/{caller} - ", Function: "fn"}, zapcore.InfoLevel, handler, "msg", "[INFO] fn/handler - msg\n"},
-		{"template repeats and unknown", EncoderConfig{Format: "{x}{level}{level}{func", Function: "fn"}, zapcore.DebugLevel, handler, "msg", "{x}DEBUGDEBUG{funcmsg\n"},
+		{"template repeats and literal braces", EncoderConfig{Format: "{ {}{level}{level}{1{", Function: "fn"}, zapcore.DebugLevel, handler, "msg", "{ {}DEBUGDEBUG{1{msg\n"},
 		{"template no placeholders", EncoderConfig{Format: ">> "}, zapcore.InfoLevel, handler, "msg", ">> msg\n"},
-		{"unknown name is standard", EncoderConfig{Format: "#nope", Function: "F"}, zapcore.InfoLevel, handler, "msg", "INFO: F: handler: msg\n"},
+		{"unknown name is standard, and says so", EncoderConfig{Format: "#nope", Function: "F"}, zapcore.InfoLevel, handler, "msg",
+			`INFO: F: handler: msg {"formatError":"cwzap: unknown format \"#nope\" (want \"#standard\", \"#short\", \"#simple\", \"#mini\", \"\" for JSON, or a template such as \"[{level}] {func}: \")"}` + "\n"},
+		{"unknown placeholder is standard, and says so", EncoderConfig{Format: "{levle}: ", Function: "F"}, zapcore.InfoLevel, handler, "msg",
+			`INFO: F: handler: msg {"formatError":"cwzap: format \"{levle}: \": unknown placeholder {levle} (want {level}, {func} or {caller})"}` + "\n"},
 		{"prefix func", EncoderConfig{PrefixFunc: func(l zapcore.Level, f, c, m string) string {
 			return fmt.Sprintf("<%v|%s|%s|%d> ", l, f, c, len(m))
 		}, Function: "F"}, zapcore.WarnLevel, handler, "msg", "<warn|F|handler|3> msg\n"},
@@ -99,6 +102,12 @@ func TestFormatValidate(t *testing.T) {
 		{"#Mini", true},
 		{"#", true},
 		{"#nope", true},
+		{"#standrad", true},
+		{"{levle}: ", true},
+		{"[{level}] {Func}: ", true},
+		{"{level: ", true},
+		{"{level}: {caller", true},
+		{"{ }{}{1}{_x}", false},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.give), func(t *testing.T) {
@@ -106,9 +115,33 @@ func TestFormatValidate(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("Validate(%q) = %v, want error %v", tt.give, err, tt.wantErr)
 			}
-			if err != nil && !strings.Contains(err.Error(), `"`+string(tt.give)+`"`) {
+			if err != nil && !strings.Contains(err.Error(), fmt.Sprintf("%q", tt.give)) {
 				t.Errorf("error %q does not name %q", err, tt.give)
 			}
+			f, perr := ParseFormat(string(tt.give))
+			if fmt.Sprint(perr) != fmt.Sprint(err) || err == nil && f != tt.give || err != nil && f != FormatJSON {
+				t.Errorf("ParseFormat(%q) = %q, %v; want the format or Validate's error", tt.give, f, perr)
+			}
 		})
+	}
+}
+
+// A mistyped format given to NewCore, which cannot fail, shows in every
+// event, with the fields and the sequence key still in one object.
+func TestNewCoreBadFormatIsLoud(t *testing.T) {
+	var out strings.Builder
+	ws := zapcore.AddSync(&out)
+	logger := zap.New(NewCore(ws, zap.InfoLevel, WithFormat("#standrad"), WithFunction("F"), WithSequenceKey())).With(zap.String("c", "x"))
+	logger.Info("one", zap.Int("n", 1))
+	logger.Info("two")
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %q, want two events", out.String())
+	}
+	for i, want := range []string{`"c":"x","n":1}`, `"c":"x"}`} {
+		wantStart := fmt.Sprintf(`INFO: F: : %s {"seq":"`, []string{"one", "two"}[i])
+		if !strings.HasPrefix(lines[i], wantStart) || !strings.Contains(lines[i], `,"formatError":"cwzap: unknown format \"#standrad\"`) || !strings.HasSuffix(lines[i], `)",`+want) {
+			t.Errorf("event %d = %q; want the standard prefix, then seq, formatError and the fields", i, lines[i])
+		}
 	}
 }

@@ -416,7 +416,8 @@ func WithSyncTimeout(d time.Duration) SyncerOption {
 }
 
 // WithFormat selects the encoding: FormatJSON (the default) or a text
-// prefix format.
+// prefix format. Use the Format constants or ParseFormat; see Format for
+// what an invalid format does.
 func WithFormat(f Format) CoreOption {
 	return coreOption(func(o *coreOptions) { o.encoder.Format = f })
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,11 +53,13 @@ import (
 //	class        WithLogGroupClass: STANDARD or INFREQUENT_ACCESS
 //	protect      WithDeletionProtection ("true")
 //
-// Without region, profile, endpoint or anonymous, the Syncer loads the
-// default AWS configuration (NewSyncer). With endpoint but without
-// anonymous=true, zap.Config.Build (or zap.Open) looks up credentials at
-// once and fails, naming anonymous=true, when there are none: a local
-// endpoint such as cwlogstest or "cwzap serve" wants anonymous=true.
+// The sink loads the default AWS configuration (AWS_REGION, AWS_PROFILE,
+// credentials, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) with the URL's keys
+// applied over it. With endpoint and no region in the URL or the
+// environment, the region is us-east-1, as in the cwzap command. With endpoint but without anonymous=true, zap.Config.Build (or
+// zap.Open) looks up credentials at once and fails, naming
+// anonymous=true, when there are none: a local endpoint such as
+// cwlogstest or "cwzap serve" wants anonymous=true.
 //
 // The sink is a *Syncer. zap writes it through its own core, so it gets
 // Write, not WriteEntry: the event time is the time of the write, not the
@@ -221,9 +224,9 @@ func (sc *sinkConfig) set(key, val string) error {
 	return nil
 }
 
-// options maps the sink's settings to Syncer options. It builds a client
-// only when the URL says something about AWS; otherwise NewSyncer loads the
-// default configuration itself.
+// options maps the sink's settings to Syncer options, with a client built
+// from the default AWS configuration and the URL's region, profile,
+// endpoint and anonymous (and the SDK's logger of sdklog.go).
 func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	var opts []SyncerOption
 	if sc.flush > 0 {
@@ -250,11 +253,7 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	if sc.protect {
 		opts = append(opts, WithDeletionProtection(true))
 	}
-	if sc.region == "" && sc.profile == "" && sc.endpoint == "" && !sc.anonymous {
-		return opts, nil
-	}
-
-	var load []func(*config.LoadOptions) error
+	load := []func(*config.LoadOptions) error{quietSDKLog(os.Stderr)}
 	if sc.region != "" {
 		load = append(load, config.WithRegion(sc.region))
 	}
@@ -269,7 +268,10 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 		return nil, wrapRedacted("cwzap: sink: load AWS configuration", err)
 	}
 	if cfg.Region == "" {
-		return nil, fmt.Errorf("cwzap: sink: no AWS region: add region= to the URL or set AWS_REGION")
+		if sc.endpoint == "" {
+			return nil, fmt.Errorf("cwzap: sink: no AWS region: add region= to the URL or set AWS_REGION")
+		}
+		cfg.Region = _localRegion
 	}
 	if sc.endpoint != "" && !sc.anonymous {
 		// Found now rather than at the first Sync, where the SDK would
@@ -285,6 +287,11 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	})
 	return append(opts, WithClient(client)), nil
 }
+
+// _localRegion is the region of a sink with an endpoint when none is
+// configured, as in the cwzap command: a local endpoint such as cwlogstest
+// ignores it, but the SDK signs every request with one.
+const _localRegion = "us-east-1"
 
 // _credentialsTimeout bounds the look-up of credentials for a sink with an
 // endpoint; off EC2 the metadata service answers nothing.

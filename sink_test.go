@@ -1,7 +1,11 @@
 package cwzap
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -245,4 +249,87 @@ func TestSinkLeadingSlashGroup(t *testing.T) {
 			t.Errorf("%s: group %q has %d events, want 1", tt.give, tt.wantGroup, n)
 		}
 	}
+}
+
+// A local endpoint needs no region, in the sink as in the cwzap command;
+// without an endpoint the region is still required.
+func TestSinkLocalEndpointNeedsNoRegion(t *testing.T) {
+	noCredentials(t)
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	srv := cwlogstest.NewServer()
+	t.Cleanup(srv.Close)
+	cfg := zap.Config{
+		Level:            zap.NewAtomicLevelAt(zap.InfoLevel),
+		Encoding:         "cwzap",
+		OutputPaths:      []string{"cloudwatch://g/s?anonymous=true&endpoint=" + url.QueryEscape(srv.URL)},
+		ErrorOutputPaths: []string{"stderr"},
+	}
+	l, err := cfg.Build()
+	if err != nil {
+		t.Fatalf("Build without a region: %v", err)
+	}
+	l.Info("no region")
+	if err := l.Sync(); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if n := len(srv.Events("g", "s")); n != 1 {
+		t.Errorf("the stream has %d events, want 1", n)
+	}
+	cfg.OutputPaths = []string{"cloudwatch://g/s?anonymous=true"}
+	if _, err := cfg.Build(); err == nil || !strings.Contains(err.Error(), "no AWS region: add region=") {
+		t.Errorf("Build without region or endpoint: %v, want the no-region error", err)
+	}
+}
+
+// The SDK's "falling back to IMDSv1" warning, printed when something other
+// than EC2 answers the metadata address, does not reach stderr when the
+// sink loads the configuration; the sink's own error says what is wrong.
+func TestSinkQuietsIMDSv1Warning(t *testing.T) {
+	noCredentials(t)
+	imds := httptest.NewServer(http.NotFoundHandler()) // as another cloud's metadata service answers
+	t.Cleanup(imds.Close)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+	srv := cwlogstest.NewServer()
+	t.Cleanup(srv.Close)
+
+	stderr := captureStderr(t)
+	_, _, err := zap.Open("cloudwatch://g/s?region=eu-west-1&endpoint=" + url.QueryEscape(srv.URL))
+	got := stderr()
+	if err == nil || !strings.Contains(err.Error(), "no AWS credentials; add anonymous=true") {
+		t.Errorf("Open = %v, want the missing credentials named", err)
+	}
+	if strings.Contains(got, "IMDSv1") {
+		t.Errorf("stderr holds the SDK's IMDS warning: %q", got)
+	}
+}
+
+// captureStderr redirects os.Stderr until the returned function is called,
+// which returns what was written. The test must not be parallel.
+func captureStderr(t *testing.T) func() string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = w
+	done := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- string(b)
+	}()
+	restored := false
+	restore := func() string {
+		if restored {
+			return ""
+		}
+		restored = true
+		os.Stderr = saved
+		w.Close()
+		return <-done
+	}
+	t.Cleanup(func() { restore() })
+	return restore
 }

@@ -146,6 +146,9 @@ func TestNewErrors(t *testing.T) {
 		{"group without stream", Spec{CloudWatch: CloudWatchSpec{Group: "g"}}, nil,
 			`cwzap: spec: cloud-watch.stream: required with a group`},
 		{"unknown format option", "#print", []Option{WithFormat("#nope")}, `cwzap: unknown format "#nope"`},
+		{"template typo", []byte(`{"class": "#print", "format": "[{levle}] "}`), nil,
+			`cwzap: spec: cloud-watch.format: format "[{levle}] ": unknown placeholder {levle}`},
+		{"template typo option", "#print", []Option{WithFormat("{level: ")}, `cwzap: format "{level: ": unclosed placeholder {level`},
 		{"bad group name", Spec{CloudWatch: CloudWatchSpec{Group: "bad group", Stream: "s"}}, nil,
 			`cwzap: log group name "bad group"`},
 	}

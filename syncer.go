@@ -146,7 +146,7 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 func defaultClient(o syncerOptions) (Client, error) {
 	var cfg = o.awsConfig
 	if cfg == nil {
-		c, err := config.LoadDefaultConfig(context.Background())
+		c, err := config.LoadDefaultConfig(context.Background(), quietSDKLog(os.Stderr))
 		if err != nil {
 			return nil, wrapRedacted("cwzap: load AWS configuration", err)
 		}

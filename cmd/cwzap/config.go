@@ -5,9 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/smithy-go/logging"
 )
 
 // defaultTimeout bounds each request of pipe and tail, and each batch pipe
@@ -30,12 +33,14 @@ const localRegion = "us-east-1"
 type target struct {
 	group, stream, endpoint string
 	timeout                 time.Duration
+	stderr                  io.Writer // the SDK's log lines; nil: discarded
 }
 
 func (t *target) flags(fs *flag.FlagSet) {
 	fs.StringVar(&t.group, "group", "", "log group (required)")
 	fs.StringVar(&t.stream, "stream", "", "log stream (required); pipe expands {date} (each line's UTC date),\n"+
-		"{hostname}, {pid} and {function} in both names")
+		"{hostname}, {pid} and {function} in both names, tail {date} (today in UTC,\n"+
+		"or -date) and {hostname}; a '{' must open one of them")
 	fs.StringVar(&t.endpoint, "endpoint", "",
 		"CloudWatch Logs endpoint URL, such as cwzap serve's http://127.0.0.1:4566\n"+
 			"(default: AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, else AWS itself). With an endpoint,\n"+
@@ -67,6 +72,7 @@ func (t *target) client(ctx context.Context) (*cloudwatchlogs.Client, error) {
 	ep := t.endpointURL()
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(t.timeout)),
+		config.WithLogger(sdkLogger{w: t.stderr}),
 	}
 	if ep != "" {
 		if err := checkEndpoint(ep); err != nil {
@@ -153,4 +159,18 @@ func probe(ctx context.Context, ep string, timeout time.Duration) error {
 		return fmt.Errorf("cannot reach endpoint %s: %v (is cwzap serve running?)", ep, err)
 	}
 	return conn.Close()
+}
+
+// sdkLogger writes the SDK's log lines to w as its standard logger does,
+// except the EC2 metadata client's "falling back to IMDSv1" warning: off
+// EC2 it appears whenever something else answers the metadata address,
+// before the credential chain fails, and the command then says what to
+// set in its own one line.
+type sdkLogger struct{ w io.Writer }
+
+func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	if l.w == nil || c == logging.Warn && strings.HasPrefix(format, "falling back to IMDSv1") {
+		return
+	}
+	logging.NewStandardLogger(l.w).Logf(c, format, v...)
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -96,5 +99,34 @@ func TestBadEndpointFailsAtOnce(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "cannot reach endpoint http://"+addr) {
 			t.Errorf("%s, unreachable endpoint: %v", cmd, err)
 		}
+	}
+}
+
+// The SDK's "falling back to IMDSv1" warning, printed when something other
+// than EC2 answers the metadata address, is not printed: the command's own
+// line says what to set.
+func TestNoIMDSv1Warning(t *testing.T) {
+	isolate(t)
+	imds := httptest.NewServer(http.NotFoundHandler()) // as another cloud's metadata service answers
+	defer imds.Close()
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+	t.Setenv("AWS_REGION", "eu-west-1")
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = w
+	out, errOut, err := cli(t, "", "tail", "-group", "g", "-stream", "s")
+	os.Stderr = saved
+	w.Close()
+	processStderr, _ := io.ReadAll(r)
+	if err == nil || !strings.Contains(err.Error(), "no AWS credentials found") {
+		t.Errorf("tail without credentials: %v", err)
+	}
+	if all := out + errOut + string(processStderr); strings.Contains(all, "IMDS") {
+		t.Errorf("the SDK's warning was printed: %q", all)
 	}
 }

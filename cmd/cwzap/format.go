@@ -12,12 +12,24 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// printer writes events for tail: one readable line each, or the raw event
-// as JSON.
+// printer writes events for tail: one readable line each, or the stored
+// event as JSON. On a terminal (blocks), the lines after the first of a
+// multi-line message, and every multi-line string field, follow the event
+// as indented blocks; elsewhere each event stays on one line, its line
+// breaks written as \n.
 type printer struct {
-	w     io.Writer
-	json  bool
-	color bool
+	w      io.Writer
+	json   bool
+	color  bool
+	blocks bool
+}
+
+// newPrinter returns tail's printer for w: colours and blocks on a
+// terminal, colours unless NO_COLOR or TERM=dumb says otherwise.
+func newPrinter(w io.Writer, jsonOut bool) printer {
+	term := isTerminal(w)
+	return printer{w: w, json: jsonOut, blocks: term,
+		color: term && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"}
 }
 
 // ANSI colours, used only on a terminal.
@@ -35,41 +47,54 @@ var levelColor = map[string]string{
 	"CRITICAL": "\x1b[1;31m", // bold red
 }
 
-// isTerminal reports whether w is a terminal that wants colours.
+// isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+	if !ok {
 		return false
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
+// storedEvent is an event as GetLogEvents and FilterLogEvents return it.
+type storedEvent struct {
+	Timestamp     int64  `json:"timestamp"`
+	Message       string `json:"message"`
+	IngestionTime int64  `json:"ingestionTime,omitempty"`
+	EventID       string `json:"eventId,omitempty"`
+}
+
+// print writes one event: every event tail prints goes through it.
 func (p printer) print(e event) {
 	if p.json {
-		b, _ := json.Marshal(struct {
-			Timestamp     int64  `json:"timestamp"`
-			Message       string `json:"message"`
-			IngestionTime int64  `json:"ingestionTime,omitempty"`
-			EventID       string `json:"eventId,omitempty"`
-		}{e.ts, e.msg, e.ingest, e.id})
-		p.w.Write(append(b, '\n'))
+		// The message as stored: no HTML escaping of <, > and &.
+		enc := json.NewEncoder(p.w)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(storedEvent{e.ts, e.msg, e.ingest, e.id})
 		return
 	}
 	_, _ = io.WriteString(p.w, p.line(e)+"\n")
 }
 
+// _indent starts each line of a block under an event.
+const _indent = "    "
+
 // line renders one event: time, level, [function], location, message, then
-// the other fields as key=value. Events that are not the JSON layout are
-// printed as they are after the time.
+// the other fields as key=value, and with blocks the multi-line parts
+// under it. Events that are not the JSON layout are printed as they are
+// after the time.
 func (p printer) line(e event) string {
 	var b strings.Builder
+	var blocks []string // the indented lines that follow the event
 	b.WriteString(p.paint(ansiDim, time.UnixMilli(e.ts).UTC().Format("2006-01-02 15:04:05.000")))
 	msg := strings.TrimRight(e.msg, "\n")
 	keys, vals, ok := objectMembers(msg)
 	if !ok {
-		b.WriteString(" " + msg)
-		return b.String()
+		first, rest := p.split(msg)
+		b.WriteString(" " + first)
+		blocks = append(blocks, indent(rest, _indent)...)
+		return joinBlocks(b.String(), blocks)
 	}
 	get := func(k string) (string, bool) {
 		for i, key := range keys {
@@ -81,11 +106,12 @@ func (p printer) line(e event) string {
 	}
 	level, _ := get("level")
 	location, _ := get("location")
-	// Several functions share one stream: say which one wrote the event.
-	who := ""
+	// Several functions share one stream: say which one wrote the event,
+	// once.
+	who, whoKey := "", ""
 	for _, k := range []string{"function", "function_name", "func"} {
 		if v, ok := get(k); ok && v != "" {
-			who = v
+			who, whoKey = v, k
 			break
 		}
 	}
@@ -102,16 +128,61 @@ func (p printer) line(e event) string {
 		b.WriteString(" " + p.paint(ansiDim, location))
 	}
 	if m, ok := get("message"); ok {
-		b.WriteString(" " + m)
+		first, rest := p.split(m)
+		b.WriteString(" " + first)
+		blocks = append(blocks, indent(rest, _indent)...)
 	}
 	for i, k := range keys {
 		switch k {
-		case "timestamp", "level", "location", "message":
+		case "timestamp", "level", "location", "message", whoKey:
+			continue
+		}
+		var s string
+		if p.blocks && json.Unmarshal(vals[i], &s) == nil && strings.Contains(strings.TrimRight(s, "\n"), "\n") {
+			blocks = append(blocks, _indent+p.paint(ansiDim, k+":"))
+			blocks = append(blocks, indent(strings.TrimRight(s, "\n"), _indent+_indent)...)
 			continue
 		}
 		b.WriteString(" " + p.paint(ansiDim, k+"=") + fieldValue(vals[i]))
 	}
-	return b.String()
+	return joinBlocks(b.String(), blocks)
+}
+
+// split returns the first line of s and the rest, with blocks; without,
+// all of s on one line, its line breaks escaped.
+func (p printer) split(s string) (first, rest string) {
+	if !p.blocks {
+		return oneLine(s), ""
+	}
+	first, rest, _ = strings.Cut(s, "\n")
+	return strings.TrimSuffix(first, "\r"), rest
+}
+
+// oneLine escapes the line breaks of s, so that an event stays one line.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
+}
+
+// indent returns the lines of s, each after prefix; none for "".
+func indent(s, prefix string) []string {
+	if s == "" {
+		return nil
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = prefix + strings.TrimSuffix(l, "\r")
+	}
+	return lines
+}
+
+func joinBlocks(line string, blocks []string) string {
+	if len(blocks) == 0 {
+		return line
+	}
+	return line + "\n" + strings.Join(blocks, "\n")
 }
 
 func (p printer) paint(code, s string) string {

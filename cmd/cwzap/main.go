@@ -28,15 +28,18 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, errorLine(err))
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, errorLine(err))
+		}
 		os.Exit(1)
 	}
 }
 
 // errorLine renders err as one line with one "cwzap:" prefix; errors from
-// the library carry the prefix already.
+// the library carry the prefix already. The SDK's error text in it is
+// shortened to the operation, the service's code and its message.
 func errorLine(err error) string {
-	msg := strings.Join(strings.Fields(err.Error()), " ")
+	msg := compactSDK(strings.Join(strings.Fields(err.Error()), " "))
 	for {
 		rest, ok := strings.CutPrefix(msg, "cwzap: ")
 		if !ok {

@@ -49,7 +49,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	out, _, _ := cli(t, "", "tail", "-h")
-	for _, flag := range []string{"-endpoint", "-timeout", "-filter", "-level", "-since", "-json", "-f", "dummies"} {
+	for _, flag := range []string{"-endpoint", "-timeout", "-filter", "-level", "-since", "-json", "-f", "-date", "dummies"} {
 		if !strings.Contains(out, flag) {
 			t.Errorf("tail -h does not mention %s", flag)
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/cwzap/cwzap"
@@ -24,6 +25,16 @@ func pipe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err := parse(fs, args); err != nil {
 		return helpOK(err)
 	}
+	if *flush <= 0 {
+		return fmt.Errorf("-flush must be positive, not %v", *flush)
+	}
+	if err := checkBraces("-group", t.group); err != nil {
+		return err
+	}
+	if err := checkBraces("-stream", t.stream); err != nil {
+		return err
+	}
+	t.stderr = stderr
 	client, err := t.client(ctx)
 	if err != nil {
 		return err
@@ -53,20 +64,38 @@ func pipe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if st.Written != lines { // long lines became several events
 		what += ", " + plural(st.Written, "event")
 	}
-	fmt.Fprintf(stdout, "cwzap: %s: %d delivered, %d to stderr\n", what, st.Delivered, st.Fallback)
+	summary := fmt.Sprintf("cwzap: %s: %d delivered, %d to stderr\n", what, st.Delivered, st.Fallback)
 	mu.Lock()
 	defer mu.Unlock()
+	var why error
 	switch {
 	case readErr != nil:
-		return fmt.Errorf("reading stdin: %w", readErr)
+		why = fmt.Errorf("reading stdin: %w", readErr)
 	case closeErr != nil:
-		return closeErr
+		why = closeErr
 	case firstErr != nil:
-		return firstErr
+		why = firstErr
 	case st.Fallback > 0:
-		return fmt.Errorf("%s not delivered (written to stderr)", plural(st.Fallback, "line"))
+		why = fmt.Errorf("%s not delivered (written to stderr)", plural(st.Fallback, "line"))
 	}
-	return nil
+	if why == nil {
+		fmt.Fprint(stdout, summary)
+		return nil
+	}
+	// Why first, then the count: the last line read is the outcome.
+	fmt.Fprintln(stderr, pipeErrorLine(why))
+	fmt.Fprint(stdout, summary)
+	return errReported
+}
+
+// pipeErrorLine is errorLine with the library's names for what pipe's
+// flags set: -timeout sets both deadlines, and stderr is the fallback.
+func pipeErrorLine(err error) string {
+	return strings.NewReplacer(
+		"WithPutTimeout (", "-timeout (",
+		"WithSyncTimeout ", "-timeout ",
+		"the fallback writer", "stderr",
+	).Replace(errorLine(err))
 }
 
 func plural(n uint64, noun string) string {

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
 	"github.com/cwzap/cwzap/cwlogstest"
 )
@@ -62,24 +67,91 @@ func TestPipeTakesLinesOfAnyLength(t *testing.T) {
 	}
 }
 
+// A failed delivery is said once, in one line that names pipe's flag and
+// not the library's option, before the summary.
 func TestPipeDeliveryFailureReportedOnce(t *testing.T) {
 	isolate(t)
 	srv := cwlogstest.NewServer()
 	defer srv.Close()
 	srv.SetFaults(cwlogstest.Faults{Outage: true})
-	out, errOut, err := cli(t, "lost line\n", "pipe", "-group", "g", "-stream", "s", "-endpoint", srv.URL, "-timeout", "1s", "-flush", "1ms")
-	if err == nil {
-		t.Fatal("pipe succeeded during an outage")
+	var out bytes.Buffer // stdout and stderr, in the order written
+	err := run(context.Background(), []string{"pipe", "-group", "g", "-stream", "s", "-endpoint", srv.URL, "-timeout", "1s", "-flush", "1ms"},
+		strings.NewReader("lost line\n"), &out, &out)
+	if !errors.Is(err, errReported) {
+		t.Fatalf("pipe during an outage returned %v, want errReported (printed already)", err)
 	}
-	if out != "cwzap: 1 line: 0 delivered, 1 to stderr\n" {
-		t.Errorf("summary %q", out)
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("pipe printed %q, want the undelivered line, why, then the summary", lines)
 	}
-	// stderr holds the undelivered line, and the error is left to main.
-	if !strings.Contains(errOut, "lost line") || strings.Contains(errOut, "ServiceUnavailable") {
-		t.Errorf("stderr %q: want the line, not the error", errOut)
+	// The fallback writer gets the line as it fails, then why, then the count.
+	if lines[0] != "lost line" || lines[2] != "cwzap: 1 line: 0 delivered, 1 to stderr" {
+		t.Errorf("pipe printed %q", lines)
 	}
-	if line := errorLine(err); strings.Count(line, "cwzap:") != 1 {
-		t.Errorf("error line %q", line)
+	// Which deadline ends the put first, -timeout's put or its sync, is a
+	// matter of scheduling; either way the flag is named.
+	why := lines[1]
+	for _, want := range []string{"cwzap: g/s: 1 event not delivered", "-timeout", "written to stderr"} {
+		if !strings.Contains(why, want) {
+			t.Errorf("why = %q, want it to hold %q", why, want)
+		}
+	}
+	for _, bad := range []string{"WithPutTimeout", "WithSyncTimeout", "https", "RequestID", "fallback writer"} {
+		if strings.Contains(why, bad) {
+			t.Errorf("why = %q holds %q", why, bad)
+		}
+	}
+	if strings.Count(out.String(), "not delivered") != 1 {
+		t.Errorf("the error is said more than once: %q", out.String())
+	}
+}
+
+func TestPipeErrorLineNamesFlags(t *testing.T) {
+	tests := []struct{ give, want string }{
+		{"cwzap: g/s: 1 event not delivered: failed (PutLogEvents gave up after 5 attempts over 1s: WithPutTimeout (1s) passed; last error: " +
+			"PutLogEvents: https response error StatusCode: 503, RequestID: r-1, ServiceUnavailableException: The service is unavailable.); written to the fallback writer",
+			"cwzap: g/s: 1 event not delivered: failed (PutLogEvents gave up after 5 attempts over 1s: -timeout (1s) passed; last error: " +
+				"PutLogEvents: ServiceUnavailableException: The service is unavailable.); written to stderr"},
+		{"cwzap: g/s: 1 event not delivered: still pending when the sync deadline passed (WithSyncTimeout 1s); written to the fallback writer",
+			"cwzap: g/s: 1 event not delivered: still pending when the sync deadline passed (-timeout 1s); written to stderr"},
+	}
+	for _, tt := range tests {
+		if got := pipeErrorLine(errors.New(tt.give)); got != tt.want {
+			t.Errorf("pipeErrorLine\n got %q\nwant %q", got, tt.want)
+		}
+	}
+}
+
+// Input that pipe used to take silently, as a default or a literal name,
+// is refused before anything is sent.
+func TestPipeRefusesBadFlags(t *testing.T) {
+	isolate(t)
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	tests := []struct {
+		give []string
+		want string
+	}{
+		{[]string{"-stream", "s-{date"}, `-stream "s-{date": placeholder "{date" is not closed with '}'`},
+		{[]string{"-stream", "s-{}"}, `-stream "s-{}": a '{' must open a placeholder`},
+		{[]string{"-stream", "s-{a b}"}, `-stream "s-{a b}": placeholder "{a" is not closed`},
+		{[]string{"-group", "g-{date"}, `-group "g-{date": placeholder "{date" is not closed`},
+		{[]string{"-flush", "-1s"}, "-flush must be positive, not -1s"},
+		{[]string{"-flush", "0s"}, "-flush must be positive, not 0s"},
+	}
+	for _, tt := range tests {
+		args := append([]string{"pipe", "-group", "g", "-stream", "s", "-endpoint", srv.URL}, tt.give...)
+		out, errOut, err := cli(t, "a line\n", args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("pipe %q = %v, want an error holding %q", tt.give, err, tt.want)
+		}
+		if out != "" || errOut != "" {
+			t.Errorf("pipe %q printed %q %q; the error is main's to print", tt.give, out, errOut)
+		}
+	}
+	groups, err := srv.Client().DescribeLogGroups(context.Background(), &cloudwatchlogs.DescribeLogGroupsInput{})
+	if err != nil || len(groups.LogGroups) != 0 {
+		t.Errorf("refused input created %d groups (%v), want none", len(groups.LogGroups), err)
 	}
 }
 

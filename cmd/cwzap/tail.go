@@ -25,12 +25,14 @@ type tailArgs struct {
 	out      printer
 }
 
-func tail(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer) error {
+func tail(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("tail", "tail -group G -stream S [flags]\n\n"+
 		"Prints the last -n events of a stream, oldest first, one line each: time,\n"+
 		"level (coloured on a terminal), the function or logger that wrote it,\n"+
-		"location, message and fields. -f keeps printing new events until\n"+
-		"interrupted.", stdout)
+		"location, message and fields; on a terminal, multi-line values follow as\n"+
+		"indented blocks. -f keeps printing new events until interrupted.\n\n"+
+		"Names may hold {date} (today in UTC, or -date) and {hostname} (this\n"+
+		"machine's), as pipe and the library expand them.", stdout)
 	var a tailArgs
 	a.target.flags(fs)
 	fs.IntVar(&a.n, "n", 100, "how many of the last events to print (0: none, as with -f for new events only)")
@@ -39,9 +41,20 @@ func tail(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer) 
 	fs.StringVar(&a.filter, "filter", "", "CloudWatch filter pattern, e.g. 'ERROR -timeout' or '{ $.order_id = 42 }'")
 	since := fs.String("since", "", "only events since then: a duration (90m) or a time (2006-01-02T15:04:05Z)")
 	fs.DurationVar(&a.interval, "interval", time.Second, "how often -f asks for new events")
-	jsonOut := fs.Bool("json", false, "print each event as a JSON object (timestamp, message, ingestionTime)")
+	jsonOut := fs.Bool("json", false, "print each event exactly as CloudWatch Logs stores it: a JSON object with\n"+
+		"timestamp, message and ingestionTime (and eventId with -filter), one a line")
+	date := fs.String("date", "", "the day {date} stands for in -group and -stream, YYYY-MM-DD (default: today in UTC)")
 	if err := parse(fs, args); err != nil {
 		return helpOK(err)
+	}
+	day, err := parseDate(*date, a.group+a.stream, time.Now())
+	if err != nil {
+		return err
+	}
+	if a.group != "" && a.stream != "" {
+		if a.group, a.stream, err = tailNames(a.group, a.stream, day); err != nil {
+			return err
+		}
 	}
 	if a.n < 0 {
 		return fmt.Errorf("-n must be 0 or more, not %d", a.n)
@@ -49,14 +62,14 @@ func tail(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer) 
 	if a.interval <= 0 {
 		return fmt.Errorf("-interval must be positive, not %v", a.interval)
 	}
-	var err error
 	if a.level, err = parseLevel(*level); err != nil {
 		return err
 	}
 	if a.since, err = parseSince(*since, time.Now()); err != nil {
 		return err
 	}
-	a.out = printer{w: stdout, json: *jsonOut, color: isTerminal(stdout)}
+	a.out = newPrinter(stdout, *jsonOut)
+	a.target.stderr = stderr
 	client, err := a.client(ctx)
 	if err != nil {
 		return err
@@ -106,6 +119,22 @@ func parseSince(s string, now time.Time) (*int64, error) {
 	return nil, fmt.Errorf("-since %q is neither a duration (90m) nor a time (2006-01-02T15:04:05Z)", s)
 }
 
+// parseDate reads -date: the day {date} stands for. It is refused when
+// names, the flags' text, holds no {date}.
+func parseDate(s, names string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return now.UTC(), nil
+	}
+	if !strings.Contains(names, "{date}") {
+		return time.Time{}, fmt.Errorf("-date %q: neither -group nor -stream holds {date}", s)
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("-date %q is not a day like 2006-01-02", s)
+	}
+	return d, nil
+}
+
 // timed runs one request under the -timeout.
 func (a *tailArgs) timed(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, a.timeout)
@@ -129,7 +158,7 @@ func (a *tailArgs) plain(ctx context.Context, c *cloudwatchlogs.Client) error {
 		})
 		cancel()
 		if err != nil {
-			return err
+			return a.readError(err)
 		}
 		if forward == nil {
 			forward = out.NextForwardToken
@@ -169,13 +198,10 @@ func (a *tailArgs) followPlain(ctx context.Context, c *cloudwatchlogs.Client, to
 			return nil
 		}
 		if err != nil {
-			return err
+			return a.readError(err)
 		}
 		for _, e := range out.Events {
-			ev := event{ts: aws.ToInt64(e.Timestamp), ingest: aws.ToInt64(e.IngestionTime), msg: aws.ToString(e.Message)}
-			if eventLevel(ev.msg) >= a.level {
-				a.out.print(ev)
-			}
+			a.emit(event{ts: aws.ToInt64(e.Timestamp), ingest: aws.ToInt64(e.IngestionTime), msg: aws.ToString(e.Message)})
 		}
 		token = out.NextForwardToken
 		if len(out.Events) > 0 {
@@ -208,7 +234,7 @@ func (a *tailArgs) filtered(ctx context.Context, c *cloudwatchlogs.Client) error
 				return nil
 			}
 			if err != nil {
-				return err
+				return a.readError(err)
 			}
 			for _, e := range out.Events {
 				ev := event{ts: aws.ToInt64(e.Timestamp), ingest: aws.ToInt64(e.IngestionTime),
@@ -220,11 +246,11 @@ func (a *tailArgs) filtered(ctx context.Context, c *cloudwatchlogs.Client) error
 					newest, seen = ev.ts, map[string]bool{}
 				}
 				seen[ev.id] = true
-				if eventLevel(ev.msg) < a.level {
+				if !first {
+					a.emit(ev)
 					continue
 				}
-				if !first {
-					a.out.print(ev)
+				if eventLevel(ev.msg) < a.level {
 					continue
 				}
 				if last = append(last, ev); len(last) > a.n {
@@ -252,6 +278,19 @@ func (a *tailArgs) filtered(ctx context.Context, c *cloudwatchlogs.Client) error
 			return nil
 		}
 	}
+}
+
+// emit prints one new event if it is at -level or above: every event that
+// arrives while following goes through it.
+func (a *tailArgs) emit(ev event) {
+	if eventLevel(ev.msg) >= a.level {
+		a.out.print(ev)
+	}
+}
+
+// readError says in one line what went wrong with a read.
+func (a *tailArgs) readError(err error) error {
+	return readError(err, a.group, a.stream, a.timeout)
 }
 
 // sleep waits d, or until ctx is done (then it reports false).
