@@ -22,14 +22,19 @@ type printer struct {
 	json   bool
 	color  bool
 	blocks bool
+	parts  *joiner // joins split entries; nil with json
 }
 
 // newPrinter returns tail's printer for w: colours and blocks on a
 // terminal, colours unless NO_COLOR or TERM=dumb says otherwise.
 func newPrinter(w io.Writer, jsonOut bool) printer {
 	term := isTerminal(w)
-	return printer{w: w, json: jsonOut, blocks: term,
+	p := printer{w: w, json: jsonOut, blocks: term,
 		color: term && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"}
+	if !jsonOut {
+		p.parts = &joiner{}
+	}
+	return p
 }
 
 // ANSI colours, used only on a terminal.
@@ -67,6 +72,25 @@ type storedEvent struct {
 
 // print writes one event: every event tail prints goes through it.
 func (p printer) print(e event) {
+	if p.parts != nil {
+		for _, ready := range p.parts.add(e) {
+			p.printOne(ready)
+		}
+		return
+	}
+	p.printOne(e)
+}
+
+// flush prints the parts of entries still incomplete, as stored.
+func (p printer) flush() {
+	if p.parts != nil {
+		for _, e := range p.parts.flush() {
+			p.printOne(e)
+		}
+	}
+}
+
+func (p printer) printOne(e event) {
 	if p.json {
 		// The message as stored: no HTML escaping of <, > and &.
 		enc := json.NewEncoder(p.w)

@@ -69,6 +69,7 @@ func tail(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 		return err
 	}
 	a.out = newPrinter(stdout, *jsonOut)
+	defer a.out.flush()
 	a.target.stderr = stderr
 	client, err := a.client(ctx)
 	if err != nil {
