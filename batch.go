@@ -74,9 +74,6 @@ func newBatch(arenaCap, maxEvents int) *batch {
 	}
 }
 
-// mem is the memory the batch holds, as the buffer limit counts it.
-func (b *batch) mem() int { return cap(b.arena) + cap(b.events)*_eventSize }
-
 func (b *batch) reset() {
 	b.arena = b.arena[:0]
 	b.events = b.events[:0]

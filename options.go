@@ -239,15 +239,20 @@ func WithMaxBatchBytes(n int) SyncerOption {
 	})
 }
 
-// WithBufferLimit bounds the memory a Syncer holds for events: the batch
-// taking events, sealed batches waiting to be sent, those in flight and a
-// few recycled ones, plus 64 KiB of request state per put in flight. A
-// batch's arena starts at 64 KiB and grows as it fills, up to half again
-// WithMaxBatchBytes (1.5 MiB by default), with 16 bytes of index per event;
-// so the default limit holds about 40 full batches. When no more can be
-// had, the overflow policy applies. Defaults to DefaultBufferLimit (64
-// MiB); a value <= 0 keeps the default, and values below two full batches
-// are raised to two.
+// WithBufferLimit bounds the log data a Syncer holds, counted as
+// CloudWatch counts it (message bytes plus EventOverhead an event): the
+// batch taking events, sealed batches waiting to be sent and those in
+// flight. When it is reached the overflow policy applies; by then the
+// buffer holds the limit but for at most one batch's worth
+// (WithMaxBatchBytes). The memory behind it is larger: the request body's
+// escaping and framing and a 16-byte index an event add about a fifth for
+// entries of a few hundred bytes (more for tiny ones, up to twice), and
+// the Go runtime's heap grows past the live data between collections. A
+// limit of L cost about 1.2 L of live heap and 2.7 L of peak RSS under the
+// default GOGC, 1.6 L with GOMEMLIMIT at 1.5 L (300-byte entries; see the
+// README). Defaults to DefaultBufferLimit
+// (64 MiB); a value <= 0 keeps the default, and values below two full
+// batches are raised to two.
 func WithBufferLimit(bytes int) SyncerOption {
 	return syncerOption(func(o *syncerOptions) {
 		o.bufferLimit = DefaultBufferLimit

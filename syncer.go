@@ -105,7 +105,7 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 	// An arena holds the escaped event objects of one batch; half again the
 	// batch's size leaves room for the quotes of JSON events.
 	arenaCap := o.maxBytes + o.maxBytes/2
-	o.bufferLimit = max(o.bufferLimit, 2*(arenaCap+MaxBatchEvents*_eventSize))
+	o.bufferLimit = max(o.bufferLimit, 2*o.maxBytes)
 	fallbackW, onError := o.fallback, o.onError
 	if fallbackW == nil {
 		fallbackW = os.Stderr
@@ -125,7 +125,7 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 		protect: o.protect,
 		onError: onError,
 	})
-	mem := newBudget(o.bufferLimit, arenaCap, o.maxEvents, o.concurrency)
+	mem := newBudget(o.bufferLimit, o.maxBytes, arenaCap, o.maxEvents)
 	fb := newFallback(fallbackW, o.syncTimeout)
 	l := newLedger(groupT.text, streamT.text, fb, mem, tg, onError)
 	d := newDispatcher(o.concurrency, o.putTimeout, l)
