@@ -351,7 +351,7 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 		buf.AppendByte('"')
 	}
 	if e.set.seq != nil {
-		buf.AppendString(`,"` + SequenceKey + `":`)
+		buf.AppendString(`,"` + _sequenceKey + `":`)
 		e.set.seq.append(buf)
 	}
 
@@ -638,7 +638,7 @@ func (e *encoder) repair() {
 
 func (e *encoder) addKey(key string) {
 	e.addElementSeparator()
-	if e.depth == 0 && (!e.set.text && isLayoutKey(key) || e.set.seq != nil && key == SequenceKey) {
+	if e.depth == 0 && (!e.set.text && isLayoutKey(key) || e.set.seq != nil && key == _sequenceKey) {
 		e.buf.AppendString(`"_`)
 	} else {
 		e.buf.AppendByte('"')

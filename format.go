@@ -203,7 +203,7 @@ func (e *encoder) encodeText(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 		buf.AppendString(" {")
 		start := buf.Len()
 		if set.seq != nil {
-			buf.AppendString(`"` + SequenceKey + `":`)
+			buf.AppendString(`"` + _sequenceKey + `":`)
 			set.seq.append(buf)
 		}
 		if set.formatErr != "" {

@@ -17,8 +17,8 @@ import (
 //
 //	fields @timestamp, seq | stats count(*) as n by seq | filter n > 1
 
-// SequenceKey is the key of the sequence value.
-const SequenceKey = "seq"
+// _sequenceKey is the key of the sequence value.
+const _sequenceKey = "seq"
 
 // _writerIDLen is the length of a writer id: 8 base32 characters, 40
 // random bits, so that a thousand writers share an id with a chance of
