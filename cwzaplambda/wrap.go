@@ -2,10 +2,12 @@ package cwzaplambda
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/cwzap/cwzap"
 	"go.uber.org/zap"
 )
@@ -43,12 +45,50 @@ func Wrap[TIn, TOut any](ws *cwzap.Syncer, handler func(context.Context, TIn) (T
 }
 
 func wrap[TIn, TOut any](f *flusher, handler func(context.Context, TIn) (TOut, error)) func(context.Context, TIn) (TOut, error) {
-	return func(ctx context.Context, in TIn) (TOut, error) {
-		ctx, inv := f.begin(ctx)
-		defer f.end(ctx, inv)
-		return handler(ctx, in)
+	return func(ctx context.Context, in TIn) (out TOut, err error) {
+		f.invoke(ctx, func(ctx context.Context) { out, err = handler(ctx, in) })
+		return out, err
 	}
 }
+
+// WrapHandler is Wrap for a handler of any shape that aws-lambda-go
+// accepts, through its lambda.Handler:
+//
+//	lambda.Start(cwzaplambda.WrapHandler(ws, lambda.NewHandler(handler)))
+//
+// where handler is func(), func(context.Context) error,
+// func(context.Context, TIn) error, func(TIn) (TOut, error), and so on
+// (lambda.Start lists them). The same rules as Wrap's apply: call it once
+// per process, in main, before lambda.Start. Since the payload is decoded
+// inside h, the wrapped handler sees every invocation, also one whose
+// payload does not decode. The response is the bytes h returns; as with
+// any lambda.Handler, aws-lambda-go posts them as application/octet-stream.
+// A nil h makes every invocation fail with an error that says so.
+func WrapHandler(ws *cwzap.Syncer, h lambda.Handler, opts ...Option) lambda.Handler {
+	if h == nil {
+		h = nilHandler{}
+	}
+	return &wrappedHandler{f: newFlusher(ws, buildOptions(opts)), h: h}
+}
+
+// wrappedHandler is the lambda.Handler WrapHandler returns.
+type wrappedHandler struct {
+	f *flusher
+	h lambda.Handler
+}
+
+// Invoke runs h for one invocation, as Wrap's handler does.
+func (w *wrappedHandler) Invoke(ctx context.Context, payload []byte) (out []byte, err error) {
+	w.f.invoke(ctx, func(ctx context.Context) { out, err = w.h.Invoke(ctx, payload) })
+	return out, err
+}
+
+// errNilHandler is what every invocation of WrapHandler(ws, nil) returns.
+var errNilHandler = errors.New("cwzap: cwzaplambda.WrapHandler was given a nil lambda.Handler; pass lambda.NewHandler(yourFunction)")
+
+type nilHandler struct{}
+
+func (nilHandler) Invoke(context.Context, []byte) ([]byte, error) { return nil, errNilHandler }
 
 // NewSyncer returns cwzap.NewSyncer(group, stream, opts...) with standard
 // output as its fallback writer: in Lambda, standard output goes to the

@@ -140,7 +140,7 @@ func TestConcurrentInvocationsDoNotWaitForFlushes(t *testing.T) {
 	const latency = 300 * time.Millisecond
 	srv := newTestServer(t, latency)
 	f := newIdleFlusher(newTestSyncer(t, srv), buildOptions(nil))
-	f.setMode(modeBackground)
+	f.hs.setMode(modeBackground)
 	h := wrap(f, logN(3))
 
 	var wg sync.WaitGroup
@@ -194,12 +194,12 @@ func TestHandlerSyncsWhenTheExtensionGaveUp(t *testing.T) {
 			f.settle(id, time.Now().Add(10*time.Millisecond))
 		}},
 		{"extension stopped", false, func(f *flusher, id string) {
-			f.setMode(modeSync)
+			f.hs.setMode(modeSync)
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newIdleFlusher(newTestSyncer(t, srv), buildOptions(nil))
-			f.setMode(modeExtension)
+			f.hs.setMode(modeExtension)
 			id := "r-" + tt.name
 			if tt.before {
 				tt.prepare(f, id)
@@ -216,10 +216,10 @@ func TestHandlerSyncsWhenTheExtensionGaveUp(t *testing.T) {
 			if got := countTagged(srv, id); got != 3 {
 				t.Errorf("%d of 3 entries delivered when the handler returned", got)
 			}
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			if len(f.invs) != 0 {
-				t.Errorf("%d requests still tracked after the handler returned", len(f.invs))
+			f.hs.mu.Lock()
+			defer f.hs.mu.Unlock()
+			if f.hs.cur != nil && f.hs.cur.began {
+				t.Errorf("request %s still current after its handler returned", f.hs.cur.id)
 			}
 		})
 	}
