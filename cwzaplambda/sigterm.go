@@ -32,6 +32,7 @@ func (f *flusher) watchSIGTERM() {
 // writer.
 func (f *flusher) shutdown() {
 	f.cancel()
+	f.hs.stop() // a handler still running syncs by itself: to the fallback, once closed
 	ctx, cancel := context.WithTimeout(context.Background(), f.o.shutdownTimeout)
 	defer cancel()
 	// Background flushes need no wait: each is bounded by its deadline,
