@@ -326,3 +326,41 @@ func TestSIGTERMReachesOtherListenersOnce(t *testing.T) {
 		t.Errorf("the entry left for the shutdown flush is stored %d times, want once", n)
 	}
 }
+
+// Under Lambda's JSON log format and a WARN application log level, the
+// default logger drops INFO entries, and what falls back to standard
+// output carries Lambda's level name and an RFC 3339 timestamp, so that
+// Lambda's filter keeps it.
+func TestLambdaLoggingControls(t *testing.T) {
+	f := start(t, config{mode: "wrap", timeout: 1,
+		env: []string{"AWS_LAMBDA_LOG_FORMAT=JSON", "AWS_LAMBDA_LOG_LEVEL=WARN"}})
+	f.invoke(`{"tag":"ctl-delivered","entries":1,"level":"warn"}`)
+	f.srv.SetFaults(cwlogstest.Faults{Outage: true}) // until the flush's deadline: to the fallback
+	f.invoke(`{"tag":"ctl-info","entries":2,"level":"info"}`)
+	f.invoke(`{"tag":"ctl-warn","entries":2,"level":"warn"}`)
+	f.srv.SetFaults(cwlogstest.Faults{})
+	f.shutdown()
+
+	if ev := f.tagged("ctl-delivered"); len(ev) != 1 || !strings.Contains(ev[0].Message, `"level":"WARNING"`) {
+		t.Errorf("stored %v, want the delivered entry in cwzap's layout", ev)
+	}
+	out := f.out.String()
+	if strings.Contains(out, `"tag":"ctl-info"`) || len(f.tagged("ctl-info")) != 0 {
+		t.Errorf("INFO entries were written under AWS_LAMBDA_LOG_LEVEL=WARN:\n%s", out)
+	}
+	var lines []string
+	for line := range strings.SplitSeq(out, "\n") {
+		if strings.Contains(line, `"tag":"ctl-warn"`) {
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("%d fallback lines of the WARN entries, want 2:\n%s", len(lines), out)
+	}
+	for _, line := range lines {
+		ts, _, _ := strings.Cut(strings.TrimPrefix(line, `{"timestamp":"`), `"`)
+		if _, err := time.Parse(time.RFC3339, ts); err != nil || !strings.Contains(line, `"level":"WARN"`) {
+			t.Errorf("fallback line %s: want level WARN and an RFC 3339 timestamp", line)
+		}
+	}
+}

@@ -76,8 +76,10 @@ func WithShutdownTimeout(d time.Duration) Option {
 
 // WithLogger sets the logger that Logger(ctx) extends with the
 // invocation's fields, for example a tee of the Syncer's core and a console
-// core. Defaults to zap.New(cwzap.NewCore(ws, zap.InfoLevel),
-// zap.AddCaller()) over the Syncer given to Wrap.
+// core. Defaults to zap.New(cwzap.NewCore(ws, level), zap.AddCaller())
+// over the Syncer given to Wrap, where level is Lambda's application log
+// level (AWS_LAMBDA_LOG_LEVEL: TRACE and DEBUG are zap's Debug, FATAL its
+// Fatal), Info when unset.
 func WithLogger(l *zap.Logger) Option {
 	return optionFunc(func(o *options) { o.logger = l })
 }

@@ -3,6 +3,7 @@ package cwzaplambda
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"strconv"
 	"time"
@@ -93,15 +94,29 @@ func (nilHandler) Invoke(context.Context, []byte) ([]byte, error) { return nil, 
 // NewSyncer returns cwzap.NewSyncer(group, stream, opts...) with standard
 // output as its fallback writer: in Lambda, standard output goes to the
 // function's own log group, so an event that cannot reach its stream still
-// lands in CloudWatch. A cwzap.WithFallback among opts overrides it.
+// lands in CloudWatch. Under Lambda's JSON log format
+// (AWS_LAMBDA_LOG_FORMAT=JSON) each fallback line carries Lambda's level
+// names (WARN for WARNING, FATAL for CRITICAL) and an RFC 3339 timestamp,
+// so that Lambda's level filter (AWS_LAMBDA_LOG_LEVEL) keeps it; the
+// stream's own layout is unchanged. A cwzap.WithFallback among opts
+// overrides it.
 func NewSyncer(group, stream string, opts ...cwzap.SyncerOption) (*cwzap.Syncer, error) {
-	return cwzap.NewSyncer(group, stream, append([]cwzap.SyncerOption{cwzap.WithFallback(os.Stdout)}, opts...)...)
+	return newSyncer(group, stream, os.Stdout, opts...)
+}
+
+// newSyncer is NewSyncer with stdout as the standard output.
+func newSyncer(group, stream string, stdout io.Writer, opts ...cwzap.SyncerOption) (*cwzap.Syncer, error) {
+	if lambdaJSONFormat() {
+		stdout = &lambdaLines{w: stdout}
+	}
+	return cwzap.NewSyncer(group, stream, append([]cwzap.SyncerOption{cwzap.WithFallback(stdout)}, opts...)...)
 }
 
 // defaultLogger is the logger Logger(ctx) extends when WithLogger is not
-// given.
+// given: the JSON layout over ws, at AWS_LAMBDA_LOG_LEVEL (Info when
+// unset).
 func defaultLogger(ws *cwzap.Syncer) *zap.Logger {
-	return zap.New(cwzap.NewCore(ws, zap.InfoLevel), zap.AddCaller())
+	return zap.New(cwzap.NewCore(ws, lambdaLogLevel()), zap.AddCaller())
 }
 
 // maxConcurrency is AWS_LAMBDA_MAX_CONCURRENCY, 1 when unset or invalid.

@@ -30,6 +30,7 @@ import (
 	"github.com/cwzap/cwzap"
 	"github.com/cwzap/cwzap/cwzaplambda"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // Request says what one invocation does.
@@ -40,6 +41,7 @@ type Request struct {
 	LateMs  int    `json:"lateMs"`  // when > 0, one more entry this long after returning
 	Fail    bool   `json:"fail"`    // return an error after sleeping
 	Panic   bool   `json:"panic"`   // panic after sleeping
+	Level   string `json:"level"`   // the entries' level: info (default), debug, warn, error
 }
 
 func main() {
@@ -140,8 +142,12 @@ func countSignals() {
 func handle(ctx context.Context, log *zap.Logger, r Request) (string, error) {
 	deadline, _ := ctx.Deadline()
 	log = log.With(zap.String("tag", r.Tag), zap.Int64("deadline_ms", deadline.UnixMilli()))
+	level, err := zapcore.ParseLevel(r.Level)
+	if r.Level == "" || err != nil {
+		level = zapcore.InfoLevel
+	}
 	for i := range r.Entries {
-		log.Info("entry", zap.Int("i", i))
+		log.Log(level, "entry", zap.Int("i", i))
 	}
 	time.Sleep(time.Duration(r.SleepMs) * time.Millisecond)
 	if r.LateMs > 0 {
