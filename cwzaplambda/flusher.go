@@ -155,28 +155,44 @@ func (f *flusher) flush(deadline time.Time) {
 // extension. If call panics, the flush happens before the panic goes on,
 // bounded by the invocation's deadline: aws-lambda-go reports a panic and
 // ends the process, which must not be before the flush.
-func (f *flusher) invoke(ctx context.Context, call func(context.Context)) {
-	ctx, inv := f.begin(ctx)
-	returned := false
-	defer func() { f.end(ctx, inv, !returned) }()
-	call(ctx)
+func (f *flusher) invoke(ctx context.Context, call func(context.Context) error) {
+	ctx, inv, held := f.begin(ctx)
+	returned, failed := false, false
+	defer func() { f.end(ctx, inv, held, !returned, failed) }()
+	failed = call(ctx) != nil
 	returned = true
+}
+
+// heldRoom is an invocation's room in the LogBuffer, if there is one.
+type heldRoom struct {
+	r   *bufferRoom
+	gen uint64
 }
 
 // begin starts an invocation: it puts the invocation's logger in ctx and,
 // under the extension, records the request in the handshake.
-func (f *flusher) begin(ctx context.Context) (context.Context, *invocation) {
+func (f *flusher) begin(ctx context.Context) (context.Context, *invocation, heldRoom) {
 	cold := !f.warm.Swap(true)
 	lc, _ := lambdacontext.FromContext(ctx)
-	ctx = context.WithValue(ctx, loggerKey{}, f.base.With(invocationFields(ctx, lc, &cold)...))
-	if lc == nil {
-		return ctx, nil
+	base, held := f.base, heldRoom{}
+	if b := f.o.logBuffer; b != nil {
+		held.r, held.gen = b.open()
+		base = b.logger(base, f.ws, held.r, held.gen)
 	}
-	return ctx, f.hs.begin(lc.AwsRequestID)
+	ctx = context.WithValue(ctx, loggerKey{}, base.With(invocationFields(ctx, lc, &cold)...))
+	if lc == nil {
+		return ctx, nil, held
+	}
+	return ctx, f.hs.begin(lc.AwsRequestID), held
 }
 
 // end finishes an invocation after its handler returned or panicked.
-func (f *flusher) end(ctx context.Context, inv *invocation, panicking bool) {
+func (f *flusher) end(ctx context.Context, inv *invocation, held heldRoom, panicking, failed bool) {
+	if held.r != nil {
+		// Before any flush or hand-over, so that what it delivers is
+		// flushed with the rest.
+		f.o.logBuffer.close(held.r, held.gen, failed || panicking, f.ws)
+	}
 	if inv != nil && f.hs.end(inv) && !panicking {
 		return // the extension syncs after the response
 	}

@@ -364,3 +364,23 @@ func TestLambdaLoggingControls(t *testing.T) {
 		}
 	}
 }
+
+// With a LogBuffer, an invocation's DEBUG entries are stored only when it
+// fails: returns an error or panics.
+func TestLogBufferUnderTheEmulator(t *testing.T) {
+	f := start(t, config{mode: "wrap", env: []string{"CWZL_BUFFER=1"}})
+	f.invoke(payload("cold", 1, 0, 0))
+	for _, tt := range []struct {
+		tag, extra string
+		want       int
+	}{
+		{"buf-ok", "", 0},
+		{"buf-fail", `,"fail":true`, 3},
+		{"buf-panic", `,"panic":true`, 3},
+	} {
+		f.invoke(fmt.Sprintf(`{"tag":%q,"entries":3,"level":"debug"%s}`, tt.tag, tt.extra))
+		if n := len(f.tagged(tt.tag)); n != tt.want {
+			t.Errorf("%s: %d of 3 DEBUG entries stored when the invoke returned, want %d", tt.tag, n, tt.want)
+		}
+	}
+}

@@ -33,6 +33,7 @@ type options struct {
 	shutdownTimeout time.Duration
 	logger          *zap.Logger
 	onError         func(error)
+	logBuffer       *LogBuffer
 }
 
 func buildOptions(opts []Option) options {
@@ -96,4 +97,12 @@ func WithErrorHandler(f func(error)) Option {
 			o.onError = f
 		}
 	})
+}
+
+// WithLogBuffer holds each invocation's entries at or below b's level in
+// b, delivering them only when the invocation logs an error, returns one
+// or panics (see LogBuffer). It applies to Logger(ctx). Defaults to no
+// buffer: every entry is written as it is logged.
+func WithLogBuffer(b *LogBuffer) Option {
+	return optionFunc(func(o *options) { o.logBuffer = b })
 }

@@ -47,7 +47,10 @@ func Wrap[TIn, TOut any](ws *cwzap.Syncer, handler func(context.Context, TIn) (T
 
 func wrap[TIn, TOut any](f *flusher, handler func(context.Context, TIn) (TOut, error)) func(context.Context, TIn) (TOut, error) {
 	return func(ctx context.Context, in TIn) (out TOut, err error) {
-		f.invoke(ctx, func(ctx context.Context) { out, err = handler(ctx, in) })
+		f.invoke(ctx, func(ctx context.Context) error {
+			out, err = handler(ctx, in)
+			return err
+		})
 		return out, err
 	}
 }
@@ -80,7 +83,10 @@ type wrappedHandler struct {
 
 // Invoke runs h for one invocation, as Wrap's handler does.
 func (w *wrappedHandler) Invoke(ctx context.Context, payload []byte) (out []byte, err error) {
-	w.f.invoke(ctx, func(ctx context.Context) { out, err = w.h.Invoke(ctx, payload) })
+	w.f.invoke(ctx, func(ctx context.Context) error {
+		out, err = w.h.Invoke(ctx, payload)
+		return err
+	})
 	return out, err
 }
 

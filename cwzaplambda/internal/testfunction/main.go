@@ -7,6 +7,7 @@
 // form), or through WrapHandler "ctx-in-err" (func(ctx, Request) error),
 // "ctx-err" (func(ctx) error, 3 entries tagged "ctx-err") or "nullary"
 // (func(), 2 entries tagged "nullary" through a logger made in main).
+// CWZL_BUFFER=1 gives Wrap a LogBuffer for DEBUG entries.
 // CWZL_SIGNALS=1 adds a SIGTERM listener of its own that prints one line
 // per signal it receives.
 // CWZL_MAX_CONCURRENCY, when set, becomes AWS_LAMBDA_MAX_CONCURRENCY
@@ -102,7 +103,11 @@ func run(mode string) error {
 func start(ws *cwzap.Syncer, handler func(context.Context, Request) (string, error)) error {
 	switch shape := os.Getenv("CWZL_SHAPE"); shape {
 	case "":
-		lambda.Start(cwzaplambda.Wrap(ws, handler))
+		var opts []cwzaplambda.Option
+		if os.Getenv("CWZL_BUFFER") == "1" {
+			opts = append(opts, cwzaplambda.WithLogBuffer(cwzaplambda.NewLogBuffer(zapcore.DebugLevel, 0)))
+		}
+		lambda.Start(cwzaplambda.Wrap(ws, handler, opts...))
 	case "ctx-in-err":
 		lambda.Start(cwzaplambda.WrapHandler(ws, lambda.NewHandler(func(ctx context.Context, r Request) error {
 			_, err := handler(ctx, r)
