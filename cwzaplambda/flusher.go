@@ -22,6 +22,7 @@ type flusher struct {
 	o      options
 	base   *zap.Logger
 	hs     handshake
+	pace   pacer
 	warm   atomic.Bool // set by the first invocation: later ones are not cold starts
 	stop   context.Context
 	cancel context.CancelFunc
@@ -38,7 +39,7 @@ func newFlusher(ws *cwzap.Syncer, o options) *flusher {
 
 // newIdleFlusher returns a flusher in modeSync that has started nothing.
 func newIdleFlusher(ws *cwzap.Syncer, o options) *flusher {
-	f := &flusher{ws: ws, o: o, base: o.logger}
+	f := &flusher{ws: ws, o: o, base: o.logger, pace: pacer{max: o.maxDeferral}}
 	if f.base == nil {
 		f.base = defaultLogger(ws)
 	}
@@ -122,7 +123,7 @@ func (f *flusher) settle(id string, deadline time.Time) {
 		// Past the deadline Lambda resets the environment; SIGTERM
 		// brings the final flush, or the handler's end syncs.
 	}
-	if f.hs.release(inv) {
+	if f.hs.release(inv) && (f.stop.Err() != nil || time.Until(deadline) < f.o.margin || f.pace.flushNow(time.Now())) {
 		f.flush(deadline)
 	}
 }
@@ -148,6 +149,7 @@ func (f *flusher) flush(deadline time.Time) {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	f.ws.SyncContext(ctx)
+	f.pace.flushed(f.ws.Stats().Retries)
 }
 
 // invoke runs one invocation: call gets a ctx carrying the invocation's

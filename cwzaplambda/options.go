@@ -34,12 +34,14 @@ type options struct {
 	logger          *zap.Logger
 	onError         func(error)
 	logBuffer       *LogBuffer
+	maxDeferral     time.Duration
 }
 
 func buildOptions(opts []Option) options {
 	o := options{
 		margin:          DefaultMargin,
 		shutdownTimeout: DefaultShutdownTimeout,
+		maxDeferral:     DefaultMaxDeferral,
 		onError:         func(err error) { fmt.Fprintln(os.Stderr, err) },
 	}
 	for _, opt := range opts {
@@ -105,4 +107,13 @@ func WithErrorHandler(f func(error)) Option {
 // buffer: every entry is written as it is logged.
 func WithLogBuffer(b *LogBuffer) Option {
 	return optionFunc(func(o *options) { o.logBuffer = b })
+}
+
+// WithMaxDeferral bounds how long, once puts are throttled, an
+// invocation's entries may wait for a later invocation's flush (see the
+// package documentation, "Quota"). Defaults to DefaultMaxDeferral (4 s); a
+// value <= 0 turns deferral off: every invocation is flushed before the
+// environment may freeze.
+func WithMaxDeferral(d time.Duration) Option {
+	return optionFunc(func(o *options) { o.maxDeferral = max(d, 0) })
 }
