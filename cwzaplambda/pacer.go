@@ -1,6 +1,7 @@
 package cwzaplambda
 
 import (
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -15,9 +16,11 @@ import (
 // flush takes both invocations' entries in one put. It does so only while
 // invocations come often (their recent spacing is at most half the
 // deferral), and the deferral is bounded: once the oldest unflushed
-// invocation ended WithMaxDeferral ago, the next one flushes. The deferral
-// doubles while puts are throttled and shrinks by a quarter at each
-// flush that is not, down to none.
+// invocation ended WithMaxDeferral ago, the next one flushes. A throttled
+// flush sets the deferral to WithMaxDeferral; each flush that is not
+// throttled shrinks it by a random part, an eighth on average (so that
+// instances throttled together do not return together), down to none
+// below 250 ms.
 //
 // The risk: entries left unflushed in a frozen environment are delivered
 // by the next invocation's flush, or by the SIGTERM flush when Lambda
@@ -83,9 +86,13 @@ func (p *pacer) flushed(retries uint64) {
 	case p.max <= 0:
 		p.deferFor = 0
 	case throttled:
-		p.deferFor = min(p.max, max(2*p.deferFor, _minDeferral))
+		// The whole bound at once: the fleet's puts fall well below
+		// the quota before the next round of flushes.
+		p.deferFor = p.max
 	default:
-		p.deferFor -= p.deferFor / 4
+		// By a random part, an eighth on average, so that instances
+		// throttled together do not all come back together.
+		p.deferFor -= time.Duration(rand.Int64N(int64(p.deferFor/4) + 1))
 		if p.deferFor < _minDeferral {
 			p.deferFor = 0
 		}

@@ -21,14 +21,15 @@ func TestPacer(t *testing.T) {
 		p.flushed(0)
 	}
 	p.flushed(3) // a flush retried three times: throttled
-	if p.deferFor != _minDeferral {
-		t.Fatalf("deferral %v after one throttled flush, want %v", p.deferFor, _minDeferral)
+	if p.deferFor != p.max {
+		t.Fatalf("deferral %v after a throttled flush, want the maximum %v", p.deferFor, p.max)
 	}
-	p.flushed(5) // throttled again: doubles
-	if p.deferFor != 2*_minDeferral {
-		t.Fatalf("deferral %v after two throttled flushes, want %v", p.deferFor, 2*_minDeferral)
+	p.flushed(3) // not throttled: shrinks by at most a quarter
+	if p.deferFor > p.max || p.deferFor < p.max-p.max/4 {
+		t.Fatalf("deferral %v after a clean flush, want between %v and %v", p.deferFor, p.max-p.max/4, p.max)
 	}
-	// Invocations every 100 ms: deferred until 500 ms after the first
+	p.flushed(5) // throttled again
+	// Invocations every 100 ms: deferred until 1 s after the first
 	// unflushed one.
 	var flushedAt []int
 	for ms := 500; ms <= 1500; ms += 100 {
@@ -37,8 +38,8 @@ func TestPacer(t *testing.T) {
 			p.flushed(5)
 		}
 	}
-	if len(flushedAt) == 0 || flushedAt[0] != 1000 {
-		t.Errorf("flushed at %v ms, want first at 1000 (500 ms after the first deferred invocation at 500)", flushedAt)
+	if len(flushedAt) == 0 || flushedAt[0] != 1500 {
+		t.Errorf("flushed at %v ms, want first at 1500 (1 s after the first deferred invocation at 500)", flushedAt)
 	}
 	if p.deferFor > p.max {
 		t.Errorf("deferral %v above the maximum %v", p.deferFor, p.max)
@@ -51,7 +52,7 @@ func TestPacer(t *testing.T) {
 		t.Errorf("an invocation 2 s after the previous one deferred under a deferral of %v", p.deferFor)
 	}
 	// Clean flushes shrink the deferral to none.
-	for range 20 {
+	for range 400 {
 		p.flushed(p.retries)
 	}
 	if p.deferFor != 0 {
