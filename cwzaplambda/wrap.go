@@ -28,9 +28,11 @@ const _extensionName = "cwzaplambda"
 // Call Wrap once per process, in main, before lambda.Start: it registers
 // the internal extension, which Lambda accepts only before the runtime
 // first asks for an event. The extension syncs ws after each handler
-// returns and before the environment is frozen, flushes a handler that is
-// still running WithMargin before its deadline, and closes ws on SIGTERM
-// within WithShutdownTimeout. Outside Lambda, or when the extension cannot
+// returns and before the environment is frozen (once puts are throttled,
+// possibly after a later invocation, within WithMaxDeferral), flushes a
+// handler that is still running WithMargin before its deadline, and closes
+// ws on SIGTERM within WithShutdownTimeout. A handler that panics syncs ws
+// before the panic goes on, bounded by its deadline. Outside Lambda, or when the extension cannot
 // be registered, each invocation syncs ws before it returns instead,
 // bounded by the invocation's deadline, and Wrap reports that once to the
 // error handler. See the package documentation for Managed Instances.
