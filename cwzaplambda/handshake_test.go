@@ -21,29 +21,49 @@ func TestHandshakeUnderStress(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, seed>>1))
-	f := start(t, config{mode: "wrap", timeout: 1, latency: 2 * time.Millisecond})
+	// A 2 s timeout: after each panic, returned error or timeout the
+	// emulator starts a new process, whose Init counts towards the next
+	// invocation's time, and a loaded machine may need a second for it.
+	f := start(t, config{mode: "wrap", timeout: 2, latency: 2 * time.Millisecond})
+	// Each kind a fixed number of times, in random order.
+	plan := make([]string, invocations)
+	for i := range plan {
+		switch {
+		case i < 5:
+			plan[i] = "timeout"
+		case i < 10:
+			plan[i] = "outage"
+		case i < 40:
+			plan[i] = "panic"
+		case i < 90:
+			plan[i] = "error"
+		default:
+			plan[i] = "ok"
+		}
+	}
+	rng.Shuffle(len(plan), func(i, j int) { plan[i], plan[j] = plan[j], plan[i] })
 	want := map[string]int{} // entries logged, by tag
 	kinds := map[string]int{}
 	for k := range invocations {
 		tag := fmt.Sprintf("s-%d", k)
 		req := map[string]any{"tag": tag, "entries": rng.IntN(6), "sleepMs": rng.IntN(15)}
-		kind, reply := "ok", `"ok"`
+		kind, reply := plan[k], `"ok"`
 		outage := false
-		switch p := rng.IntN(100); {
-		case p < 1:
+		switch kind {
+		case "outage":
 			// Every put fails until the flush's deadline: the entries go
 			// to the fallback output. The emulator answers the invoke once
 			// the extension is done too, at the deadline, so it may call
 			// the invocation timed out although the response went out.
-			kind, outage = "outage", true
-		case p < 2:
-			kind, reply = "timeout", "Task timed out"
-			req["sleepMs"] = 1300 // past the 1 s timeout
-		case p < 8:
-			kind, reply = "panic", "panic requested"
+			outage = true
+		case "timeout":
+			reply = "Task timed out"
+			req["sleepMs"] = 2300 // past the 2 s timeout
+		case "panic":
+			reply = "panic requested"
 			req["panic"] = true
-		case p < 18:
-			kind, reply = "error", "failure requested"
+		case "error":
+			reply = "failure requested"
 			req["fail"] = true
 		}
 		kinds[kind]++
