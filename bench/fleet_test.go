@@ -3,7 +3,10 @@ package bench
 // Fleet: many Lambda-like writers, each with its own Syncer, logging into
 // one application-wide stream of an endpoint whose put rate is the
 // account's PutLogEvents quota scaled down by the fleet's own factor. See
-// the "Fleet" section of README.md.
+// the "Fleet" section of README.md. The same fleet under cwzaplambda's
+// Wrap, whose extension paces its flushes by the quota, is
+// BenchmarkFleetWrap in cwzaplambda/pacer_bench_test.go: it drives the
+// extension's unexported flusher, which this module cannot reach.
 
 import (
 	"context"

@@ -14,57 +14,32 @@ import (
 	"go.uber.org/zap"
 )
 
-// mode is how a flusher delivers an invocation's entries.
-type mode int32
-
-const (
-	// modeSync: the handler syncs before it returns (no extension).
-	modeSync mode = iota
-	// modeExtension: the INVOKE extension syncs after the response.
-	modeExtension
-	// modeBackground: each invocation's flush starts in the background
-	// when its handler returns (Managed Instances: no freeze).
-	modeBackground
-)
-
-// A flusher is the state behind one Wrap.
+// A flusher is the state behind one Wrap or WrapHandler: the extension's
+// loop, and what each invocation does when it begins and ends. Who
+// flushes an invocation is the handshake's decision.
 type flusher struct {
 	ws     *cwzap.Syncer
 	o      options
 	base   *zap.Logger
-	mode   atomic.Int32
+	hs     handshake
+	pace   pacer
 	warm   atomic.Bool // set by the first invocation: later ones are not cold starts
 	stop   context.Context
 	cancel context.CancelFunc
 	bg     sync.WaitGroup // background flushes (modeBackground)
-
-	mu   sync.Mutex // guards invs
-	invs map[string]*invocation
-}
-
-// invocation is one request as the handler and the extension see it;
-// whichever comes first creates it.
-type invocation struct {
-	id      string
-	started atomic.Bool   // the handler has begun
-	done    chan struct{} // closed when the handler has returned
-	// settled: the extension no longer waits for this request (guarded by
-	// the flusher's mu), so the handler's end must sync by itself.
-	settled  bool
-	deadline time.Time // of a settled request never started: when to drop it
 }
 
 // newFlusher returns a flusher with its extension started, or in
 // modeSync when none can run.
 func newFlusher(ws *cwzap.Syncer, o options) *flusher {
 	f := newIdleFlusher(ws, o)
-	f.setMode(f.startExtension())
+	f.startExtension()
 	return f
 }
 
 // newIdleFlusher returns a flusher in modeSync that has started nothing.
 func newIdleFlusher(ws *cwzap.Syncer, o options) *flusher {
-	f := &flusher{ws: ws, o: o, base: o.logger, invs: make(map[string]*invocation)}
+	f := &flusher{ws: ws, o: o, base: o.logger, pace: pacer{max: o.maxDeferral}}
 	if f.base == nil {
 		f.base = defaultLogger(ws)
 	}
@@ -72,17 +47,15 @@ func newIdleFlusher(ws *cwzap.Syncer, o options) *flusher {
 	return f
 }
 
-func (f *flusher) setMode(m mode) { f.mode.Store(int32(m)) }
-func (f *flusher) getMode() mode  { return mode(f.mode.Load()) }
-
 // startExtension registers the extension that fits the environment and
-// returns the resulting mode; on failure it reports once and falls back
-// to syncing in the handler.
-func (f *flusher) startExtension() mode {
+// sets the mode before the extension's goroutine starts, so that only
+// that goroutine changes it afterwards; on failure it reports once and
+// stays in modeSync.
+func (f *flusher) startExtension() {
 	api := os.Getenv("AWS_LAMBDA_RUNTIME_API")
 	if api == "" {
 		f.o.onError(errors.New("cwzaplambda: AWS_LAMBDA_RUNTIME_API is not set (not in Lambda): each invocation syncs before it returns"))
-		return modeSync
+		return
 	}
 	c := newExtClient(api)
 	events, m := []string{"INVOKE"}, modeExtension
@@ -97,11 +70,11 @@ func (f *flusher) startExtension() mode {
 	if err != nil {
 		c.close()
 		f.o.onError(fmt.Errorf("cwzaplambda: %w: each invocation syncs before it returns", err))
-		return modeSync
+		return
 	}
+	f.hs.setMode(m)
 	f.watchSIGTERM()
 	go f.loop(c, id)
-	return m
 }
 
 // loop asks for events until the flusher stops. Each INVOKE is settled
@@ -115,10 +88,10 @@ func (f *flusher) loop(c *extClient, id string) {
 			return
 		}
 		if err != nil {
-			f.setMode(modeSync)
+			f.hs.stop()
 			f.o.onError(fmt.Errorf("cwzaplambda: %w: each invocation now syncs before it returns", err))
-			// Handlers that returned while the extension still owned
-			// their flush: deliver what they logged.
+			// Handlers that handed their flush over before the stop:
+			// deliver what they logged.
 			f.flush(time.Now().Add(f.o.margin))
 			return
 		}
@@ -128,37 +101,45 @@ func (f *flusher) loop(c *extClient, id string) {
 	}
 }
 
-// settle waits for the invocation's handler to return, then syncs. If the
+// settle waits for the invocation's handler to end, then syncs. If the
 // handler is still running margin before the deadline, it flushes what
 // was logged so far, then waits for the handler until the deadline.
 func (f *flusher) settle(id string, deadline time.Time) {
-	inv := f.track(id)
-	defer f.release(inv, deadline)
-	t := time.NewTimer(time.Until(deadline.Add(-f.o.margin)))
+	inv := f.hs.watch(id)
+	if !f.await(inv.ended, deadline.Add(-f.o.margin)) {
+		if f.stop.Err() != nil {
+			return // SIGTERM: the shutdown closes the Syncer
+		}
+		f.flush(deadline)
+		if f.hs.releaseUnbegun(inv) {
+			// The runtime answered without calling the handler (say, a
+			// payload that does not decode), or has not called it yet: a
+			// handler that begins later syncs by itself.
+			return
+		}
+		if !f.await(inv.ended, deadline) && f.stop.Err() != nil {
+			return
+		}
+		// Past the deadline Lambda resets the environment; SIGTERM
+		// brings the final flush, or the handler's end syncs.
+	}
+	if f.hs.release(inv) && (f.stop.Err() != nil || time.Until(deadline) < f.o.margin || f.pace.flushNow(time.Now())) {
+		f.flush(deadline)
+	}
+}
+
+// await waits for ended until the deadline or the flusher's stop, and
+// tells whether ended came.
+func (f *flusher) await(ended <-chan struct{}, deadline time.Time) bool {
+	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
-	case <-inv.done:
-		f.flush(deadline)
-		return
+	case <-ended:
+		return true
 	case <-t.C:
 	case <-f.stop.Done():
-		return
 	}
-	f.flush(deadline)
-	if !inv.started.Load() {
-		// The runtime answered without calling the handler (say, a
-		// payload that does not decode): nothing more will be logged.
-		return
-	}
-	t.Reset(time.Until(deadline))
-	select {
-	case <-inv.done:
-		f.flush(deadline)
-	case <-t.C:
-		// Timed out: Lambda resets the environment, SIGTERM brings the
-		// final flush.
-	case <-f.stop.Done():
-	}
+	return false
 }
 
 // flush syncs ws, bounded by deadline. What it cannot deliver by then goes
@@ -168,77 +149,60 @@ func (f *flusher) flush(deadline time.Time) {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	f.ws.SyncContext(ctx)
+	f.pace.flushed(f.ws.Stats().Retries)
 }
 
-func (f *flusher) track(id string) *invocation {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	inv, ok := f.invs[id]
-	if !ok {
-		inv = &invocation{id: id, done: make(chan struct{})}
-		f.invs[id] = inv
-	}
-	return inv
+// invoke runs one invocation: call gets a ctx carrying the invocation's
+// logger; afterwards what it logged is flushed, or handed over to the
+// extension. If call panics, the flush happens before the panic goes on,
+// bounded by the invocation's deadline: aws-lambda-go reports a panic and
+// ends the process, which must not be before the flush.
+func (f *flusher) invoke(ctx context.Context, call func(context.Context) error) {
+	ctx, inv, held := f.begin(ctx)
+	returned, failed := false, false
+	defer func() { f.end(ctx, inv, held, !returned, failed) }()
+	failed = call(ctx) != nil
+	returned = true
 }
 
-// release ends the extension's watch over inv. A request whose handler
-// has not begun stays known, marked settled, until its deadline, so that a
-// handler the runtime starts late still syncs by itself.
-func (f *flusher) release(inv *invocation, deadline time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	inv.settled = true
-	if inv.started.Load() {
-		delete(f.invs, inv.id)
-	} else {
-		inv.deadline = deadline
-	}
-	now := time.Now()
-	for id, other := range f.invs {
-		if other.settled && !other.started.Load() && now.After(other.deadline) {
-			delete(f.invs, id)
-		}
-	}
-}
-
-// handOver tells whether the extension will sync after inv's handler
-// returned; if not, it forgets inv and the caller must sync.
-func (f *flusher) handOver(inv *invocation) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !inv.settled && f.getMode() == modeExtension {
-		return true
-	}
-	delete(f.invs, inv.id)
-	return false
+// heldRoom is an invocation's room in the LogBuffer, if there is one.
+type heldRoom struct {
+	r   *bufferRoom
+	gen uint64
 }
 
 // begin starts an invocation: it puts the invocation's logger in ctx and,
-// under the extension, marks the request as running.
-func (f *flusher) begin(ctx context.Context) (context.Context, *invocation) {
+// under the extension, records the request in the handshake.
+func (f *flusher) begin(ctx context.Context) (context.Context, *invocation, heldRoom) {
 	cold := !f.warm.Swap(true)
 	lc, _ := lambdacontext.FromContext(ctx)
-	ctx = context.WithValue(ctx, loggerKey{}, f.base.With(invocationFields(ctx, lc, &cold)...))
-	if lc == nil || lc.AwsRequestID == "" || f.getMode() != modeExtension {
-		return ctx, nil
+	base, held := f.base, heldRoom{}
+	if b := f.o.logBuffer; b != nil {
+		held.r, held.gen = b.open()
+		base = b.logger(base, f.ws, held.r, held.gen)
 	}
-	inv := f.track(lc.AwsRequestID)
-	inv.started.Store(true)
-	return ctx, inv
+	ctx = context.WithValue(ctx, loggerKey{}, base.With(invocationFields(ctx, lc, &cold)...))
+	if lc == nil {
+		return ctx, nil, held
+	}
+	return ctx, f.hs.begin(lc.AwsRequestID), held
 }
 
-// end finishes an invocation after its handler returned.
-func (f *flusher) end(ctx context.Context, inv *invocation) {
-	if inv != nil {
-		close(inv.done)
-		if f.handOver(inv) {
-			return // the extension syncs after the response
-		}
-		// The extension gave up on this request, or stopped.
-		f.syncNow(ctx)
+// end finishes an invocation after its handler returned or panicked.
+func (f *flusher) end(ctx context.Context, inv *invocation, held heldRoom, panicking, failed bool) {
+	if held.r != nil {
+		// Before any flush or hand-over, so that what it delivers is
+		// flushed with the rest.
+		f.o.logBuffer.close(held.r, held.gen, failed || panicking, f.ws)
+	}
+	if inv != nil && f.hs.end(inv) && !panicking {
+		return // the extension syncs after the response
+	}
+	if panicking {
+		f.syncNow(ctx) // the process ends right after the panic is reported
 		return
 	}
-	switch f.getMode() {
+	switch f.hs.getMode() {
 	case modeBackground:
 		deadline := time.Now().Add(f.o.margin)
 		if d, ok := ctx.Deadline(); ok && d.After(deadline) {
@@ -250,6 +214,7 @@ func (f *flusher) end(ctx context.Context, inv *invocation) {
 			f.flush(deadline)
 		}()
 	default:
+		// No extension, or it gave up on this request, or stopped.
 		f.syncNow(ctx)
 	}
 }
@@ -261,5 +226,5 @@ func (f *flusher) syncNow(ctx context.Context) {
 		f.flush(d)
 		return
 	}
-	f.ws.Sync() // bounded by the Syncer's put timeout; errors went to its handler
+	f.ws.Sync() // bounded by the Syncer's sync timeout; errors went to its handler
 }

@@ -254,3 +254,133 @@ func TestUndecodablePayloadEndsAtTheMargin(t *testing.T) {
 		t.Errorf("REPORT Duration %v: the invocation ran into its 2 s timeout", report)
 	}
 }
+
+// WrapHandler takes a handler of any shape through lambda.NewHandler: each
+// shape's entries are stored when the invoke returns, and the response
+// does not wait for the put.
+func TestWrapHandlerTakesEveryShape(t *testing.T) {
+	tests := []struct {
+		shape, tag string
+		perInvoke  int // entries each invocation logs
+	}{
+		{"ctx-in-err", "shape-ctx-in-err", 4}, // the payload's tag and entries
+		{"ctx-err", "ctx-err", 3},
+		{"nullary", "nullary", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.shape, func(t *testing.T) {
+			f := start(t, config{mode: "wrap", shape: tt.shape, latency: 100 * time.Millisecond})
+			f.invoke(payload("cold", 1, 0, 0)) // the first put also creates the group and stream
+			before := len(f.tagged(tt.tag))
+			for i := range 2 {
+				got := f.invoke(payload(tt.tag, tt.perInvoke, 0, 0))
+				if strings.Contains(got, "errorMessage") {
+					t.Fatalf("invocation %d answered %s", i, got)
+				}
+				if n := len(f.tagged(tt.tag)) - before; n != (i+1)*tt.perInvoke {
+					t.Errorf("invocation %d: %d entries stored when the invoke returned, want %d", i, n, (i+1)*tt.perInvoke)
+				}
+				if rt := f.lastRTDONE(); rt >= 100*time.Millisecond {
+					t.Errorf("invocation %d: RTDONE %v, want below the put latency 100ms", i, rt)
+				}
+			}
+		})
+	}
+}
+
+// A handler that panics has what it logged delivered before the process
+// ends, and the panic still reaches the caller as aws-lambda-go reports
+// it. aws-lambda-go ends the process right after reporting the panic, so
+// the flush must come first: each round has a fresh process, which races
+// the extension's flush unless the handler's end syncs first.
+func TestPanicDeliversWhatWasLogged(t *testing.T) {
+	f := start(t, config{mode: "wrap", latency: 20 * time.Millisecond})
+	f.invoke(payload("cold", 1, 0, 0))
+	const rounds = 12
+	for i := range rounds {
+		tag := fmt.Sprintf("panic-%d", i)
+		got := f.invoke(fmt.Sprintf(`{"tag":%q,"entries":3,"panic":true}`, tag))
+		if !strings.Contains(got, "panic requested") {
+			t.Fatalf("round %d: the invocation answered %s, want the panic", i, got)
+		}
+		if n := len(f.tagged(tag)); n != 3 {
+			t.Errorf("round %d: %d of 3 entries logged before the panic stored when the invoke returned", i, n)
+		}
+	}
+	if n := strings.Count(f.out.String(), "panic requested"); n < rounds {
+		t.Errorf("the panic is reported %d times in the function's output, want at least %d", n, rounds)
+	}
+}
+
+// On SIGTERM Wrap closes the Syncer without sending the process a second
+// SIGTERM: another listener sees the signal once.
+func TestSIGTERMReachesOtherListenersOnce(t *testing.T) {
+	f := start(t, config{mode: "wrap", env: []string{"CWZL_SIGNALS=1"}})
+	f.invoke(payload("leftover", 1, 0, 10))
+	time.Sleep(100 * time.Millisecond) // the late entry is logged by now
+	f.shutdown()
+	if n := strings.Count(f.out.String(), "testfunction: SIGTERM received"); n != 1 {
+		t.Errorf("the function's own listener received SIGTERM %d times, want once", n)
+	}
+	if n := lateEvents(f, "leftover"); n != 1 {
+		t.Errorf("the entry left for the shutdown flush is stored %d times, want once", n)
+	}
+}
+
+// Under Lambda's JSON log format and a WARN application log level, the
+// default logger drops INFO entries, and what falls back to standard
+// output carries Lambda's level name and an RFC 3339 timestamp, so that
+// Lambda's filter keeps it.
+func TestLambdaLoggingControls(t *testing.T) {
+	f := start(t, config{mode: "wrap", timeout: 1,
+		env: []string{"AWS_LAMBDA_LOG_FORMAT=JSON", "AWS_LAMBDA_LOG_LEVEL=WARN"}})
+	f.invoke(`{"tag":"ctl-delivered","entries":1,"level":"warn"}`)
+	f.srv.SetFaults(cwlogstest.Faults{Outage: true}) // until the flush's deadline: to the fallback
+	f.invoke(`{"tag":"ctl-info","entries":2,"level":"info"}`)
+	f.invoke(`{"tag":"ctl-warn","entries":2,"level":"warn"}`)
+	f.srv.SetFaults(cwlogstest.Faults{})
+	f.shutdown()
+
+	if ev := f.tagged("ctl-delivered"); len(ev) != 1 || !strings.Contains(ev[0].Message, `"level":"WARNING"`) {
+		t.Errorf("stored %v, want the delivered entry in cwzap's layout", ev)
+	}
+	out := f.out.String()
+	if strings.Contains(out, `"tag":"ctl-info"`) || len(f.tagged("ctl-info")) != 0 {
+		t.Errorf("INFO entries were written under AWS_LAMBDA_LOG_LEVEL=WARN:\n%s", out)
+	}
+	var lines []string
+	for line := range strings.SplitSeq(out, "\n") {
+		if strings.Contains(line, `"tag":"ctl-warn"`) {
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("%d fallback lines of the WARN entries, want 2:\n%s", len(lines), out)
+	}
+	for _, line := range lines {
+		ts, _, _ := strings.Cut(strings.TrimPrefix(line, `{"timestamp":"`), `"`)
+		if _, err := time.Parse(time.RFC3339, ts); err != nil || !strings.Contains(line, `"level":"WARN"`) {
+			t.Errorf("fallback line %s: want level WARN and an RFC 3339 timestamp", line)
+		}
+	}
+}
+
+// With a LogBuffer, an invocation's DEBUG entries are stored only when it
+// fails: returns an error or panics.
+func TestLogBufferUnderTheEmulator(t *testing.T) {
+	f := start(t, config{mode: "wrap", env: []string{"CWZL_BUFFER=1"}})
+	f.invoke(payload("cold", 1, 0, 0))
+	for _, tt := range []struct {
+		tag, extra string
+		want       int
+	}{
+		{"buf-ok", "", 0},
+		{"buf-fail", `,"fail":true`, 3},
+		{"buf-panic", `,"panic":true`, 3},
+	} {
+		f.invoke(fmt.Sprintf(`{"tag":%q,"entries":3,"level":"debug"%s}`, tt.tag, tt.extra))
+		if n := len(f.tagged(tt.tag)); n != tt.want {
+			t.Errorf("%s: %d of 3 DEBUG entries stored when the invoke returned, want %d", tt.tag, n, tt.want)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package cwzaplambda
 
 import (
+	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -22,7 +24,7 @@ func TestLoggerCarriesTheInvocation(t *testing.T) {
 	}, WithLogger(zap.New(core)), WithErrorHandler(func(error) {}))
 
 	for i, id := range []string{"r-1", "r-2"} {
-		ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: id})
+		ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: id, TenantID: "t-" + id})
 		ctx = context.WithValue(ctx, "x-amzn-trace-id", "Root=1-abc-def;Parent=1234;Sampled=1")
 		h(ctx, "hello")
 		got := logs.TakeAll()
@@ -31,7 +33,7 @@ func TestLoggerCarriesTheInvocation(t *testing.T) {
 		}
 		want := map[string]any{
 			KeyRequestID: id, KeyColdStart: i == 0, KeyFunctionName: "orders",
-			KeyFunctionVersion: "7", KeyTraceID: "1-abc-def",
+			KeyFunctionVersion: "7", KeyTraceID: "1-abc-def", KeyTenantID: "t-" + id,
 		}
 		fields := got[0].ContextMap()
 		for k, v := range want {
@@ -55,8 +57,35 @@ func TestLoggerOutsideWrap(t *testing.T) {
 	if f := got[0].ContextMap(); f[KeyRequestID] != "r-9" || f[KeyColdStart] != nil {
 		t.Errorf("fields %v, want the request id and no cold_start", f)
 	}
-	if f := got[1].ContextMap(); f[KeyRequestID] != nil {
-		t.Errorf("fields %v for a ctx without an invocation, want no request id", f)
+	if f := got[1].ContextMap(); f[KeyRequestID] != nil || f[KeyTenantID] != nil {
+		t.Errorf("fields %v for a ctx without an invocation, want no request or tenant id", f)
+	}
+}
+
+// While zap.L() is zap's default, which discards everything, Logger of a
+// ctx that did not come through Wrap writes anyway.
+func TestLoggerOutsideWrapWritesWhenZapLDiscards(t *testing.T) {
+	defer zap.ReplaceGlobals(zap.NewNop())()
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "r-1"})
+	if !Logger(ctx).Core().Enabled(zap.InfoLevel) {
+		t.Errorf("Logger outside Wrap discards INFO entries while zap.L() is a no-op")
+	}
+}
+
+func TestStdoutLogger(t *testing.T) {
+	for _, tt := range []struct {
+		giveFormat, wantLevel string
+	}{{"Text", `"level":"WARNING"`}, {"JSON", `"level":"WARN"`}} {
+		t.Setenv("AWS_LAMBDA_LOG_FORMAT", tt.giveFormat)
+		t.Setenv("AWS_LAMBDA_LOG_LEVEL", "WARN")
+		var out bytes.Buffer
+		l := newStdoutLogger(&out).With(zap.String(KeyRequestID, "r-1"))
+		l.Info("dropped")
+		l.Warn("kept")
+		if got := out.String(); strings.Count(got, "\n") != 1 ||
+			!strings.Contains(got, tt.wantLevel) || !strings.Contains(got, `"message":"kept","function_request_id":"r-1"`) {
+			t.Errorf("format %s: wrote %q, want the one WARN entry as %s with its request id", tt.giveFormat, got, tt.wantLevel)
+		}
 	}
 }
 

@@ -33,12 +33,15 @@ type options struct {
 	shutdownTimeout time.Duration
 	logger          *zap.Logger
 	onError         func(error)
+	logBuffer       *LogBuffer
+	maxDeferral     time.Duration
 }
 
 func buildOptions(opts []Option) options {
 	o := options{
 		margin:          DefaultMargin,
 		shutdownTimeout: DefaultShutdownTimeout,
+		maxDeferral:     DefaultMaxDeferral,
 		onError:         func(err error) { fmt.Fprintln(os.Stderr, err) },
 	}
 	for _, opt := range opts {
@@ -76,8 +79,10 @@ func WithShutdownTimeout(d time.Duration) Option {
 
 // WithLogger sets the logger that Logger(ctx) extends with the
 // invocation's fields, for example a tee of the Syncer's core and a console
-// core. Defaults to zap.New(cwzap.NewCore(ws, zap.InfoLevel),
-// zap.AddCaller()) over the Syncer given to Wrap.
+// core. Defaults to zap.New(cwzap.NewCore(ws, level), zap.AddCaller())
+// over the Syncer given to Wrap, where level is Lambda's application log
+// level (AWS_LAMBDA_LOG_LEVEL: TRACE and DEBUG are zap's Debug, FATAL its
+// Fatal), Info when unset.
 func WithLogger(l *zap.Logger) Option {
 	return optionFunc(func(o *options) { o.logger = l })
 }
@@ -94,4 +99,21 @@ func WithErrorHandler(f func(error)) Option {
 			o.onError = f
 		}
 	})
+}
+
+// WithLogBuffer holds each invocation's entries at or below b's level in
+// b, delivering them only when the invocation logs an error, returns one
+// or panics (see LogBuffer). It applies to Logger(ctx). Defaults to no
+// buffer: every entry is written as it is logged.
+func WithLogBuffer(b *LogBuffer) Option {
+	return optionFunc(func(o *options) { o.logBuffer = b })
+}
+
+// WithMaxDeferral bounds how long, once puts are throttled, an
+// invocation's entries may wait for a later invocation's flush (see the
+// package documentation, "Quota"). Defaults to DefaultMaxDeferral (4 s); a
+// value <= 0 turns deferral off: every invocation is flushed before the
+// environment may freeze.
+func WithMaxDeferral(d time.Duration) Option {
+	return optionFunc(func(o *options) { o.maxDeferral = max(d, 0) })
 }

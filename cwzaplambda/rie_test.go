@@ -55,11 +55,15 @@ func binaries(t testing.TB) (rie, bootstrap string) {
 		builds.rie = filepath.Join(builds.dir, "aws-lambda-rie")
 		builds.bootstrap = filepath.Join(builds.dir, "bootstrap")
 		// The emulator is a tool of the module in internal/rie.
-		for _, b := range []struct{ dir, out, pkg string }{
-			{"internal/rie", builds.rie, "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"},
-			{".", builds.bootstrap, "./internal/testfunction"},
+		for _, b := range []struct {
+			dir, out, pkg string
+			flags         []string
+		}{
+			{"internal/rie", builds.rie, "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie", nil},
+			{".", builds.bootstrap, "./internal/testfunction", _raceFlag},
 		} {
-			cmd := exec.Command(goTool(), "build", "-o", b.out, b.pkg)
+			args := append(append([]string{"build"}, b.flags...), "-o", b.out, b.pkg)
+			cmd := exec.Command(goTool(), args...)
 			cmd.Dir = b.dir
 			if out, err := cmd.CombinedOutput(); err != nil {
 				builds.err = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
@@ -105,6 +109,7 @@ type function struct {
 // config describes one emulated function.
 type config struct {
 	mode    string        // the test function's CWZL_MODE: wrap, sync or none
+	shape   string        // its CWZL_SHAPE (under wrap): "" is Wrap's typed form
 	timeout int           // AWS_LAMBDA_FUNCTION_TIMEOUT in seconds; 0 means 30
 	latency time.Duration // added to every PutLogEvents answer
 	env     []string      // more environment, KEY=value
@@ -136,6 +141,7 @@ func start(t testing.TB, cfg config) *function {
 		"AWS_LAMBDA_FUNCTION_NAME=cwzaplambda-test",
 		"AWS_LAMBDA_FUNCTION_TIMEOUT=" + strconv.Itoa(cfg.timeout),
 		"CWZL_MODE=" + cfg.mode,
+		"CWZL_SHAPE=" + cfg.shape,
 		"CWZL_GROUP=" + _group,
 		"CWZL_STREAM=" + _stream,
 	}, cfg.env...)
@@ -148,6 +154,9 @@ func start(t testing.TB, cfg config) *function {
 	go func() { cmd.Wait(); close(f.done) }()
 	t.Cleanup(func() {
 		f.shutdown()
+		if strings.Contains(f.out.String(), "WARNING: DATA RACE") {
+			t.Errorf("the race detector found a data race in the function")
+		}
 		if t.Failed() {
 			t.Logf("emulator output:\n%s", f.out.String())
 		}

@@ -8,7 +8,11 @@ import (
 )
 
 // watchSIGTERM closes the Syncer when Lambda sends SIGTERM before shutting
-// the environment down, then lets the signal take its default course.
+// the environment down. It does not raise the signal again, which would
+// reach every other listener a second time: after the final flush the
+// process ends when Lambda ends it (SIGKILL, once the shutdown's grace
+// has passed), as it does with aws-lambda-go's own lambda.WithEnableSIGTERM,
+// or when another listener ends it first.
 func (f *flusher) watchSIGTERM() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)
@@ -20,12 +24,6 @@ func (f *flusher) watchSIGTERM() {
 			return
 		}
 		f.shutdown()
-		signal.Stop(sig)
-		// With our handler gone, SIGTERM ends the process as it would
-		// have without Wrap, unless someone else listens for it.
-		if p, err := os.FindProcess(os.Getpid()); err == nil {
-			p.Signal(syscall.SIGTERM)
-		}
 	}()
 }
 
@@ -34,6 +32,7 @@ func (f *flusher) watchSIGTERM() {
 // writer.
 func (f *flusher) shutdown() {
 	f.cancel()
+	f.hs.stop() // a handler still running syncs by itself: to the fallback, once closed
 	ctx, cancel := context.WithTimeout(context.Background(), f.o.shutdownTimeout)
 	defer cancel()
 	// Background flushes need no wait: each is bounded by its deadline,

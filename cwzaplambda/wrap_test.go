@@ -2,6 +2,7 @@ package cwzaplambda
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/cwzap/cwzap"
 	"github.com/cwzap/cwzap/cwlogstest"
@@ -140,7 +142,7 @@ func TestConcurrentInvocationsDoNotWaitForFlushes(t *testing.T) {
 	const latency = 300 * time.Millisecond
 	srv := newTestServer(t, latency)
 	f := newIdleFlusher(newTestSyncer(t, srv), buildOptions(nil))
-	f.setMode(modeBackground)
+	f.hs.setMode(modeBackground)
 	h := wrap(f, logN(3))
 
 	var wg sync.WaitGroup
@@ -194,12 +196,12 @@ func TestHandlerSyncsWhenTheExtensionGaveUp(t *testing.T) {
 			f.settle(id, time.Now().Add(10*time.Millisecond))
 		}},
 		{"extension stopped", false, func(f *flusher, id string) {
-			f.setMode(modeSync)
+			f.hs.setMode(modeSync)
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newIdleFlusher(newTestSyncer(t, srv), buildOptions(nil))
-			f.setMode(modeExtension)
+			f.hs.setMode(modeExtension)
 			id := "r-" + tt.name
 			if tt.before {
 				tt.prepare(f, id)
@@ -216,11 +218,44 @@ func TestHandlerSyncsWhenTheExtensionGaveUp(t *testing.T) {
 			if got := countTagged(srv, id); got != 3 {
 				t.Errorf("%d of 3 entries delivered when the handler returned", got)
 			}
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			if len(f.invs) != 0 {
-				t.Errorf("%d requests still tracked after the handler returned", len(f.invs))
+			f.hs.mu.Lock()
+			defer f.hs.mu.Unlock()
+			if f.hs.cur != nil && f.hs.cur.began {
+				t.Errorf("request %s still current after its handler returned", f.hs.cur.id)
 			}
 		})
+	}
+}
+
+// WrapHandler outside Lambda: any shape through lambda.NewHandler, its
+// entries delivered when Invoke returns, its result and error passed on; a
+// nil handler fails every invocation with an error that says so.
+func TestWrapHandlerOutsideLambda(t *testing.T) {
+	t.Setenv("AWS_LAMBDA_RUNTIME_API", "")
+	srv := newTestServer(t, 0)
+	ws := newTestSyncer(t, srv)
+	h := WrapHandler(ws, lambda.NewHandler(func(ctx context.Context, tag string) error {
+		logN(2)(ctx, tag)
+		if tag == "bad" {
+			return errors.New("bad tag")
+		}
+		return nil
+	}), WithErrorHandler(func(error) {}))
+	for _, tag := range []string{"good", "bad"} {
+		ctx, cancel := invocationCtx("r-"+tag, 5*time.Second)
+		out, err := h.Invoke(ctx, []byte(`"`+tag+`"`))
+		cancel()
+		if (tag == "bad") != (err != nil) || (err == nil && string(out) != "null") {
+			t.Errorf("%s: Invoke returned %q, %v", tag, out, err)
+		}
+		if n := countTagged(srv, tag); n != 2 {
+			t.Errorf("%s: %d of 2 entries delivered when Invoke returned", tag, n)
+		}
+	}
+	ctx, cancel := invocationCtx("r-nil", 5*time.Second)
+	defer cancel()
+	if _, err := WrapHandler(ws, nil, WithErrorHandler(func(error) {})).Invoke(ctx, nil); err == nil ||
+		!strings.HasPrefix(err.Error(), "cwzap: ") || !strings.Contains(err.Error(), "nil lambda.Handler") {
+		t.Errorf("a nil handler returned %v, want an error that names it", err)
 	}
 }

@@ -12,7 +12,8 @@
 //
 // cwzaplambda.Wrap delivers each invocation's entries after its response
 // has gone out and before Lambda freezes the environment, so the caller
-// never waits for CloudWatch.
+// never waits for CloudWatch (cwzaplambda.WrapHandler does the same for a
+// handler of any other shape).
 package main
 
 import (
@@ -48,7 +49,7 @@ func newHandler(function string, h handler, opts ...zap.Option) handler {
 		zap.ReplaceGlobals(zap.NewExample().With(zap.String("function", function)))
 		return h
 	}
-	base := zap.New(cwzap.NewCore(ws, zap.InfoLevel, cwzap.WithFunction(function)), append([]zap.Option{zap.AddCaller()}, opts...)...).
+	base := zap.New(cwzap.NewCore(ws, zap.InfoLevel), append([]zap.Option{zap.AddCaller()}, opts...)...).
 		With(zap.String("function", function))
 	return cwzaplambda.Wrap(ws, h, cwzaplambda.WithLogger(base))
 }

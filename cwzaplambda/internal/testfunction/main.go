@@ -3,6 +3,13 @@
 // "wrap" (cwzaplambda.Wrap), "late" (Wrap called from the first
 // invocation, after the Init phase, when registering is refused), "sync"
 // (defer logger.Sync() in the handler) or "none" (no logging at all).
+// Under "wrap", CWZL_SHAPE picks the handler's shape: "" (Wrap's typed
+// form), or through WrapHandler "ctx-in-err" (func(ctx, Request) error),
+// "ctx-err" (func(ctx) error, 3 entries tagged "ctx-err") or "nullary"
+// (func(), 2 entries tagged "nullary" through a logger made in main).
+// CWZL_BUFFER=1 gives Wrap a LogBuffer for DEBUG entries.
+// CWZL_SIGNALS=1 adds a SIGTERM listener of its own that prints one line
+// per signal it receives.
 // CWZL_MAX_CONCURRENCY, when set, becomes AWS_LAMBDA_MAX_CONCURRENCY
 // before Wrap reads it (the emulator would otherwise switch to its Managed
 // Instances mode, which only runs a bootstrap from /var/task). It writes to CWZL_GROUP / CWZL_STREAM
@@ -12,15 +19,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/cwzap/cwzap"
 	"github.com/cwzap/cwzap/cwzaplambda"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // Request says what one invocation does.
@@ -29,6 +40,9 @@ type Request struct {
 	Entries int    `json:"entries"` // entries logged before returning
 	SleepMs int    `json:"sleepMs"` // sleep after logging, before returning
 	LateMs  int    `json:"lateMs"`  // when > 0, one more entry this long after returning
+	Fail    bool   `json:"fail"`    // return an error after sleeping
+	Panic   bool   `json:"panic"`   // panic after sleeping
+	Level   string `json:"level"`   // the entries' level: info (default), debug, warn, error
 }
 
 func main() {
@@ -59,15 +73,18 @@ func run(mode string) error {
 	if n := os.Getenv("CWZL_MAX_CONCURRENCY"); n != "" {
 		os.Setenv("AWS_LAMBDA_MAX_CONCURRENCY", n)
 	}
+	if os.Getenv("CWZL_SIGNALS") == "1" {
+		countSignals()
+	}
 	handler := func(ctx context.Context, r Request) (string, error) {
-		return handle(ctx, cwzaplambda.Logger(ctx), r), nil
+		return handle(ctx, cwzaplambda.Logger(ctx), r)
 	}
 	switch mode {
 	case "sync":
 		logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
 		lambda.Start(func(ctx context.Context, r Request) (string, error) {
 			defer logger.Sync()
-			return handle(ctx, logger, r), nil
+			return handle(ctx, logger, r)
 		})
 	case "late":
 		var once sync.Once
@@ -77,16 +94,65 @@ func run(mode string) error {
 			return wrapped(ctx, r)
 		})
 	default:
-		lambda.Start(cwzaplambda.Wrap(ws, handler))
+		return start(ws, handler)
 	}
 	return nil
 }
 
-func handle(ctx context.Context, log *zap.Logger, r Request) string {
+// start runs the handler of the shape CWZL_SHAPE names.
+func start(ws *cwzap.Syncer, handler func(context.Context, Request) (string, error)) error {
+	switch shape := os.Getenv("CWZL_SHAPE"); shape {
+	case "":
+		var opts []cwzaplambda.Option
+		if os.Getenv("CWZL_BUFFER") == "1" {
+			opts = append(opts, cwzaplambda.WithLogBuffer(cwzaplambda.NewLogBuffer(zapcore.DebugLevel, 0)))
+		}
+		lambda.Start(cwzaplambda.Wrap(ws, handler, opts...))
+	case "ctx-in-err":
+		lambda.Start(cwzaplambda.WrapHandler(ws, lambda.NewHandler(func(ctx context.Context, r Request) error {
+			_, err := handler(ctx, r)
+			return err
+		})))
+	case "ctx-err":
+		lambda.Start(cwzaplambda.WrapHandler(ws, lambda.NewHandler(func(ctx context.Context) error {
+			for i := range 3 {
+				cwzaplambda.Logger(ctx).Info("entry", zap.String("tag", shape), zap.Int("i", i))
+			}
+			return nil
+		})))
+	case "nullary":
+		logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
+		lambda.Start(cwzaplambda.WrapHandler(ws, lambda.NewHandler(func() {
+			for i := range 2 {
+				logger.Info("entry", zap.String("tag", shape), zap.Int("i", i))
+			}
+		})))
+	default:
+		return fmt.Errorf("CWZL_SHAPE is %q, want empty, ctx-in-err, ctx-err or nullary", shape)
+	}
+	return nil
+}
+
+// countSignals prints one line for every SIGTERM the process receives.
+func countSignals() {
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, syscall.SIGTERM)
+	go func() {
+		for range sig {
+			fmt.Println("testfunction: SIGTERM received")
+		}
+	}()
+}
+
+func handle(ctx context.Context, log *zap.Logger, r Request) (string, error) {
 	deadline, _ := ctx.Deadline()
 	log = log.With(zap.String("tag", r.Tag), zap.Int64("deadline_ms", deadline.UnixMilli()))
+	level, err := zapcore.ParseLevel(r.Level)
+	if r.Level == "" || err != nil {
+		level = zapcore.InfoLevel
+	}
 	for i := range r.Entries {
-		log.Info("entry", zap.Int("i", i))
+		log.Log(level, "entry", zap.Int("i", i))
 	}
 	time.Sleep(time.Duration(r.SleepMs) * time.Millisecond)
 	if r.LateMs > 0 {
@@ -95,5 +161,11 @@ func handle(ctx context.Context, log *zap.Logger, r Request) string {
 			log.Info("late")
 		}()
 	}
-	return "ok"
+	if r.Panic {
+		panic("testfunction: panic requested")
+	}
+	if r.Fail {
+		return "", errors.New("testfunction: failure requested")
+	}
+	return "ok", nil
 }
