@@ -43,7 +43,7 @@ func TestREADMESnippetsAreExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sources [][]string
-	for _, path := range []string{"example_test.go", "readme_test.go", "examples/slog/main.go"} {
+	for _, path := range []string{"example_test.go", "example_readme_test.go", "examples/slog/main.go"} {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -81,7 +81,7 @@ func TestREADMESnippetsAreExamples(t *testing.T) {
 			found = found || containsRun(src, want)
 		}
 		if !found {
-			t.Errorf("README block not found, as written, in example_test.go, readme_test.go or examples/slog/main.go:\n%s", block)
+			t.Errorf("README block not found, as written, in example_test.go, example_readme_test.go or examples/slog/main.go:\n%s", block)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -52,12 +53,20 @@ func TestPipeTakesLinesOfAnyLength(t *testing.T) {
 	if len(events) < 2+17 {
 		t.Fatalf("%d events; the 17 MiB line must become at least 17", len(events))
 	}
+	// The parts are numbered objects, stored in order.
 	var joined strings.Builder
-	for _, e := range events[1 : len(events)-1] {
+	for i, e := range events[1 : len(events)-1] {
 		if len(e.Message) > 1_048_576-26 {
 			t.Fatalf("an event of %d bytes is over the limit", len(e.Message))
 		}
-		joined.WriteString(e.Message)
+		var p struct {
+			Part, Parts int
+			Chunk       string
+		}
+		if err := json.Unmarshal([]byte(e.Message), &p); err != nil || p.Part != i+1 || p.Parts != len(events)-2 {
+			t.Fatalf("event %d is not part %d of %d in order: %v %.80s", i+1, i+1, len(events)-2, err, e.Message)
+		}
+		joined.WriteString(p.Chunk)
 	}
 	if events[0].Message != "short" || events[len(events)-1].Message != "last" || joined.String() != long {
 		t.Fatalf("the parts do not give the line back")
