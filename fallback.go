@@ -10,9 +10,11 @@ import (
 // A fallback owns the fallback writer: it takes every event that does not
 // reach CloudWatch (failed for good, rejected, still pending at a sync
 // deadline, written after Close, or overflowing under OverflowFallback),
-// one line each, and writes them from a goroutine of its own, started when
-// lines wait and ended when none do. Each Write holds whole lines, never
-// part of one.
+// one line each, and writes them in whole lines, never part of one. The
+// Syncer's own goroutines (a put that failed, a deadline's handover) write
+// what they queue themselves, a buffer at a time, when the writer is free;
+// a caller's line is written by a goroutine of the fallback's, started
+// when lines wait and ended when none do.
 //
 // So a writer that blocks (stderr piped into a reader that stopped) never
 // holds a caller longer than the sync deadline: lines wait in a bounded
@@ -31,17 +33,17 @@ type fallback struct {
 	cost    atomic.Int64  // ns an event of the last large write took
 	said    atomic.Bool   // the writer was reported stuck
 
-	mu       sync.Mutex
-	pend     []byte        // lines waiting for the writer
-	pendN    int           // events in pend
-	queued   uint64        // events ever queued: a line's ticket
-	stuck    bool          // a caller gave up waiting for its line; cleared by the next write
-	wrote    chan struct{} // closed after each write; nil when nobody waits
-	spare    []byte        // the drain's buffer, swapped with pend
-	draining bool          // the drain goroutine runs
-	room     chan struct{} // closed when pend is taken; nil when nobody waits
-	idleCh   chan struct{} // closed when nothing waits or is being written
-	wg       sync.WaitGroup
+	mu      sync.Mutex
+	pend    []byte        // lines waiting for the writer
+	pendN   int           // events in pend
+	queued  uint64        // events ever queued: a line's ticket
+	stuck   bool          // a wait for the writer ran out; cleared by the next write
+	wrote   chan struct{} // closed after each write; nil when nobody waits
+	spare   []byte        // the writing goroutine's buffer, swapped with pend
+	writing bool          // a goroutine is writing: the drain or a Syncer's own
+	room    chan struct{} // closed when pend is taken; nil when nobody waits
+	idleCh  chan struct{} // closed when nothing waits or is being written
+	wg      sync.WaitGroup
 }
 
 // _fallbackBuffer bounds the lines waiting for the writer; a single line
@@ -73,7 +75,11 @@ func (f *fallback) line(p []byte) bool {
 	f.pend = append(append(f.pend, p...), '\n')
 	f.pendN++
 	f.queued++
-	f.startLocked()
+	if !f.writing {
+		f.writing = true
+		f.wg.Add(1)
+		go f.drain()
+	}
 	for ticket := f.queued; !f.stuck && f.written.Load() < ticket; {
 		if !f.waitLocked(&f.wrote, &deadline) {
 			f.stuck = true
@@ -82,15 +88,21 @@ func (f *fallback) line(p []byte) bool {
 	return true
 }
 
-// events queues events [lo, hi) of b, unescaped, a line each, and
-// returns how many it took: when one finds no room by the deadline,
-// neither it nor those after it are taken.
+// events writes events [lo, hi) of b, unescaped, a line each, for one of
+// the Syncer's goroutines, and returns how many it took: when one finds no
+// room by the deadline, neither it nor those after it are taken. The
+// caller writes a full buffer itself when the writer is free, so that a
+// handover of many events needs no other goroutine to be scheduled.
 func (f *fallback) events(b *batch, lo, hi int) int {
 	var deadline time.Time
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i, e := range b.events[lo:hi] {
 		for !f.fitsLocked(int(e.end - e.off)) {
+			if !f.writing {
+				f.writeLocked()
+				continue
+			}
 			if f.stuck || !f.waitLocked(&f.room, &deadline) {
 				f.stuck = true
 				return i
@@ -99,7 +111,9 @@ func (f *fallback) events(b *batch, lo, hi int) int {
 		f.pend = append(appendMessage(f.pend, b.arena[e.off:e.end]), '\n')
 		f.pendN++
 		f.queued++
-		f.startLocked()
+	}
+	for len(f.pend) > 0 && !f.writing {
+		f.writeLocked()
 	}
 	return hi - lo
 }
@@ -137,44 +151,43 @@ func (f *fallback) waitLocked(ch *chan struct{}, deadline *time.Time) bool {
 	return ok
 }
 
-func (f *fallback) startLocked() {
-	if !f.draining {
-		f.draining = true
-		f.wg.Add(1)
-		go f.drain()
+// drain writes pend for callers' lines until it is empty.
+func (f *fallback) drain() {
+	defer f.wg.Done()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writing = false // writeLocked takes it back
+	for len(f.pend) > 0 && !f.writing {
+		f.writeLocked()
 	}
 }
 
-// drain writes pend, a buffer at a time, until it is empty.
-func (f *fallback) drain() {
-	defer f.wg.Done()
-	for {
-		f.mu.Lock()
-		if len(f.pend) == 0 {
-			f.draining = false
-			wake(&f.idleCh)
-			f.mu.Unlock()
-			return
-		}
-		buf, n := f.pend, f.pendN
-		f.pend, f.pendN, f.spare = f.spare[:0], 0, nil
-		wake(&f.room)
-		f.mu.Unlock()
+// writeLocked writes pend, with mu released while the writer has it, and
+// wakes whoever waits for room, a write, or the fallback to be idle. The
+// caller holds mu and f.writing is false.
+func (f *fallback) writeLocked() {
+	f.writing = true
+	buf, n := f.pend, f.pendN
+	f.pend, f.pendN, f.spare = f.spare[:0], 0, nil
+	wake(&f.room)
+	f.mu.Unlock()
 
-		start := time.Now()
-		f.w.Write(buf)
-		if n >= _costSample {
-			f.cost.Store(int64(time.Since(start)) / int64(n))
-		}
+	start := time.Now()
+	f.w.Write(buf)
+	if n >= _costSample {
+		f.cost.Store(int64(time.Since(start)) / int64(n))
+	}
 
-		f.mu.Lock()
-		f.written.Add(uint64(n))
-		f.stuck = false
-		wake(&f.wrote)
-		if cap(buf) <= 2*_fallbackBuffer {
-			f.spare = buf // keeps a huge line's buffer from staying
-		}
-		f.mu.Unlock()
+	f.mu.Lock()
+	f.written.Add(uint64(n))
+	f.stuck = false
+	f.writing = false
+	wake(&f.wrote)
+	if cap(buf) <= 2*_fallbackBuffer {
+		f.spare = buf // keeps a huge line's buffer from staying
+	}
+	if len(f.pend) == 0 {
+		wake(&f.idleCh)
 	}
 }
 
@@ -182,7 +195,7 @@ func (f *fallback) drain() {
 func (f *fallback) idle() <-chan struct{} {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.draining {
+	if !f.writing && len(f.pend) == 0 {
 		return _closed
 	}
 	if f.idleCh == nil {
@@ -209,6 +222,9 @@ func (f *fallback) discard() int {
 	defer f.mu.Unlock()
 	n := f.pendN
 	f.pend, f.pendN = f.pend[:0], 0
+	if !f.writing {
+		wake(&f.idleCh)
+	}
 	return n
 }
 
