@@ -35,6 +35,28 @@ func (s *Syncer) SyncContext(ctx context.Context) error {
 	return s.syncContext(ctx, true)
 }
 
+// Flush sends the open batch and waits until every event written before
+// it is delivered or settled otherwise, or until ctx ends. Unlike
+// SyncContext it gives nothing up when ctx ends: the events still pending
+// stay in the Syncer and are sent on, and Flush returns ctx's error. It is
+// for a caller that will come back for them, such as a Lambda extension
+// that defers a flush to a later invocation; the end of work is still
+// Sync or Close. It leaves the record of undelivered events for the next
+// Sync.
+func (s *Syncer) Flush(ctx context.Context) error {
+	ch := s.ledger.wait(s.acc.seal())
+	if ch == nil {
+		return nil
+	}
+	defer s.ledger.unwait(ch)
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // purge is the Core's Sync for purges: bounded like Sync, but it leaves the
 // record of undelivered events for the caller's next Sync.
 func (s *Syncer) purge() {

@@ -471,3 +471,32 @@ func lateOf(err error) int {
 	}
 	return 0
 }
+
+// Flush waits for delivery like Sync, but a context that ends leaves the
+// events pending, to be sent on, not in the fallback writer.
+func TestFlushLeavesPendingEventsPending(t *testing.T) {
+	f := newFixture(t)
+	f.createStream(t)
+	f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+	f.syncer.Write([]byte("deferred"))
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := f.syncer.Flush(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Flush during an outage = %v, want the context's deadline", err)
+	}
+	if got := f.fallback.Lines(); len(got) != 0 {
+		t.Fatalf("fallback = %q after Flush, want the event still pending", got)
+	}
+	f.srv.SetFaults(cwlogstest.Faults{})
+	if err := f.syncer.Flush(context.Background()); err != nil {
+		t.Fatalf("Flush after the outage = %v", err)
+	}
+	if got := f.messages(t); len(got) != 1 || got[0] != "deferred" {
+		t.Errorf("stream holds %q, want the deferred event", got)
+	}
+	st := f.syncer.Stats()
+	checkStatsAddUp(t, st)
+	if st.Delivered != 1 {
+		t.Errorf("stats = %+v", st)
+	}
+}
