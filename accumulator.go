@@ -97,8 +97,8 @@ func (a *accumulator) add(ts int64, obj []byte, size int, after uint64) (uint64,
 			a.openLocked(b)
 			break
 		}
-		if a.open != nil {
-			continue
+		if a.open != nil || a.closed {
+			continue // use it, or refuse the event
 		}
 		// Every batch the buffer limit allows is waiting or in flight.
 		if a.overflow == OverflowBlock {

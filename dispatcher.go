@@ -51,7 +51,8 @@ func (d *dispatcher) enqueue(b *batch) {
 	b.refs.Store(1) // the ledger's, until it settles the batch
 	d.mu.Lock()
 	d.queue = append(d.queue, b)
-	for d.senders < d.concurrency && d.senders < len(d.queue) {
+	// Senders putting a batch are busy: count only the idle ones.
+	for d.senders < d.concurrency && d.senders-len(d.flying) < len(d.queue) {
 		d.senders++
 		d.wg.Add(1)
 		go d.send()
@@ -148,7 +149,8 @@ func (d *dispatcher) putSpan(ctx context.Context, b *batch, lo, hi int, t *targe
 // goroutine hands every such batch, queued or in flight, to the ledger as
 // late, so that its events reach the fallback writer even if a put never
 // returns. It returns the batches it gave up on, each held for the caller
-// until it passes them to ledger.claimLate.
+// until it passes them to ledger.claimLate; the handover holds each too,
+// so that none is recycled under either.
 func (d *dispatcher) abandon(upTo uint64, cause error) []*batch {
 	d.mu.Lock()
 	var gone []*batch
@@ -156,7 +158,7 @@ func (d *dispatcher) abandon(upTo uint64, cause error) []*batch {
 		if b.seq <= upTo && !b.abandoned {
 			b.abandoned = true
 			b.cancel(cause)
-			b.refs.Add(1)
+			b.refs.Add(2)
 			gone = append(gone, b)
 		}
 	}
@@ -167,7 +169,7 @@ func (d *dispatcher) abandon(upTo uint64, cause error) []*batch {
 			continue
 		}
 		b.abandoned = true
-		b.refs.Add(1)
+		b.refs.Add(2)
 		gone = append(gone, b)
 	}
 	clear(d.queue[len(kept):])
@@ -188,6 +190,7 @@ func (d *dispatcher) handover(gone []*batch, cause error) {
 		if b.claim.CompareAndSwap(false, true) {
 			d.ledger.settleLate(b, cause)
 		}
+		d.ledger.unref(b)
 	}
 }
 

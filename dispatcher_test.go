@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -73,7 +74,7 @@ func TestSplitEntriesAreStoredInOrder(t *testing.T) {
 	f.srv.SetFaults(cwlogstest.Faults{Latency: 20 * time.Millisecond})
 	logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel))
 	text := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel, cwzap.WithFormat(cwzap.FormatShort)))
-	const entries0 = 3
+	const entries0 = 2
 	want := map[string]bool{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -191,4 +192,107 @@ func TestAStuckPutIsHandedOverAtClose(t *testing.T) {
 	if got := s.Stats(); got != st {
 		t.Errorf("stats moved after the late answers: %+v, then %+v", st, got)
 	}
+}
+
+// A sender busy with a put that does not return leaves room for another:
+// with WithConcurrency(2), a second batch is put meanwhile.
+func TestABusySenderLeavesRoomForAnother(t *testing.T) {
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	client := &stuckClient{Client: srv.Client(), release: make(chan struct{}), calls: make(chan struct{}, 8)}
+	f := &fixture{srv: srv, group: "/test/app", stream: "busy"}
+	f.createStream(t)
+	s, err := cwzap.NewSyncer(f.group, f.stream, cwzap.WithClient(client), cwzap.WithConcurrency(2),
+		cwzap.WithMaxBatchEvents(1), cwzap.WithFallback(&lockedBuffer{}), cwzap.WithErrorHandler(func(error) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Write([]byte("a")) // a full batch: its put starts and hangs
+	<-client.calls
+	s.Write([]byte("b"))
+	select {
+	case <-client.calls:
+	case <-time.After(time.Minute):
+		close(client.release)
+		t.Fatal("no second put while the first hangs, with WithConcurrency(2)")
+	}
+	close(client.release)
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Delivered != 2 {
+		t.Errorf("stats = %+v, want both delivered", st)
+	}
+}
+
+// gatedWriter blocks its first Write until gate is closed.
+type gatedWriter struct {
+	lockedBuffer
+	once sync.Once
+	gate chan struct{}
+}
+
+func (w *gatedWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() { <-w.gate })
+	return w.lockedBuffer.Write(p)
+}
+
+// honestClient is a Client whose first put ignores its context until
+// release is closed; later puts wait for their context while blocked is
+// set, then go through.
+type honestClient struct {
+	stuckClient
+	n       atomic.Int32
+	blocked atomic.Bool
+}
+
+func (c *honestClient) PutLogEvents(ctx context.Context, in *cloudwatchlogs.PutLogEventsInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutLogEventsOutput, error) {
+	if c.n.Add(1) == 1 {
+		return c.stuckClient.PutLogEvents(ctx, in, optFns...)
+	}
+	c.calls <- struct{}{}
+	if c.blocked.Load() {
+		<-ctx.Done()
+		return nil, context.Cause(ctx)
+	}
+	return c.Client.PutLogEvents(ctx, in, optFns...)
+}
+
+// A deadline's handover and a put that returns on cancel race for the
+// batches given up on; whichever loses must not touch a batch the other
+// settled and the budget recycled: every later event is settled, and a
+// later Sync returns at once.
+func TestAHandoverNeverTouchesARecycledBatch(t *testing.T) {
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	c := &honestClient{stuckClient: stuckClient{Client: srv.Client(), release: make(chan struct{}), calls: make(chan struct{}, 8)}}
+	c.blocked.Store(true)
+	f := &fixture{srv: srv, group: "/test/app", stream: "recycle"}
+	f.createStream(t)
+	w := &gatedWriter{gate: make(chan struct{})}
+	const deadline = 400 * time.Millisecond
+	s, err := cwzap.NewSyncer(f.group, f.stream, cwzap.WithClient(c), cwzap.WithConcurrency(2),
+		cwzap.WithMaxBatchEvents(1), cwzap.WithSyncTimeout(deadline), cwzap.WithFallback(w),
+		cwzap.WithPutTimeout(time.Hour), cwzap.WithErrorHandler(func(error) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Write([]byte("a"))
+	<-c.calls
+	s.Write([]byte("b"))
+	<-c.calls
+	s.Sync() // gives both up: the handover waits on the writer, b's put returns
+	c.blocked.Store(false)
+	close(w.gate)
+	close(c.release)
+	for range 3 {
+		s.Write([]byte("later")) // may reuse a batch the race left behind
+		start := time.Now()
+		if err := s.Sync(); err != nil || time.Since(start) > deadline/2 {
+			t.Fatalf("Sync of a delivered event = %v after %v", err, time.Since(start))
+		}
+	}
+	checkStatsAddUp(t, s.Stats())
 }

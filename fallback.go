@@ -160,6 +160,9 @@ func (f *fallback) drain() {
 	for len(f.pend) > 0 && !f.writing {
 		f.writeLocked()
 	}
+	if len(f.pend) == 0 && !f.writing {
+		wake(&f.idleCh) // discard may have emptied pend before this ran
+	}
 }
 
 // writeLocked writes pend, with mu released while the writer has it, and
@@ -222,6 +225,8 @@ func (f *fallback) discard() int {
 	defer f.mu.Unlock()
 	n := f.pendN
 	f.pend, f.pendN = f.pend[:0], 0
+	f.written.Add(uint64(n)) // their tickets are settled: later lines need not wait for them
+	wake(&f.wrote)
 	if !f.writing {
 		wake(&f.idleCh)
 	}

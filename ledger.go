@@ -265,9 +265,12 @@ func (l *ledger) settled1(b *batch) {
 // unref drops one holder of b's arena; the last one releases its targets
 // and gives it back to the budget.
 func (l *ledger) unref(b *batch) {
-	if b.refs.Add(-1) == 0 {
+	switch n := b.refs.Add(-1); {
+	case n == 0:
 		l.tg.release(b)
 		l.mem.give(b)
+	case n < 0:
+		panic("cwzap: a batch was released more often than held") // a bug in this package, never input
 	}
 }
 

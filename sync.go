@@ -170,9 +170,12 @@ func (s *Syncer) handover(deadline time.Time) time.Duration {
 // events go to the fallback writer. Like Sync it waits at most
 // WithSyncTimeout; then every put still in flight is cancelled and what is
 // left goes to the fallback writer. It returns once every goroutine of the
-// Syncer has ended, or a moment later than its deadline if a fallback
-// writer or Client is stuck, with the same error as Sync. Calling it again
-// returns nil once the first Close is done.
+// Syncer has ended and the fallback writer has taken everything, or, with
+// a stuck writer or a Client that ignores cancellation, once neither
+// moves for a moment, and never more than another WithSyncTimeout after
+// its deadline; lines the writer never took are counted as dropped. It
+// returns the same error as Sync. Calling it again returns nil once the
+// first Close is done.
 func (s *Syncer) Close() error {
 	return s.CloseContext(context.Background())
 }
@@ -199,10 +202,11 @@ func (s *Syncer) CloseContext(ctx context.Context) error {
 	gone := s.disp.stop(cause)
 	// The last chance to write what is left: wait while the fallback
 	// writer takes events, but not for a stuck one or a Client that
-	// ignores cancellation.
-	s.waitWhileWriting(s.disp.done(), time.Now(), time.Time{})
+	// ignores cancellation, and at most another WithSyncTimeout.
+	limit := time.Now().Add(s.syncTimeout)
+	s.waitWhileWriting(s.disp.done(), time.Now(), limit)
 	s.ledger.claimLate(gone, cause)
-	s.waitWhileWriting(s.fb.idle(), time.Now(), time.Time{})
+	s.waitWhileWriting(s.fb.idle(), time.Now(), limit)
 	if n := s.fb.discard(); n > 0 {
 		s.ledger.discarded(n)
 	}

@@ -243,9 +243,12 @@ func (s *Syncer) writeParts(ts int64, p []byte) error {
 	for _, part := range splitEvent(p, MaxEventBytes, id) {
 		var size int
 		buf, size = appendEventObject(buf[:0], ts, part)
-		var err error
-		if seq, err = s.store(ts, buf, part, size, seq); err != nil {
+		stored, err := s.store(ts, buf, part, size, seq)
+		if err != nil {
 			return err
+		}
+		if stored != 0 { // a part that overflowed leaves the order to the one before
+			seq = stored
 		}
 	}
 	return nil
