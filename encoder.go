@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,16 @@ type EncoderConfig struct {
 	// answer was lost) can be found (see WithSequenceKey). Defaults to
 	// false.
 	SequenceKey bool
+
+	// MetricNamespace is the CloudWatch namespace of Metric fields (see
+	// WithMetricNamespace). Defaults to AWS_EMF_NAMESPACE, else
+	// DefaultMetricNamespace.
+	MetricNamespace string
+
+	// MetricDimensions are the keys of the fields whose values form the
+	// dimension set of every metric (see WithMetricDimensions). Defaults
+	// to none.
+	MetricDimensions []string
 }
 
 // _maxPooledBuffer keeps a huge entry (up to MaxEventBytes) from pinning
@@ -83,6 +94,7 @@ type encoderSettings struct {
 	parts      []templatePart
 	encodeTime zapcore.TimeEncoder
 	seq        *sequence // nil unless SequenceKey
+	emf        *emfSettings
 }
 
 func newSettings(cfg EncoderConfig) *encoderSettings {
@@ -91,6 +103,7 @@ func newSettings(cfg EncoderConfig) *encoderSettings {
 		prefixFunc: cfg.PrefixFunc,
 		function:   strings.ToValidUTF8(cfg.Function, "\uFFFD"),
 		encodeTime: cfg.EncodeTime,
+		emf:        newEMFSettings(cfg.MetricNamespace, slices.Clone(cfg.MetricDimensions)),
 	}
 	if cfg.SequenceKey {
 		s.seq = newSequence()
@@ -188,6 +201,7 @@ type encoder struct {
 	reflectEnc *json.Encoder
 
 	values valueEncoder // EncodeTime's target, kept here to avoid an allocation
+	emfCtx emfContext   // what metrics need to know of the context fields
 }
 
 var (
@@ -232,6 +246,7 @@ func (e *encoder) cloneWith() *encoder {
 	c := e.clone()
 	c.buf.Write(e.buf.Bytes())
 	c.ctxExc = e.ctxExc
+	c.emfCtx = e.emfCtx
 	return c
 }
 
@@ -249,6 +264,9 @@ func (e *encoder) with(fields []zapcore.Field) *encoder {
 				c.ctxExc += "\n" + t
 			}
 			continue
+		}
+		if !c.set.text && c.depth == 0 {
+			c.emfCtx.note(c.set.emf, f)
 		}
 		c.addField(f)
 	}
@@ -352,16 +370,23 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 		buf.Write(ctx.buf.Bytes())
 	}
 	inNS = e.depth > 0
+	metrics := false
 	for i := range fields {
 		f := &fields[i]
 		if f.Type == zapcore.NamespaceType {
 			inNS = true
 		} else if !inNS && f.Type == zapcore.ErrorType && f.Key == "error" {
 			continue
+		} else if metricUnit(f) != nil {
+			metrics = true // written at the root, after "_aws"
+			continue
 		}
 		e.addField(f)
 	}
 	e.closeOpenNamespaces()
+	if metrics {
+		e.appendEMF(ctx, ent, fields)
+	}
 	buf.AppendString("}\n")
 }
 

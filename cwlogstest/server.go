@@ -86,6 +86,7 @@ type Server struct {
 	faults faultState
 
 	data store
+	emf  emfStore // metrics extracted from EMF events (emf.go)
 }
 
 // NewServer starts and returns a new Server. The caller must call Close
