@@ -126,6 +126,7 @@ type syncerOptions struct {
 	concurrency   int
 	putTimeout    time.Duration
 	syncTimeout   time.Duration
+	wire          wireOptions // compression and entity (wire.go)
 
 	errs []error // values no constructor can honour
 }
@@ -158,6 +159,7 @@ func buildSyncerOptions(opts []SyncerOption) syncerOptions {
 			opt.applySyncer(&o)
 		}
 	}
+	o.wireUp()
 	return o
 }
 

@@ -31,6 +31,7 @@ type putRequest struct {
 	events        []inEvent
 	hash          uint64 // of the raw logEvents array, for DataAlreadyAccepted
 	lo, hi        int    // events[lo:hi] were stored: set by store
+	entity        []byte // the raw entity, if any
 }
 
 type inEvent struct {
@@ -81,6 +82,19 @@ func (s *Server) putLogEvents(w http.ResponseWriter, r *http.Request) {
 			msgs = append(msgs, buf.B[e.start:e.end])
 		}
 		s.extractMetrics(req.group, req.stream, msgs)
+	}
+	if req.lo < req.hi && s.liveTails.open() {
+		now := nowMillis()
+		evs := make([]storedEvent, 0, req.hi-req.lo)
+		for _, e := range req.events[req.lo:req.hi] {
+			evs = append(evs, storedEvent{ts: e.ts, ingest: now, msg: string(buf.B[e.start:e.end])})
+		}
+		s.liveTails.publish(req.group, req.stream, evs)
+	}
+	if req.entity != nil {
+		if t := s.checkEntity(req.group, req.stream, req.entity); t != "" {
+			out = withRejectedEntity(out, t)
+		}
 	}
 	if plan.dropAfter {
 		drop(w)
