@@ -104,12 +104,17 @@ func (p printer) line(e event) string {
 	if m, ok := get("message"); ok {
 		b.WriteString(" " + m)
 	}
+	units := metricUnits(msg) // metrics.go
 	for i, k := range keys {
 		switch k {
 		case "timestamp", "level", "location", "message":
 			continue
+		case "_aws":
+			if units != nil {
+				continue
+			}
 		}
-		b.WriteString(" " + p.paint(ansiDim, k+"=") + fieldValue(vals[i]))
+		b.WriteString(" " + p.paint(ansiDim, k+"=") + fieldValue(vals[i]) + metricSuffix(units, k))
 	}
 	return b.String()
 }

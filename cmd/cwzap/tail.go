@@ -25,7 +25,7 @@ type tailArgs struct {
 	out      printer
 }
 
-func tail(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer) error {
+func tail(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("tail", "tail -group G -stream S [flags]\n\n"+
 		"Prints the last -n events of a stream, oldest first, one line each: time,\n"+
 		"level (coloured on a terminal), the function or logger that wrote it,\n"+
@@ -60,6 +60,9 @@ func tail(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer) 
 	client, err := a.client(ctx)
 	if err != nil {
 		return err
+	}
+	if a.follow {
+		return a.followLive(ctx, client, stderr) // livetail.go
 	}
 	if a.filter != "" {
 		return a.filtered(ctx, client)
