@@ -153,6 +153,7 @@ const (
 	_emfMissingDimension
 	_emfTooManyValues
 	_emfTooLarge
+	_emfTakenAWS
 )
 
 // emfSettings is the compiled metric configuration, shared by an encoder
@@ -227,10 +228,9 @@ func validateEMF(ns string, dims []string) error {
 	return nil
 }
 
-// Validate reports what NewCore would refuse in the metric configuration:
-// a namespace or dimension keys CloudWatch does not accept. New and
-// Spec.Build return it; NewCore reports it once to the error handler and
-// then writes metrics as plain fields.
+// validateMetrics reports what the metric configuration holds that
+// CloudWatch does not accept: New and Spec.Build return it; NewCore
+// reports it once to the error handler and writes metrics as plain fields.
 func (c EncoderConfig) validateMetrics() error {
 	if c.MetricNamespace == "" && len(c.MetricDimensions) == 0 {
 		return nil
@@ -356,6 +356,27 @@ func (e *encoder) metricProblem(ctx *encoder, fields []zapcore.Field, i int) (pr
 	return "", false
 }
 
+// hasRootKey reports whether the context or a top-level field of the
+// entry has key.
+func (e *encoder) hasRootKey(ctx *encoder, fields []zapcore.Field, key string) bool {
+	for _, k := range ctx.emfCtx.keys {
+		if k == key {
+			return true
+		}
+	}
+	inNS := ctx.depth > 0
+	for i := range fields {
+		f := &fields[i]
+		if f.Type == zapcore.NamespaceType {
+			inNS = true
+		}
+		if !inNS && f.Key == key && f.Type != zapcore.SkipType && metricUnit(f) == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // firstOf reports whether the metric field at i is the first valid metric
 // of its name.
 func firstOf(fields []zapcore.Field, valid []bool, i int) bool {
@@ -398,6 +419,14 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 		n++
 	}
 	extract := n > 0 && !set.off
+	if extract && e.hasRootKey(ctx, fields, "_aws") {
+		// The directive's own key is taken: two "_aws" keys would leave
+		// CloudWatch to pick one.
+		if !set.told(_emfTakenAWS) {
+			set.once(_emfTakenAWS, errors.New(`cwzap: a field named "_aws" is in an entry with metrics; its metrics are written as plain fields and not extracted`))
+		}
+		extract = false
+	}
 	if extract {
 		have := ctx.emfCtx.dims
 		inNS := e.depth > 0 // a namespace from With

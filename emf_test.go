@@ -320,3 +320,22 @@ func TestMetricOptionsAreValidated(t *testing.T) {
 		}
 	})
 }
+
+func TestMetricNotExtractedBesideAFieldNamedAWS(t *testing.T) {
+	f := newFixture(t)
+	logger := f.metricLogger(cwzap.WithMetricNamespace("ns"))
+	logger.Info("m", zap.String("_aws", "mine"), cwzap.Metric("n", 1, cwzap.UnitCount))
+	logger.With(zap.String("_aws", "ctx")).Info("m", cwzap.Metric("n", 2, cwzap.UnitCount))
+	f.syncOK(t)
+	for _, m := range f.messages(t) {
+		if strings.Count(m, `"_aws"`) != 1 || strings.Contains(m, "CloudWatchMetrics") {
+			t.Errorf("event = %s, want the field's _aws only", m)
+		}
+	}
+	if got := f.srv.Metrics(""); len(got) != 0 {
+		t.Errorf("metrics = %+v, want none", got)
+	}
+	if errs := f.errs.all(); len(errs) != 1 || !strings.Contains(errs[0].Error(), `"_aws"`) {
+		t.Errorf("error handler got %v, want one report", errs)
+	}
+}

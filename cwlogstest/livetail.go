@@ -267,7 +267,7 @@ func (lt *liveTails) open() bool {
 }
 
 // noHostPrefix keeps the SDK from sending StartLiveTail to
-// "streaming-" + host, a name that does not resolve for a loopback
+// "stream-" + host, a name that does not resolve for a loopback
 // address; Config's clients carry it.
 func noHostPrefix(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("cwlogstest.NoHostPrefix",

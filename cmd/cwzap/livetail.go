@@ -88,7 +88,7 @@ func (a *tailArgs) startLive(ctx context.Context, c *cloudwatchlogs.Client) (*cl
 		in.LogEventFilterPattern = aws.String(a.filter)
 	}
 	// A session lasts as long as tail runs: no -timeout on its body, and
-	// no "streaming-" host prefix on an endpoint given by URL.
+	// no "stream-" host prefix on an endpoint given by URL.
 	out, err := c.StartLiveTail(ctx, in, func(o *cloudwatchlogs.Options) {
 		o.HTTPClient = &http.Client{Transport: liveTransport{awshttp.NewBuildableClient().GetTransport()}}
 		if o.BaseEndpoint != nil {
@@ -294,7 +294,7 @@ func (t liveTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 type readOnlyBody struct{ io.ReadCloser }
 
-// noHostPrefix keeps the SDK from sending StartLiveTail to "streaming-" +
+// noHostPrefix keeps the SDK from sending StartLiveTail to "stream-" +
 // the host of an endpoint given by URL, a name that does not resolve.
 func noHostPrefix(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("cwzap.NoHostPrefix",
