@@ -153,7 +153,6 @@ const (
 	_emfMissingDimension
 	_emfTooManyValues
 	_emfTooLarge
-	_emfTakenAWS
 )
 
 // emfSettings is the compiled metric configuration, shared by an encoder
@@ -216,7 +215,7 @@ func validateEMF(ns string, dims []string) error {
 		if d == "" || utf8.RuneCountInString(d) > _emfMaxName || !utf8.ValidString(d) || d[0] == ':' {
 			return fmt.Errorf("cwzap: WithMetricDimensions: key %q: want 1 to %d characters of valid UTF-8, not starting with ':'", d, _emfMaxName)
 		}
-		if isLayoutKey(d) && d != "level" && d != "location" || d == "_aws" {
+		if isLayoutKey(d) && d != "level" && d != "location" {
 			return fmt.Errorf("cwzap: WithMetricDimensions: key %q: the layout owns it (of its keys only level and location can be dimensions)", d)
 		}
 		for _, o := range dims[:i] {
@@ -326,7 +325,7 @@ func (e *encoder) metricProblem(ctx *encoder, fields []zapcore.Field, i int) (pr
 	switch {
 	case name == "" || len(name) > _emfMaxName || !utf8.ValidString(name):
 		return "want a name of 1 to 255 bytes of valid UTF-8", false
-	case isLayoutKey(name) || name == "_aws" || e.set.seq != nil && name == SequenceKey:
+	case isLayoutKey(name) || e.set.seq != nil && name == SequenceKey:
 		return "the layout owns the name", true
 	case dimIndex(e.set.emf, name) >= 0:
 		return "the name is a dimension key", true
@@ -356,21 +355,11 @@ func (e *encoder) metricProblem(ctx *encoder, fields []zapcore.Field, i int) (pr
 	return "", false
 }
 
-// hasRootKey reports whether the context or a top-level field of the
-// entry has key.
-func (e *encoder) hasRootKey(ctx *encoder, fields []zapcore.Field, key string) bool {
-	for _, k := range ctx.emfCtx.keys {
-		if k == key {
-			return true
-		}
-	}
-	inNS := ctx.depth > 0
-	for i := range fields {
-		f := &fields[i]
-		if f.Type == zapcore.NamespaceType {
-			inNS = true
-		}
-		if !inNS && f.Key == key && f.Type != zapcore.SkipType && metricUnit(f) == nil {
+// validName reports whether a valid metric has the name key, whose value
+// is then written under it.
+func validName(fields []zapcore.Field, valid []bool, key string) bool {
+	for j := range fields {
+		if valid[j] && fields[j].Key == key {
 			return true
 		}
 	}
@@ -419,14 +408,6 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 		n++
 	}
 	extract := n > 0 && !set.off
-	if extract && e.hasRootKey(ctx, fields, "_aws") {
-		// The directive's own key is taken: two "_aws" keys would leave
-		// CloudWatch to pick one.
-		if !set.told(_emfTakenAWS) {
-			set.once(_emfTakenAWS, errors.New(`cwzap: a field named "_aws" is in an entry with metrics; its metrics are written as plain fields and not extracted`))
-		}
-		extract = false
-	}
 	if extract {
 		have := ctx.emfCtx.dims
 		inNS := e.depth > 0 // a namespace from With
@@ -528,7 +509,7 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 			continue
 		}
 		e.addElementSeparator()
-		if _, collides := e.metricProblem(ctx, fields, i); collides {
+		if _, collides := e.metricProblem(ctx, fields, i); collides || validName(fields, valid, f.Key) {
 			buf.AppendString(`"_`)
 		} else {
 			buf.AppendByte('"')

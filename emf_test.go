@@ -321,21 +321,42 @@ func TestMetricOptionsAreValidated(t *testing.T) {
 	})
 }
 
-func TestMetricNotExtractedBesideAFieldNamedAWS(t *testing.T) {
+func TestMetricFieldNamedAWSIsRenamed(t *testing.T) {
 	f := newFixture(t)
 	logger := f.metricLogger(cwzap.WithMetricNamespace("ns"))
 	logger.Info("m", zap.String("_aws", "mine"), cwzap.Metric("n", 1, cwzap.UnitCount))
-	logger.With(zap.String("_aws", "ctx")).Info("m", cwzap.Metric("n", 2, cwzap.UnitCount))
+	logger.With(zap.String("_aws", "ctx")).Info("m")
 	f.syncOK(t)
-	for _, m := range f.messages(t) {
-		if strings.Count(m, `"_aws"`) != 1 || strings.Contains(m, "CloudWatchMetrics") {
-			t.Errorf("event = %s, want the field's _aws only", m)
+	msgs := f.messages(t)
+	if len(msgs) != 2 || strings.Count(msgs[0], `"_aws":`) != 1 || !strings.Contains(msgs[0], `"__aws":"mine"`) ||
+		strings.Contains(msgs[1], `"_aws"`) || !strings.Contains(msgs[1], `"__aws":"ctx"`) {
+		t.Errorf("events = %q, want the fields as __aws and one directive", msgs)
+	}
+	if got := f.srv.Metrics("ns"); len(got) != 1 || f.srv.EMFErrors() != 0 {
+		t.Errorf("metrics = %+v, %d invalid; want the one metric", got, f.srv.EMFErrors())
+	}
+}
+
+// FuzzMetricDocument: whatever the names, values, units and fields, an
+// entry is one valid JSON object, and when it carries "_aws" the service
+// reads it as a valid EMF document.
+func FuzzMetricDocument(f *testing.F) {
+	f.Add("latency", 12.5, "Milliseconds", "route", "/pay", "latency", 7.0)
+	f.Add("level", math.Inf(1), "Parsecs", "_aws", "x", "", 0.0)
+	f.Add("a\"b\\c", -0.0, "", "a\"b\\c", "\xff", "a\"b\\c", 1e308)
+	f.Fuzz(func(t *testing.T, name string, v float64, unit, key, val, name2 string, v2 float64) {
+		var buf bytes.Buffer
+		core := cwzap.NewCore(zapcore.AddSync(&buf), zap.InfoLevel,
+			cwzap.WithMetricNamespace("ns"), cwzap.WithMetricDimensions("route"))
+		core = core.With([]zap.Field{zap.String("route", "/r")})
+		logger := zap.New(core)
+		logger.Info("m", cwzap.Metric(name, v, cwzap.Unit(unit)), zap.String(key, val), cwzap.Metric(name2, v2, cwzap.UnitCount))
+		out := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		if !json.Valid(out) {
+			t.Fatalf("not valid JSON: %s", out)
 		}
-	}
-	if got := f.srv.Metrics(""); len(got) != 0 {
-		t.Errorf("metrics = %+v, want none", got)
-	}
-	if errs := f.errs.all(); len(errs) != 1 || !strings.Contains(errs[0].Error(), `"_aws"`) {
-		t.Errorf("error handler got %v, want one report", errs)
-	}
+		if _, ok := cwlogstest.ExtractMetrics(out); !ok {
+			t.Fatalf("an EMF document that breaks the specification: %s", out)
+		}
+	})
 }

@@ -157,8 +157,8 @@ func newSettings(cfg EncoderConfig) *encoderSettings {
 //
 // Colliding keys: a top-level field (from With or the entry, not inside a
 // zap.Namespace or a nested object) whose key is one of the layout keys
-// timestamp, level, location, message or exception, or seq with
-// SequenceKey, is written with a "_" prefix ("_level"), whether or not
+// timestamp, level, location, message or exception, _aws (the metrics
+// directive's key), or seq with SequenceKey, is written with a "_" prefix ("_level"), whether or not
 // that layout key is present in the entry, so an object never holds a
 // duplicate layout key.
 //
@@ -537,9 +537,12 @@ func appendCompactJSON(buf *buffer.Buffer, j string) {
 	buf.AppendString(j[last:])
 }
 
-// isLayoutKey reports whether key is one of the JSON layout's own keys.
+// isLayoutKey reports whether key is one of the JSON layout's own keys,
+// or "_aws", the key of the metrics directive (emf.go).
 func isLayoutKey(key string) bool {
 	switch len(key) {
+	case 4:
+		return key == "_aws"
 	case 5:
 		return key == "level"
 	case 7:
