@@ -347,7 +347,10 @@ func withRawBody(o *cloudwatchlogs.Options) {
 }
 
 func addRawBody(stack *middleware.Stack) error {
-	return stack.Serialize.Add(rawBody{}, middleware.After)
+	if err := stack.Serialize.Add(rawBody{}, middleware.After); err != nil {
+		return err
+	}
+	return stack.Build.Add(emfHeader{}, middleware.Before) // emf_wire.go
 }
 
 // rawBodyKey carries the body in a plain context value: the SDK clears

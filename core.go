@@ -89,6 +89,11 @@ func newCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, cfg EncoderConfi
 	}
 	c.we, _ = ws.(entryWriter)
 	c.pu, _ = ws.(purger)
+	if s, ok := ws.(*Syncer); ok {
+		c.enc.set.emf.setReporter(s.handleError)
+	} else {
+		c.enc.set.emf.setReporter(nil)
+	}
 	return c
 }
 

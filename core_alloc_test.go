@@ -75,3 +75,16 @@ func TestAllocsLoggerInfo(t *testing.T) {
 	wantAllocs(t, "logger.Info", 0, func() { logger.Info("request done", fields...) })
 	wantAllocs(t, "logger.Debug filtered", 0, func() { logger.Debug("request done", fields...) })
 }
+
+func TestAllocsMetrics(t *testing.T) {
+	fields := append(tenScalars(),
+		Metric("latency", 12.5, UnitMilliseconds),
+		Metric("bytes_out", 2048, UnitBytes),
+		Metric("latency", 7.25, UnitMilliseconds))
+	core := NewCore(zapcore.AddSync(io.Discard), zap.InfoLevel,
+		WithMetricNamespace("shop"), WithMetricDimensions("route", "level")).
+		With([]zapcore.Field{zap.String("route", "/pay")})
+	ent := zapcore.Entry{Level: zapcore.InfoLevel, Time: time.Now(), Message: "paid"}
+	wantAllocs(t, "entry with 3 metrics", 0, func() { _ = core.Write(ent, fields) })
+	wantAllocs(t, "Metric", 0, func() { _ = Metric("latency", 1, UnitMilliseconds) })
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -47,6 +48,16 @@ type EncoderConfig struct {
 	// answer was lost) can be found (see WithSequenceKey). Defaults to
 	// false.
 	SequenceKey bool
+
+	// MetricNamespace is the CloudWatch namespace of Metric fields (see
+	// WithMetricNamespace). Defaults to AWS_EMF_NAMESPACE, else
+	// DefaultMetricNamespace.
+	MetricNamespace string
+
+	// MetricDimensions are the keys of the fields whose values form the
+	// dimension set of every metric (see WithMetricDimensions). Defaults
+	// to none.
+	MetricDimensions []string
 }
 
 // _maxPooled keeps a huge entry (up to MaxEventBytes) from pinning
@@ -85,6 +96,7 @@ type encoderSettings struct {
 	encodeTime zapcore.TimeEncoder
 	seq        *sequence // nil unless SequenceKey
 	formatErr  string    // Format.Validate's error for a bad Format, else ""
+	emf        *emfSettings
 }
 
 func newSettings(cfg EncoderConfig) *encoderSettings {
@@ -93,6 +105,7 @@ func newSettings(cfg EncoderConfig) *encoderSettings {
 		prefixFunc: cfg.PrefixFunc,
 		function:   strings.ToValidUTF8(cfg.Function, "\uFFFD"),
 		encodeTime: cfg.EncodeTime,
+		emf:        newEMFSettings(cfg.MetricNamespace, slices.Clone(cfg.MetricDimensions)),
 	}
 	if cfg.SequenceKey {
 		s.seq = newSequence()
@@ -151,8 +164,8 @@ func newSettings(cfg EncoderConfig) *encoderSettings {
 //
 // Colliding keys: a top-level field (from With or the entry, not inside a
 // zap.Namespace or a nested object) whose key is one of the layout keys
-// timestamp, level, location, message or exception, or seq with
-// SequenceKey, is written with a "_" prefix ("_level"), whether or not
+// timestamp, level, location, message or exception, _aws (the metrics
+// directive's key), or seq with SequenceKey, is written with a "_" prefix ("_level"), whether or not
 // that layout key is present in the entry, so an object never holds a
 // duplicate layout key.
 //
@@ -196,6 +209,7 @@ type encoder struct {
 	reflectEnc *json.Encoder
 
 	values valueEncoder // EncodeTime's target, kept here to avoid an allocation
+	emfCtx emfContext   // what metrics need to know of the context fields
 }
 
 var (
@@ -240,6 +254,7 @@ func (e *encoder) cloneWith() *encoder {
 	c := e.clone()
 	c.buf.Write(e.buf.Bytes())
 	c.ctxExc = e.ctxExc
+	c.emfCtx = e.emfCtx
 	return c
 }
 
@@ -257,6 +272,9 @@ func (e *encoder) with(fields []zapcore.Field) *encoder {
 				c.ctxExc += "\n" + t
 			}
 			continue
+		}
+		if !c.set.text && c.depth == 0 {
+			c.emfCtx.note(c.set.emf, f)
 		}
 		c.addField(f)
 	}
@@ -360,16 +378,23 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 		buf.Write(ctx.buf.Bytes())
 	}
 	inNS = e.depth > 0
+	metrics := false
 	for i := range fields {
 		f := &fields[i]
 		if f.Type == zapcore.NamespaceType {
 			inNS = true
 		} else if !inNS && f.Type == zapcore.ErrorType && f.Key == "error" {
 			continue
+		} else if metricUnit(f) != nil {
+			metrics = true // written at the root, after "_aws"
+			continue
 		}
 		e.addField(f)
 	}
 	e.closeOpenNamespaces()
+	if metrics {
+		e.appendEMF(ctx, ent, fields)
+	}
 	buf.AppendString("}\n")
 }
 
@@ -520,9 +545,12 @@ func appendCompactJSON(buf *buffer.Buffer, j string) {
 	buf.AppendString(j[last:])
 }
 
-// isLayoutKey reports whether key is one of the JSON layout's own keys.
+// isLayoutKey reports whether key is one of the JSON layout's own keys,
+// or "_aws", the key of the metrics directive (emf.go).
 func isLayoutKey(key string) bool {
 	switch len(key) {
+	case 4:
+		return key == "_aws"
 	case 5:
 		return key == "level"
 	case 7:

@@ -265,3 +265,29 @@ func Example_zapConfig() {
 	// Output:
 	// INFO from zap.Config
 }
+
+// An entry with Metric fields is an Embedded Metric Format document:
+// CloudWatch extracts its metrics, here checked on cwlogstest.
+func ExampleMetric() {
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	ws, err := cwzap.NewSyncer("/app/shop", "web-1", cwzap.WithClient(srv.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ws.Close()
+
+	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel,
+		cwzap.WithMetricNamespace("shop"), cwzap.WithMetricDimensions("route")))
+	logger.Info("paid", zap.String("route", "/pay"),
+		cwzap.Metric("latency", 12.5, cwzap.UnitMilliseconds),
+		cwzap.Metric("orders", 1, cwzap.UnitCount))
+	logger.Sync()
+
+	for _, m := range srv.Metrics("shop") {
+		fmt.Println(m.Name, m.Values, m.Unit, m.Dimensions)
+	}
+	// Output:
+	// latency [12.5] Milliseconds map[route:/pay]
+	// orders [1] Count map[route:/pay]
+}

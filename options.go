@@ -127,6 +127,7 @@ type syncerOptions struct {
 	concurrency   int
 	putTimeout    time.Duration
 	syncTimeout   time.Duration
+	wire          wireOptions // compression and entity (wire.go)
 
 	errs []error // values no constructor can honour
 }
@@ -460,4 +461,26 @@ func WithEncoderConfig(cfg EncoderConfig) CoreOption {
 
 func clamp(n, lo, hi int) int {
 	return min(max(n, lo), hi)
+}
+
+// WithMetricNamespace sets the CloudWatch namespace of the metrics that
+// Metric fields carry. Defaults to the AWS_EMF_NAMESPACE environment
+// variable, else DefaultMetricNamespace ("aws-embedded-metrics"). A
+// namespace CloudWatch refuses (more than 255 characters, or starting with
+// ':') is an error from New and Spec.Build; NewCore reports it once to the
+// error handler and writes metrics as plain fields.
+func WithMetricNamespace(ns string) CoreOption {
+	return coreOption(func(o *coreOptions) { o.encoder.MetricNamespace = ns })
+}
+
+// WithMetricDimensions sets the keys of the fields whose values form the
+// dimension set of every metric: each entry with Metric fields must carry
+// each key as a string field, of its own or from With, at the top level;
+// "level" and "location" name the layout's own values. Defaults to none
+// (metrics without dimensions). More than 30 keys, a key given twice or a
+// key CloudWatch refuses is an error from New and Spec.Build; NewCore
+// reports it once and writes metrics as plain fields. The keys are copied.
+func WithMetricDimensions(keys ...string) CoreOption {
+	keys = slices.Clone(keys)
+	return coreOption(func(o *coreOptions) { o.encoder.MetricDimensions = keys })
 }

@@ -91,6 +91,9 @@ func (s spec) build(opts []Option) (*zap.Logger, error) {
 	if err := enc.Format.Validate(); err != nil { // from the caller's WithFormat
 		return nil, err
 	}
+	if err := enc.validateMetrics(); err != nil {
+		return nil, err
+	}
 	// The spec's values win over the caller's options.
 	if c.format != FormatJSON {
 		enc.Format = c.format

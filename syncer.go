@@ -102,6 +102,8 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 			return nil, err
 		}
 	}
+	client = o.wireClient(client) // compression and the entity, when asked
+
 	// An arena holds the escaped event objects of one batch; half again the
 	// batch's size leaves room for the quotes of JSON events.
 	arenaCap := o.maxBytes + o.maxBytes/2
@@ -253,6 +255,11 @@ func (s *Syncer) writeParts(ts int64, p []byte) error {
 	}
 	return nil
 }
+
+// handleError hands err to the error handler (WithErrorHandler), for what
+// the Core finds while encoding: a metric CloudWatch would not extract,
+// reported once.
+func (s *Syncer) handleError(err error) { s.ledger.onError(err) }
 
 // Stats returns the Syncer's counters. It is safe to call at any time; the
 // counters are read one by one, so they add up only when no event is in

@@ -14,6 +14,7 @@ package cwzap_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -90,9 +91,26 @@ func (l *ledger) Do(req *http.Request) (*http.Response, error) {
 	}
 	if err != nil {
 		l.unanswered.Add(1)
+		if req.Header.Get("Content-Encoding") == "gzip" {
+			body = gunzipped(body)
+		}
 		l.recordUnanswered(body)
 	}
 	return resp, err
+}
+
+// gunzipped returns the content of a gzip body, or the body itself when
+// it is not gzip (and then does not parse as JSON either).
+func gunzipped(body []byte) []byte {
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return body
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		return body
+	}
+	return b
 }
 
 func (l *ledger) recordUnanswered(body []byte) {

@@ -4,8 +4,8 @@
 // A Server listens on loopback and speaks the service's JSON 1.1 protocol
 // for CreateLogGroup, CreateLogStream, DeleteLogGroup, DeleteLogStream,
 // DescribeLogGroups, DescribeLogStreams, PutLogEvents, GetLogEvents,
-// FilterLogEvents, PutRetentionPolicy, ListTagsLogGroup and
-// ListTagsForResource. It enforces the service's PutLogEvents limits and
+// FilterLogEvents, PutRetentionPolicy, ListTagsLogGroup,
+// ListTagsForResource and StartLiveTail. It enforces the service's PutLogEvents limits and
 // answers with the service's error shapes, so the real aws-sdk-go-v2 client
 // returns the same typed errors (*types.ResourceNotFoundException and so on)
 // as it would against AWS. A group keeps the class and deletion protection
@@ -27,6 +27,18 @@
 //	}
 //
 // Code that builds its own client can use ts.Config() instead.
+//
+// # CloudWatch-native features
+//
+// PutLogEvents requests that carry x-amzn-logs-format: json/emf have their
+// Embedded Metric Format events read as the service reads them: Metrics
+// returns the extracted metrics and EMFErrors counts documents that break
+// the specification. An entity in a put is checked (Entity returns the
+// last accepted; a bad one is answered with rejectedEntityInfo, never an
+// error). Request bodies may be gzip-compressed (Content-Encoding: gzip).
+// StartLiveTail streams new events over the event-stream protocol, so the
+// SDK's own client reads them; Config's clients send it to the server's
+// own host (the SDK would prefix it with "stream-").
 //
 // # Filter patterns
 //

@@ -30,6 +30,8 @@ type putRequest struct {
 	token         string
 	events        []inEvent
 	hash          uint64 // of the raw logEvents array, for DataAlreadyAccepted
+	lo, hi        int    // events[lo:hi] were stored: set by store
+	entity        []byte // the raw entity, if any
 }
 
 type inEvent struct {
@@ -73,6 +75,26 @@ func (s *Server) putLogEvents(w http.ResponseWriter, r *http.Request) {
 	if aerr != nil {
 		writeError(w, aerr)
 		return
+	}
+	if r.Header.Get(LogFormatHeader) == LogFormatEMF && req.lo < req.hi {
+		msgs := make([][]byte, 0, req.hi-req.lo)
+		for _, e := range req.events[req.lo:req.hi] {
+			msgs = append(msgs, buf.B[e.start:e.end])
+		}
+		s.extractMetrics(req.group, req.stream, msgs)
+	}
+	if req.lo < req.hi && s.liveTails.open() {
+		now := nowMillis()
+		evs := make([]storedEvent, 0, req.hi-req.lo)
+		for _, e := range req.events[req.lo:req.hi] {
+			evs = append(evs, storedEvent{ts: e.ts, ingest: now, msg: string(buf.B[e.start:e.end])})
+		}
+		s.liveTails.publish(req.group, req.stream, evs)
+	}
+	if req.entity != nil {
+		if t := s.checkEntity(req.group, req.stream, req.entity); t != "" {
+			out = withRejectedEntity(out, t)
+		}
 	}
 	if plan.dropAfter {
 		drop(w)
@@ -210,6 +232,7 @@ func (s *Server) store(body []byte, req *putRequest) ([]byte, *apiError) {
 		}
 	}
 	st.seq++
+	req.lo, req.hi = lo, hi
 	return putAnswer(seqToken(st.seq), tooNewStart, tooOldEnd, expiredEnd, len(evs)), nil
 }
 

@@ -33,6 +33,11 @@ func parsePut(body []byte, req *putRequest, wantHash bool) error {
 			req.stream, err = sc.strValue()
 		case "sequenceToken":
 			req.token, err = sc.strValue()
+		case "entity":
+			start := sc.i
+			if err = sc.skip(); err == nil {
+				req.entity = append([]byte(nil), body[start:sc.i]...)
+			}
 		case "logEvents":
 			start := sc.i
 			if err = sc.events(req); err == nil && wantHash {

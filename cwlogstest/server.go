@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aws/smithy-go/middleware"
 	"io"
 	"log"
 	"net"
@@ -59,6 +60,14 @@ type Server struct {
 	// stream statistics still count. Set it before Start. Default false.
 	DiscardEvents bool
 
+	// LiveTailInterval is how often a StartLiveTail session sends a
+	// sessionUpdate; zero means DefaultLiveTailInterval (1 s, as the
+	// service). LiveTailTimeout ends a session with a
+	// SessionTimeoutException; zero means DefaultLiveTailTimeout (3 hours).
+	// Set them before Start.
+	LiveTailInterval time.Duration
+	LiveTailTimeout  time.Duration
+
 	// MaxRequestBytes caps a raw request body: a larger one is answered with
 	// 413 RequestEntityTooLargeException, as a proxy or the service's front
 	// end would. Zero means DefaultMaxRequestBytes. Set it before Start.
@@ -85,7 +94,10 @@ type Server struct {
 
 	faults faultState
 
-	data store
+	data      store
+	emf       emfStore    // metrics extracted from EMF events (emf.go)
+	entities  entityStore // the entity of each stream (entity.go)
+	liveTails liveTails   // open StartLiveTail sessions (livetail.go)
 }
 
 // NewServer starts and returns a new Server. The caller must call Close
@@ -264,6 +276,7 @@ func (s *Server) Config() aws.Config {
 		}),
 		BaseEndpoint: aws.String(s.URL),
 		HTTPClient:   s.client,
+		APIOptions:   []func(*middleware.Stack) error{noHostPrefix},
 	}
 }
 
@@ -315,6 +328,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if op == "PutLogEvents" {
 		s.putLogEvents(w, r)
+		return
+	}
+	if op == "StartLiveTail" {
+		s.startLiveTail(w, r)
 		return
 	}
 	h, found := handlers[op]

@@ -1,6 +1,8 @@
 package cwlogstest
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"io"
@@ -104,6 +106,9 @@ func readBody(r *http.Request, limit int) (*buffer, *apiError) {
 		n, err := body.Read(buf.B[len(buf.B):cap(buf.B)])
 		buf.B = buf.B[:len(buf.B)+n]
 		if err == io.EOF {
+			if r.Header.Get("Content-Encoding") == "gzip" {
+				return gunzip(buf, limit)
+			}
 			return buf, nil
 		}
 		if err != nil {
@@ -127,4 +132,34 @@ func decode(body []byte, v any) *apiError {
 		return apiErr(http.StatusBadRequest, "SerializationException", err.Error())
 	}
 	return nil
+}
+
+// gunzip replaces a gzip-compressed body with its content, which the
+// limit applies to as well: the service limits what it stores, not what
+// crossed the wire.
+func gunzip(z *buffer, limit int) (*buffer, *apiError) {
+	defer putBuf(z)
+	zr, err := gzip.NewReader(bytes.NewReader(z.B))
+	if err != nil {
+		return nil, apiErr(http.StatusBadRequest, "SerializationException", "Content-Encoding gzip: "+err.Error())
+	}
+	buf := bufPool.Get().(*buffer)
+	buf.B = buf.B[:0]
+	n, err := io.Copy(appendWriter{buf}, io.LimitReader(zr, int64(limit)+1))
+	if err != nil {
+		putBuf(buf)
+		return nil, apiErr(http.StatusBadRequest, "SerializationException", "Content-Encoding gzip: "+err.Error())
+	}
+	if n > int64(limit) {
+		putBuf(buf)
+		return nil, apiErr(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request Entity Too Large")
+	}
+	return buf, nil
+}
+
+type appendWriter struct{ b *buffer }
+
+func (w appendWriter) Write(p []byte) (int, error) {
+	w.b.B = append(w.b.B, p...)
+	return len(p), nil
 }

@@ -156,10 +156,15 @@ func (p printer) line(e event) string {
 		b.WriteString(" " + first)
 		blocks = append(blocks, indent(rest, _indent)...)
 	}
+	units := metricUnits(msg) // metrics.go
 	for i, k := range keys {
 		switch k {
 		case "timestamp", "level", "location", "message", whoKey:
 			continue
+		case "_aws":
+			if units != nil {
+				continue
+			}
 		}
 		var s string
 		if p.blocks && json.Unmarshal(vals[i], &s) == nil && strings.Contains(strings.TrimRight(s, "\n"), "\n") {
@@ -167,7 +172,7 @@ func (p printer) line(e event) string {
 			blocks = append(blocks, indent(strings.TrimRight(s, "\n"), _indent+_indent)...)
 			continue
 		}
-		b.WriteString(" " + p.paint(ansiDim, k+"=") + fieldValue(vals[i]))
+		b.WriteString(" " + p.paint(ansiDim, k+"=") + fieldValue(vals[i]) + metricSuffix(units, k))
 	}
 	return joinBlocks(b.String(), blocks)
 }

@@ -1,0 +1,116 @@
+package cwlogstest_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+
+	"github.com/cwzap/cwzap/cwlogstest"
+)
+
+// liveServer starts a server with a fast live tail and one group and
+// stream, and returns it with a client and the group's ARN.
+func liveServer(t *testing.T, timeout time.Duration) (*cwlogstest.Server, *cloudwatchlogs.Client, string) {
+	t.Helper()
+	srv := cwlogstest.NewUnstartedServer()
+	srv.LiveTailInterval = 10 * time.Millisecond
+	srv.LiveTailTimeout = timeout
+	srv.Start()
+	t.Cleanup(srv.Close)
+	ctx, c := context.Background(), srv.Client()
+	if _, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("g")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s")}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{})
+	if err != nil || len(out.LogGroups) != 1 {
+		t.Fatalf("DescribeLogGroups = %v, %v", out, err)
+	}
+	return srv, c, aws.ToString(out.LogGroups[0].LogGroupArn)
+}
+
+func TestStartLiveTailStreamsNewEvents(t *testing.T) {
+	_, c, arn := liveServer(t, time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := c.StartLiveTail(ctx, &cloudwatchlogs.StartLiveTailInput{
+		LogGroupIdentifiers: []string{arn}, LogEventFilterPattern: aws.String("ERROR"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := out.GetStream()
+	defer stream.Close()
+	first := <-stream.Events()
+	start, ok := first.(*types.StartLiveTailResponseStreamMemberSessionStart)
+	if !ok || aws.ToString(start.Value.LogEventFilterPattern) != "ERROR" || len(start.Value.LogGroupIdentifiers) != 1 {
+		t.Fatalf("first event = %#v, want the sessionStart", first)
+	}
+	now := time.Now().UnixMilli()
+	if _, err := c.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{
+		LogGroupName: aws.String("g"), LogStreamName: aws.String("s"),
+		LogEvents: []types.InputLogEvent{
+			{Message: aws.String("ERROR disk full"), Timestamp: aws.Int64(now)},
+			{Message: aws.String("INFO all well"), Timestamp: aws.Int64(now)},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for ev := range stream.Events() {
+		u, ok := ev.(*types.StartLiveTailResponseStreamMemberSessionUpdate)
+		if !ok {
+			t.Fatalf("event %#v, want sessionUpdate", ev)
+		}
+		if len(u.Value.SessionResults) == 0 {
+			continue // the heartbeat
+		}
+		r := u.Value.SessionResults
+		if len(r) != 1 || aws.ToString(r[0].Message) != "ERROR disk full" || aws.ToString(r[0].LogStreamName) != "s" ||
+			aws.ToString(r[0].LogGroupIdentifier) != arn || aws.ToInt64(r[0].Timestamp) != now {
+			t.Errorf("results = %+v, want the one ERROR event", r)
+		}
+		return
+	}
+	t.Fatalf("the stream ended: %v", stream.Err())
+}
+
+func TestStartLiveTailTimesOut(t *testing.T) {
+	_, c, arn := liveServer(t, 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := c.StartLiveTail(ctx, &cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := out.GetStream()
+	defer stream.Close()
+	for range stream.Events() {
+	}
+	var te *types.SessionTimeoutException
+	if !errors.As(stream.Err(), &te) {
+		t.Errorf("stream ended with %v, want a SessionTimeoutException", stream.Err())
+	}
+}
+
+func TestStartLiveTailChecksTheRequest(t *testing.T) {
+	_, c, arn := liveServer(t, time.Hour)
+	ctx := context.Background()
+	for _, in := range []*cloudwatchlogs.StartLiveTailInput{
+		{LogGroupIdentifiers: []string{"g"}},       // a name, not an ARN
+		{LogGroupIdentifiers: []string{arn + "x"}}, // no such group
+		{LogGroupIdentifiers: []string{arn}, LogStreamNames: []string{"s"}, LogStreamNamePrefixes: []string{"s"}},
+		{LogGroupIdentifiers: []string{arn}, LogEventFilterPattern: aws.String(`{ $.x = `)},
+	} {
+		if out, err := c.StartLiveTail(ctx, in); err == nil {
+			out.GetStream().Close()
+			t.Errorf("StartLiveTail(%+v) succeeded", in)
+		}
+	}
+}

@@ -1,0 +1,529 @@
+package cwzap
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Metrics in the Embedded Metric Format (EMF): an entry carrying Metric
+// fields becomes a document from which CloudWatch extracts the metrics
+// itself, with no PutMetricData call. The specification:
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+//
+// In the JSON layout the entry keeps its keys and fields, its metric fields
+// move to the end, and "_aws" comes before them:
+//
+//	{"timestamp":…,"level":"INFO",…,"route":"/pay",
+//	 "_aws":{"Timestamp":1700000000000,"CloudWatchMetrics":[{"Namespace":"shop",
+//	   "Dimensions":[["route"]],"Metrics":[{"Name":"latency","Unit":"Milliseconds"}]}]},
+//	 "latency":12.5}
+
+// EMF limits from the specification and the CloudWatch API reference
+// (MetricDatum, Dimension).
+const (
+	_emfMaxMetrics    = 100  // MetricDefinitions per MetricDirective
+	_emfMaxValues     = 100  // values of one metric in one document
+	_emfMaxDimensions = 30   // keys per DimensionSet
+	_emfMaxName       = 255  // characters of a namespace, metric or dimension name
+	_emfMaxDimValue   = 1024 // characters of a dimension value
+)
+
+// DefaultMetricNamespace is the namespace of metrics when neither
+// WithMetricNamespace nor the AWS_EMF_NAMESPACE environment variable (the
+// one awslabs' EMF libraries read) names one; it is also their default.
+const DefaultMetricNamespace = "aws-embedded-metrics"
+
+// A Unit is the unit of a Metric: one of CloudWatch's units (MetricDatum).
+type Unit string
+
+// CloudWatch's metric units.
+const (
+	UnitNone               Unit = "None"
+	UnitSeconds            Unit = "Seconds"
+	UnitMicroseconds       Unit = "Microseconds"
+	UnitMilliseconds       Unit = "Milliseconds"
+	UnitBytes              Unit = "Bytes"
+	UnitKilobytes          Unit = "Kilobytes"
+	UnitMegabytes          Unit = "Megabytes"
+	UnitGigabytes          Unit = "Gigabytes"
+	UnitTerabytes          Unit = "Terabytes"
+	UnitBits               Unit = "Bits"
+	UnitKilobits           Unit = "Kilobits"
+	UnitMegabits           Unit = "Megabits"
+	UnitGigabits           Unit = "Gigabits"
+	UnitTerabits           Unit = "Terabits"
+	UnitPercent            Unit = "Percent"
+	UnitCount              Unit = "Count"
+	UnitBytesPerSecond     Unit = "Bytes/Second"
+	UnitKilobytesPerSecond Unit = "Kilobytes/Second"
+	UnitMegabytesPerSecond Unit = "Megabytes/Second"
+	UnitGigabytesPerSecond Unit = "Gigabytes/Second"
+	UnitTerabytesPerSecond Unit = "Terabytes/Second"
+	UnitBitsPerSecond      Unit = "Bits/Second"
+	UnitKilobitsPerSecond  Unit = "Kilobits/Second"
+	UnitMegabitsPerSecond  Unit = "Megabits/Second"
+	UnitGigabitsPerSecond  Unit = "Gigabits/Second"
+	UnitTerabitsPerSecond  Unit = "Terabits/Second"
+	UnitCountPerSecond     Unit = "Count/Second"
+)
+
+var _units = [...]Unit{
+	UnitNone, UnitSeconds, UnitMicroseconds, UnitMilliseconds, UnitBytes,
+	UnitKilobytes, UnitMegabytes, UnitGigabytes, UnitTerabytes, UnitBits,
+	UnitKilobits, UnitMegabits, UnitGigabits, UnitTerabits, UnitPercent,
+	UnitCount, UnitBytesPerSecond, UnitKilobytesPerSecond,
+	UnitMegabytesPerSecond, UnitGigabytesPerSecond, UnitTerabytesPerSecond,
+	UnitBitsPerSecond, UnitKilobitsPerSecond, UnitMegabitsPerSecond,
+	UnitGigabitsPerSecond, UnitTerabitsPerSecond, UnitCountPerSecond,
+}
+
+// A unitMark in a field's Interface makes a Float64 field a metric. The
+// marks are static, so Metric allocates nothing; _badUnit marks a unit
+// CloudWatch does not know.
+type unitMark struct{ unit Unit }
+
+var (
+	_unitMarks = func() (m [len(_units)]unitMark) {
+		for i, u := range _units {
+			m[i].unit = u
+		}
+		return m
+	}()
+	_badUnit unitMark
+)
+
+func markOf(u Unit) *unitMark {
+	if u == "" {
+		return &_unitMarks[0]
+	}
+	for i := range _units {
+		if _units[i] == u {
+			return &_unitMarks[i]
+		}
+	}
+	return &_badUnit
+}
+
+// Metric returns a field that makes the entry carrying it an EMF document:
+// CloudWatch extracts value as the metric name, in unit ("" means
+// UnitNone), in the namespace of WithMetricNamespace, with the dimensions
+// of WithMetricDimensions. The same name given twice in one entry is one
+// metric with an array of values.
+//
+// To every other encoder (a console core in a tee, zap's own JSON) the
+// field is zap.Float64(name, value). In the JSON layout a metric is written
+// at the end of the entry, after "_aws". A metric is not extracted, and is
+// written as a plain field (reported once to the error handler), when its
+// name is empty, longer than 255 bytes, or taken by a layout key, "_aws",
+// a dimension key or another field of the entry or its context (then the
+// field is written as "_<name>"); when its value is NaN or infinite; or
+// when its unit is not one of the Unit constants. A metric given to With
+// is a plain field of every entry; text formats write metrics as plain
+// fields and CloudWatch extracts nothing from them.
+func Metric(name string, value float64, unit Unit) zap.Field {
+	return zap.Field{Key: name, Type: zapcore.Float64Type, Integer: int64(math.Float64bits(value)), Interface: markOf(unit)}
+}
+
+// metricUnit returns the mark of a Metric field, or nil for any other.
+func metricUnit(f *zapcore.Field) *unitMark {
+	if f.Type != zapcore.Float64Type || f.Interface == nil {
+		return nil
+	}
+	m, _ := f.Interface.(*unitMark)
+	return m
+}
+
+func metricValue(f *zapcore.Field) float64 {
+	return math.Float64frombits(uint64(f.Integer))
+}
+
+// What the EMF code reports, each once per Core (and the Cores derived
+// from it).
+const (
+	_emfBadConfig uint32 = 1 << iota
+	_emfBadMetric
+	_emfMissingDimension
+	_emfTooManyValues
+	_emfTooLarge
+)
+
+// emfSettings is the compiled metric configuration, shared by an encoder
+// and its clones.
+type emfSettings struct {
+	off        bool     // the namespace or dimensions are invalid: no metric is extracted
+	dims       []string // dimension keys, valid and distinct
+	layoutDims uint32   // bit i: dims[i] is level or location, which every entry has
+	directive  string   // `{"Namespace":…,"Dimensions":[[…]],"Metrics":[`
+	cfgErr     error    // why off
+
+	// report receives each kind of problem once; the Core points it at
+	// its Syncer's error handler.
+	report   atomic.Pointer[func(error)]
+	reported atomic.Uint32
+}
+
+func newEMFSettings(ns string, dims []string) *emfSettings {
+	s := &emfSettings{}
+	if ns == "" {
+		ns = os.Getenv("AWS_EMF_NAMESPACE")
+	}
+	if ns == "" {
+		ns = DefaultMetricNamespace
+	}
+	if err := validateEMF(ns, dims); err != nil {
+		s.off, s.cfgErr = true, err
+		return s
+	}
+	s.dims = dims
+	for i, d := range dims {
+		if d == "level" || d == "location" {
+			s.layoutDims |= 1 << i
+		}
+	}
+	b := []byte(`{"Namespace":`)
+	b = appendJSONString(b, ns)
+	b = append(b, `,"Dimensions":[[`...)
+	for i, d := range dims {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, d)
+	}
+	s.directive = string(append(b, `]],"Metrics":[`...))
+	return s
+}
+
+// validateEMF checks a namespace and dimension keys against the
+// specification and CloudWatch's rules, so that a typo fails at
+// construction and not silently in CloudWatch.
+func validateEMF(ns string, dims []string) error {
+	if n := utf8.RuneCountInString(ns); n > _emfMaxName || !utf8.ValidString(ns) || ns[0] == ':' {
+		return fmt.Errorf("cwzap: WithMetricNamespace(%q): want 1 to %d characters of valid UTF-8, not starting with ':'", ns, _emfMaxName)
+	}
+	if len(dims) > _emfMaxDimensions {
+		return fmt.Errorf("cwzap: WithMetricDimensions: %d keys; a dimension set holds at most %d", len(dims), _emfMaxDimensions)
+	}
+	for i, d := range dims {
+		if d == "" || utf8.RuneCountInString(d) > _emfMaxName || !utf8.ValidString(d) || d[0] == ':' {
+			return fmt.Errorf("cwzap: WithMetricDimensions: key %q: want 1 to %d characters of valid UTF-8, not starting with ':'", d, _emfMaxName)
+		}
+		if isLayoutKey(d) && d != "level" && d != "location" {
+			return fmt.Errorf("cwzap: WithMetricDimensions: key %q: the layout owns it (of its keys only level and location can be dimensions)", d)
+		}
+		for _, o := range dims[:i] {
+			if o == d {
+				return fmt.Errorf("cwzap: WithMetricDimensions: key %q given twice", d)
+			}
+		}
+	}
+	return nil
+}
+
+// validateMetrics reports what the metric configuration holds that
+// CloudWatch does not accept: New and Spec.Build return it; NewCore
+// reports it once to the error handler and writes metrics as plain fields.
+func (c EncoderConfig) validateMetrics() error {
+	if c.MetricNamespace == "" && len(c.MetricDimensions) == 0 {
+		return nil
+	}
+	ns := c.MetricNamespace
+	if ns == "" {
+		ns = DefaultMetricNamespace
+	}
+	return validateEMF(ns, c.MetricDimensions)
+}
+
+// setReporter points the reports at f; nil means one line on stderr.
+func (s *emfSettings) setReporter(f func(error)) {
+	if f != nil {
+		s.report.Store(&f)
+	}
+	if s.cfgErr != nil {
+		s.once(_emfBadConfig, s.cfgErr)
+	}
+}
+
+// told reports whether a problem of this kind was reported already, so
+// that the error is built only once.
+func (s *emfSettings) told(kind uint32) bool { return s.reported.Load()&kind != 0 }
+
+// once reports err unless a problem of this kind was reported before.
+func (s *emfSettings) once(kind uint32, err error) {
+	for {
+		old := s.reported.Load()
+		if old&kind != 0 {
+			return
+		}
+		if s.reported.CompareAndSwap(old, old|kind) {
+			break
+		}
+	}
+	if f := s.report.Load(); f != nil {
+		(*f)(err)
+		return
+	}
+	fmt.Fprintln(os.Stderr, err)
+}
+
+// emfContext is what an encoder knows of its context fields (With) that
+// metrics care about: the top-level keys, which a metric must not take,
+// and which dimensions hold a string.
+type emfContext struct {
+	keys []string
+	dims uint32 // bit i: dims[i] is in the context as a string
+}
+
+// note records a context field written at the top level.
+func (c *emfContext) note(s *emfSettings, f *zapcore.Field) {
+	if f.Type == zapcore.SkipType {
+		return
+	}
+	c.keys = append(c.keys[:len(c.keys):len(c.keys)], f.Key) // never share a parent's array
+	if i := dimIndex(s, f.Key); i >= 0 {
+		if dimValueOK(f) {
+			c.dims |= 1 << i
+		} else {
+			c.dims &^= 1 << i
+		}
+	}
+}
+
+func dimIndex(s *emfSettings, key string) int {
+	for i, d := range s.dims {
+		if d == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// dimValueOK reports whether f writes a string CloudWatch takes as a
+// dimension value.
+func dimValueOK(f *zapcore.Field) bool {
+	switch f.Type {
+	case zapcore.StringType:
+		return f.String != "" && (len(f.String) <= _emfMaxDimValue || utf8.RuneCountInString(f.String) <= _emfMaxDimValue)
+	case zapcore.StringerType:
+		return true
+	}
+	return false
+}
+
+// metricProblem says why the metric field at i is not extracted ("" when
+// it is), and whether its name collides with another key.
+func (e *encoder) metricProblem(ctx *encoder, fields []zapcore.Field, i int) (problem string, collides bool) {
+	f := &fields[i]
+	name := f.Key
+	switch {
+	case name == "" || len(name) > _emfMaxName || !utf8.ValidString(name):
+		return "want a name of 1 to 255 bytes of valid UTF-8", false
+	case isLayoutKey(name) || e.set.seq != nil && name == _sequenceKey:
+		return "the layout owns the name", true
+	case dimIndex(e.set.emf, name) >= 0:
+		return "the name is a dimension key", true
+	}
+	for _, k := range ctx.emfCtx.keys {
+		if k == name {
+			return "a context field has the name", true
+		}
+	}
+	inNS := false
+	for j := range fields {
+		g := &fields[j]
+		if g.Type == zapcore.NamespaceType {
+			inNS = true
+		}
+		if !inNS && j != i && g.Key == name && metricUnit(g) == nil && g.Type != zapcore.SkipType {
+			return "another field has the name", true
+		}
+	}
+	v := metricValue(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "the value is not a finite number", false
+	}
+	if metricUnit(f) == &_badUnit {
+		return "unknown unit; use a Unit constant", false
+	}
+	return "", false
+}
+
+// validName reports whether a valid metric has the name key, whose value
+// is then written under it.
+func validName(fields []zapcore.Field, valid []bool, key string) bool {
+	for j := range fields {
+		if valid[j] && fields[j].Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// firstOf reports whether the metric field at i is the first valid metric
+// of its name.
+func firstOf(fields []zapcore.Field, valid []bool, i int) bool {
+	for j := range i {
+		if valid[j] && fields[j].Key == fields[i].Key {
+			return false
+		}
+	}
+	return true
+}
+
+// _maxStackMetrics is how many fields the metric pass tracks without
+// allocating.
+const _maxStackMetrics = 64
+
+// appendEMF ends the root object of a JSON entry that has metric fields:
+// "_aws" with the directive when the metrics can be extracted, then the
+// metric values. The caller has closed every namespace.
+func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Field) {
+	set := e.set.emf
+	var stack [_maxStackMetrics]bool
+	valid := stack[:0]
+	if len(fields) > len(stack) {
+		valid = make([]bool, 0, len(fields))
+	}
+	valid = valid[:len(fields)]
+	n := 0
+	for i := range fields {
+		if metricUnit(&fields[i]) == nil {
+			continue
+		}
+		problem, _ := e.metricProblem(ctx, fields, i)
+		if problem != "" {
+			if !set.told(_emfBadMetric) {
+				set.once(_emfBadMetric, fmt.Errorf("cwzap: Metric(%q): %s; it is written as a plain field and not extracted", fields[i].Key, problem))
+			}
+			continue
+		}
+		valid[i] = true
+		n++
+	}
+	extract := n > 0 && !set.off
+	if extract {
+		have := ctx.emfCtx.dims
+		inNS := e.depth > 0 // a namespace from With
+		for i := range fields {
+			f := &fields[i]
+			if f.Type == zapcore.NamespaceType {
+				inNS = true
+			}
+			if inNS {
+				continue
+			}
+			if d := dimIndex(set, f.Key); d >= 0 {
+				if dimValueOK(f) {
+					have |= 1 << d
+				} else {
+					have &^= 1 << d
+				}
+			}
+		}
+		have |= set.layoutDims // a field named level is written as _level
+		if want := uint32(1)<<len(set.dims) - 1; have != want {
+			for d, key := range set.dims {
+				if have&(1<<d) == 0 && !set.told(_emfMissingDimension) {
+					set.once(_emfMissingDimension, fmt.Errorf("cwzap: an entry with metrics lacks dimension %q (a string field of the entry or of With, at most 1024 characters); its metrics are written as plain fields and not extracted", key))
+					break
+				}
+			}
+			extract = false
+		}
+	}
+	buf := e.buf
+	awsStart := buf.Len()
+	if extract {
+		buf.AppendString(`,"_aws":{"Timestamp":`)
+		buf.AppendInt(ent.Time.UnixMilli())
+		buf.AppendString(`,"CloudWatchMetrics":[`)
+		buf.AppendString(set.directive)
+		k := 0
+		for i := range fields {
+			if !valid[i] || !firstOf(fields, valid, i) {
+				continue
+			}
+			if k > 0 && k%_emfMaxMetrics == 0 {
+				// A directive holds at most 100 metrics: start another.
+				buf.AppendString(`]},`)
+				buf.AppendString(set.directive)
+			} else if k > 0 {
+				buf.AppendByte(',')
+			}
+			k++
+			buf.AppendString(`{"Name":"`)
+			e.safeAddString(fields[i].Key)
+			buf.AppendString(`","Unit":"`)
+			buf.AppendString(string(metricUnit(&fields[i]).unit))
+			buf.AppendString(`"}`)
+		}
+		buf.AppendString(`]}]}`)
+	}
+	awsEnd := buf.Len()
+	// The values: one per name, an array when the name repeats.
+	for i := range fields {
+		if !valid[i] || !firstOf(fields, valid, i) {
+			continue
+		}
+		f := &fields[i]
+		count := 1
+		for j := i + 1; j < len(fields); j++ {
+			if valid[j] && fields[j].Key == f.Key {
+				count++
+			}
+		}
+		buf.AppendString(`,"`)
+		e.safeAddString(f.Key)
+		buf.AppendString(`":`)
+		if count == 1 {
+			buf.AppendFloat(metricValue(f), 64)
+			continue
+		}
+		if count > _emfMaxValues && !set.told(_emfTooManyValues) {
+			set.once(_emfTooManyValues, fmt.Errorf("cwzap: Metric(%q) given %d times in one entry; CloudWatch takes %d values, the rest are left out", f.Key, count, _emfMaxValues))
+		}
+		buf.AppendByte('[')
+		written := 0
+		for j := i; j < len(fields) && written < _emfMaxValues; j++ {
+			if valid[j] && fields[j].Key == f.Key {
+				if written > 0 {
+					buf.AppendByte(',')
+				}
+				buf.AppendFloat(metricValue(&fields[j]), 64)
+				written++
+			}
+		}
+		buf.AppendByte(']')
+	}
+	// The rest: metrics that are not extracted, as plain fields.
+	for i := range fields {
+		f := &fields[i]
+		if valid[i] || metricUnit(f) == nil {
+			continue
+		}
+		e.addElementSeparator()
+		if _, collides := e.metricProblem(ctx, fields, i); collides || validName(fields, valid, f.Key) {
+			buf.AppendString(`"_`)
+		} else {
+			buf.AppendByte('"')
+		}
+		e.safeAddString(f.Key)
+		buf.AppendString(`":`)
+		e.appendFloat(metricValue(f), 64)
+	}
+	// The whole event must fit in one CloudWatch event: otherwise the
+	// Syncer would cut it into parts, and no part must carry a directive.
+	if extract && buf.Len()+len("}") > MaxEventBytes {
+		b := buf.Bytes()
+		copy(b[awsStart:], b[awsEnd:])
+		truncate(buf, len(b)-(awsEnd-awsStart))
+		set.once(_emfTooLarge, errors.New("cwzap: an entry with metrics is larger than one CloudWatch event ("+strconv.Itoa(MaxEventBytes)+" bytes); its metrics are written as plain fields and not extracted, so that no part of it carries them"))
+	}
+}
