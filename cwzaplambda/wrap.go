@@ -108,6 +108,11 @@ func (nilHandler) Invoke(context.Context, []byte) ([]byte, error) { return nil, 
 // so that Lambda's level filter (AWS_LAMBDA_LOG_LEVEL) keeps it; the
 // stream's own layout is unchanged. A cwzap.WithFallback among opts
 // overrides it.
+//
+// In Lambda (AWS_LAMBDA_FUNCTION_NAME set) the events carry the function as
+// their entity, the service it runs as in Application Signals' terms:
+// key attributes Type "Service", Name the function's name, Environment
+// "lambda:default". A cwzap.WithEntity among opts overrides it.
 func NewSyncer(group, stream string, opts ...cwzap.SyncerOption) (*cwzap.Syncer, error) {
 	return newSyncer(group, stream, os.Stdout, opts...)
 }
@@ -117,7 +122,17 @@ func newSyncer(group, stream string, stdout io.Writer, opts ...cwzap.SyncerOptio
 	if lambdaJSONFormat() {
 		stdout = &lambdaLines{w: stdout}
 	}
-	return cwzap.NewSyncer(group, stream, append([]cwzap.SyncerOption{cwzap.WithFallback(stdout)}, opts...)...)
+	first := []cwzap.SyncerOption{cwzap.WithFallback(stdout)}
+	if name := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); name != "" {
+		first = append(first, cwzap.WithEntity(functionEntity(name), nil))
+	}
+	return cwzap.NewSyncer(group, stream, append(first, opts...)...)
+}
+
+// functionEntity returns the key attributes of a Lambda function as an
+// entity.
+func functionEntity(name string) map[string]string {
+	return map[string]string{"Type": "Service", "Name": name, "Environment": "lambda:default"}
 }
 
 // defaultLogger is the logger Logger(ctx) extends when WithLogger is not

@@ -259,3 +259,32 @@ func TestWrapHandlerOutsideLambda(t *testing.T) {
 		t.Errorf("a nil handler returned %v, want an error that names it", err)
 	}
 }
+
+// In Lambda, NewSyncer's events carry the function as their entity, unless
+// the caller names another.
+func TestNewSyncerNamesTheFunctionAsEntity(t *testing.T) {
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "checkout")
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	for _, tt := range []struct {
+		stream string
+		opts   []cwzap.SyncerOption
+		want   string
+	}{
+		{"default", nil, "checkout"},
+		{"given", []cwzap.SyncerOption{cwzap.WithEntity(map[string]string{"Type": "Service", "Name": "orders", "Environment": "prod"}, nil)}, "orders"},
+	} {
+		ws, err := NewSyncer("g", tt.stream, append([]cwzap.SyncerOption{cwzap.WithClient(srv.Client())}, tt.opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.Write([]byte("hello"))
+		if err := ws.Close(); err != nil {
+			t.Fatal(err)
+		}
+		e, ok := srv.Entity("g", tt.stream)
+		if !ok || e.KeyAttributes["Name"] != tt.want || e.KeyAttributes["Type"] != "Service" {
+			t.Errorf("%s: entity = %+v, %v; want the Service %q", tt.stream, e, ok, tt.want)
+		}
+	}
+}
