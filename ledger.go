@@ -37,6 +37,7 @@ type ledger struct {
 	tg      *targets
 	onError func(error)
 	stats   counters
+	spool   *spool // WithSpool; nil for none
 
 	mu      sync.Mutex
 	settled uint64        // every batch up to this seq is settled
@@ -247,6 +248,9 @@ func (l *ledger) settled1(b *batch) {
 		}
 	} else {
 		l.ahead = append(l.ahead, b.seq)
+	}
+	if l.spool != nil {
+		l.spool.settle(b.seq, l.settled) // before any Sync waiting for b returns
 	}
 	kept := l.waiters[:0]
 	for _, w := range l.waiters {

@@ -100,6 +100,10 @@ const (
 	// a third of the 30 s a Kubernetes pod gets after SIGTERM, leaving the
 	// rest for draining requests.
 	DefaultSyncTimeout = 10 * time.Second
+	// DefaultSpoolLimit bounds a spool's files (WithSpoolLimit): 256 MiB.
+	DefaultSpoolLimit = 256 << 20
+	// MinSpoolLimit is the smallest WithSpoolLimit: 1 MiB.
+	MinSpoolLimit = 1 << 20
 )
 
 // _retentionDays are the retention periods, in days, that the service
@@ -127,8 +131,15 @@ type syncerOptions struct {
 	concurrency   int
 	putTimeout    time.Duration
 	syncTimeout   time.Duration
+	spool         spoolOptions
 
 	errs []error // values no constructor can honour
+}
+
+// spoolOptions are WithSpool's and WithSpoolLimit's.
+type spoolOptions struct {
+	dir   string // "" for none
+	limit int64
 }
 
 func defaultSyncerOptions() syncerOptions {
@@ -142,6 +153,7 @@ func defaultSyncerOptions() syncerOptions {
 		concurrency:   DefaultConcurrency,
 		putTimeout:    DefaultPutTimeout,
 		syncTimeout:   DefaultSyncTimeout,
+		spool:         spoolOptions{limit: DefaultSpoolLimit},
 	}
 }
 
@@ -253,6 +265,60 @@ func WithBufferLimit(bytes int) SyncerOption {
 		o.bufferLimit = DefaultBufferLimit
 		if bytes > 0 {
 			o.bufferLimit = bytes
+		}
+	})
+}
+
+// WithSpool makes the Syncer crash safe: every event is appended to a
+// file in dir before Write returns, and marked settled there once it is
+// delivered (or in the fallback writer, or dropped). NewSyncer replays
+// what a process that ended without Close (SIGKILL, a panic, the OOM
+// killer, a power loss) left unsettled in dir, with the events' own
+// times, before it returns; then the events follow the usual path.
+//
+// Writing costs callers a copy: a goroutine of the Syncer's writes the
+// files with write(2), whose data the kernel keeps when a process dies,
+// and nothing waits for fsync. Files are fsynced when a 4 MiB segment is
+// full, at most a second after a write while events keep coming, and at
+// Close; so only a power loss or a kernel crash can lose events, those of
+// the last second or so. An event is stored twice only when a process
+// dies after CloudWatch took its batch and before the mark that says so
+// reached the file (microseconds), or between replaying an earlier
+// process's files and removing them.
+//
+// dir is created if missing, and is locked (flock) while the Syncer is
+// open: a second Syncer or process on it gets an error from NewSyncer.
+// Use it for long-running services with a persistent volume, not on
+// Lambda (the file system does not outlive the execution environment:
+// cwzaplambda flushes at the end of each invocation instead). Defaults
+// to no spool; dir must not be empty. Close removes the files once every
+// event is settled. Not supported on platforms without flock.
+func WithSpool(dir string) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
+		if dir == "" {
+			o.refuse("WithSpool(\"\"): want a directory")
+			return
+		}
+		o.spool.dir = dir
+	})
+}
+
+// WithSpoolLimit bounds the spool's files (WithSpool): what is not yet
+// settled, plus settled events whose 4 MiB segment still holds unsettled
+// ones. An event that finds the spool full follows the overflow policy,
+// as if the buffer were full (OverflowBlock does not wait for the spool),
+// and is counted in SpoolStats.Refused. Defaults to DefaultSpoolLimit
+// (256 MiB); a value <= 0 keeps the default; a value below MinSpoolLimit
+// is an error.
+func WithSpoolLimit(bytes int64) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
+		switch {
+		case bytes <= 0:
+			o.spool.limit = DefaultSpoolLimit
+		case bytes < MinSpoolLimit:
+			o.refuse("WithSpoolLimit(%d): want at least MinSpoolLimit (%d bytes), or <= 0 for the default", bytes, MinSpoolLimit)
+		default:
+			o.spool.limit = bytes
 		}
 	})
 }

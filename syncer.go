@@ -64,6 +64,7 @@ type Syncer struct {
 	ledger  *ledger
 	fb      *fallback
 	targets *targets
+	spool   *spool // WithSpool; nil for none
 
 	closed    atomic.Bool   // set once Close starts
 	closeDone chan struct{} // closed when Close has finished
@@ -129,7 +130,16 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 	fb := newFallback(fallbackW, o.syncTimeout)
 	l := newLedger(groupT.text, streamT.text, fb, mem, tg, onError)
 	d := newDispatcher(o.concurrency, o.putTimeout, l)
-	return &Syncer{
+	var sp *spool
+	var old []string
+	if o.spool.dir != "" {
+		var err error
+		if sp, old, err = openSpool(o.spool.dir, o.spool.limit, onError); err != nil {
+			return nil, err
+		}
+		l.spool = sp
+	}
+	s := &Syncer{
 		partsID:     newSequence().id,
 		overflow:    o.overflow,
 		bufferLimit: o.bufferLimit,
@@ -139,8 +149,15 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 		ledger:      l,
 		fb:          fb,
 		targets:     tg,
+		spool:       sp,
 		closeDone:   make(chan struct{}),
-	}, nil
+	}
+	s.acc.spool = sp
+	if err := s.replay(old); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 func defaultClient(o syncerOptions) (Client, error) {
