@@ -261,24 +261,42 @@ type segment struct {
 	top   uint64 // the highest batch seq of its events
 }
 
-// write appends buf, whose events' highest batch seq is top, then closes
-// the segment if full and removes the settled ones (every batch up to
-// mark is settled). It returns the change in the spool's size: a new
-// segment's header, less the segments removed.
-func (w *segWriter) write(buf []byte, top, mark uint64) int64 {
+// put appends buf, whose events' highest batch seq is top, to the open
+// segment: one write(2), nothing else, so that a caller may do it.
+func (w *segWriter) put(buf []byte, top uint64) {
 	if w.f == nil {
-		return 0 // a write failed: crash safety is lost, delivery goes on
+		return // a write failed: crash safety is lost, delivery goes on
 	}
-	cur := &w.segs[len(w.segs)-1]
 	if _, err := w.f.Write(buf); err != nil {
 		w.fail(err)
-		return 0
+		return
 	}
+	cur := &w.segs[len(w.segs)-1]
 	cur.bytes += int64(len(buf))
 	cur.top = max(cur.top, top)
+}
+
+// due reports whether chores has work: a full segment, an fsync due, or a
+// settled segment to remove (every batch up to mark is settled).
+func (w *segWriter) due(mark uint64) bool {
+	if w.f == nil || w.err != nil { // after an error, chores wait for the next write
+		return false
+	}
+	return w.segs[len(w.segs)-1].bytes >= w.segMax || time.Since(w.lastSync) >= _spoolSyncGap ||
+		len(w.segs) > 1 && w.segs[0].top <= mark
+}
+
+// chores closes the open segment if full and starts the next, fsyncs it if
+// the last fsync is a second old, and removes the settled segments. It
+// returns the change in the spool's size: a new segment's header, less
+// the segments removed.
+func (w *segWriter) chores(mark uint64) int64 {
+	if w.f == nil {
+		return 0
+	}
 	var delta int64
 	switch {
-	case cur.bytes >= w.segMax:
+	case w.segs[len(w.segs)-1].bytes >= w.segMax:
 		w.fail(w.f.Sync())
 		w.fail(w.f.Close())
 		w.f = nil

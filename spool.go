@@ -19,7 +19,10 @@ import (
 //
 // Callers copy records into buf, under mu; a goroutine of the spool's own,
 // started when records wait and ended when none do, writes them with
-// write(2), so a caller never waits for the disk. The kernel's page cache
+// write(2), so that under load a caller never waits for the disk. An event
+// that comes more than _spoolInlineGap after the previous one, below some
+// 5,000 events a second, is written by its caller before Write returns:
+// then a process killed as soon as Write returns keeps it. The kernel's page cache
 // outlives the process (SIGKILL, a panic, the OOM killer), so no caller
 // pays for an fsync: a segment is fsynced when it is full, at most a
 // second after a write while records keep coming, and at Close. Only a
@@ -43,7 +46,8 @@ type spool struct {
 	size    int64         // bytes in live segments and buf, as the limit counts them
 	top     uint64        // the highest batch seq ever appended
 	mark    uint64        // every batch up to it is settled
-	writing bool          // the writer goroutine runs
+	writing bool          // the writer runs: its goroutine, or a caller
+	lastAdd time.Time     // when an event last found the writer idle
 	idleCh  chan struct{} // closed when the writer ends; nil when nobody waits
 	closed  bool
 }
@@ -110,6 +114,10 @@ func (s *spool) fits(n int) bool {
 	return false
 }
 
+// _spoolInlineGap: an event that comes this long after the last one that
+// found the writer idle is written by its caller.
+const _spoolInlineGap = 200 * time.Microsecond
+
 // append records one event of batch seq.
 func (s *spool) append(seq uint64, ts int64, size int, obj []byte) {
 	s.mu.Lock()
@@ -121,7 +129,41 @@ func (s *spool) append(seq uint64, ts int64, size int, obj []byte) {
 	s.size += int64(_recPrefix + _eventFixed + len(obj))
 	s.bufTop = max(s.bufTop, seq)
 	s.top = max(s.top, seq)
-	s.startLocked()
+	if s.writing {
+		return
+	}
+	// Writes are rare: write this one now, so that a process killed as
+	// soon as Write returns keeps it. Otherwise the writer goroutine
+	// takes it with the others, a moment later.
+	s.writing = true
+	now := time.Now()
+	inline := now.Sub(s.lastAdd) >= _spoolInlineGap
+	s.lastAdd = now
+	if inline {
+		s.writeNow()
+	} else {
+		go s.runWrite()
+	}
+}
+
+// writeNow writes buf on the caller's goroutine, and leaves to the writer
+// goroutine what more there is: the chores of the files, or records added
+// meanwhile. mu is held, and writing set.
+func (s *spool) writeNow() {
+	buf, top := s.buf, s.bufTop
+	s.buf, s.spare, s.bufTop = s.spare[:0], nil, 0
+	s.mu.Unlock()
+	s.w.put(buf, top)
+	s.mu.Lock()
+	if cap(buf) <= 2*_segmentMax {
+		s.spare = buf
+	}
+	if len(s.buf) > 0 || s.w.due(s.mark) {
+		go s.runWrite()
+		return
+	}
+	s.writing = false
+	wake(&s.idleCh)
 }
 
 // settle marks batch seq settled, and every batch up to mark. The ledger
@@ -146,21 +188,24 @@ func (s *spool) startLocked() {
 	}
 }
 
-// write hands buf to the segment writer until buf is empty.
+// write writes buf until it is empty, and does the chores of the files
+// (segments full, fsync, trimming).
 func (s *spool) write() {
 	for {
 		s.mu.Lock()
-		if len(s.buf) == 0 {
+		mark := s.mark
+		if len(s.buf) == 0 && !s.w.due(mark) {
 			s.writing = false
 			wake(&s.idleCh)
 			s.mu.Unlock()
 			return
 		}
-		buf, top, mark := s.buf, s.bufTop, s.mark
+		buf, top := s.buf, s.bufTop
 		s.buf, s.spare, s.bufTop = s.spare[:0], nil, 0
 		s.mu.Unlock()
 
-		delta := s.w.write(buf, top, mark)
+		s.w.put(buf, top)
+		delta := s.w.chores(mark)
 
 		s.mu.Lock()
 		s.size += delta
