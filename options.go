@@ -277,14 +277,15 @@ func WithBufferLimit(bytes int) SyncerOption {
 // times, before it returns; then the events follow the usual path.
 //
 // Writing costs callers a copy: a goroutine of the Syncer's writes the
-// files with write(2), whose data the kernel keeps when a process dies,
-// and nothing waits for fsync. Files are fsynced when a 4 MiB segment is
-// full, at most a second after a write while events keep coming, and at
-// Close; so only a power loss or a kernel crash can lose events, those of
-// the last second or so. An event is stored twice only when a process
-// dies after CloudWatch took its batch and before the mark that says so
-// reached the file (microseconds), or between replaying an earlier
-// process's files and removing them.
+// files with write(2), whose data the kernel keeps when a process dies;
+// when events are rare (more than 200 µs apart) the caller writes its own.
+// Nothing waits for fsync: files are fsynced when a 4 MiB segment is full,
+// at most a second after a write while events keep coming, and at Close;
+// so only a power loss or a kernel crash can lose events, about the last
+// second of them. A delivered batch is never replayed; but PutLogEvents
+// has no idempotency key, so a batch the service stored while the process
+// died waiting for the answer is stored again, as is what a replaying
+// process replays if it dies before removing the old files.
 //
 // dir is created if missing, and is locked (flock) while the Syncer is
 // open: a second Syncer or process on it gets an error from NewSyncer.

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,9 +21,10 @@ import (
 // Callers copy records into buf, under mu; a goroutine of the spool's own,
 // started when records wait and ended when none do, writes them with
 // write(2), so that under load a caller never waits for the disk. An event
-// that comes more than _spoolInlineGap after the previous one, below some
-// 5,000 events a second, is written by its caller before Write returns:
-// then a process killed as soon as Write returns keeps it. The kernel's page cache
+// that finds the writer idle and whose time is a millisecond or more past
+// the last such event's (so at most some 1,000 a second) is written by its
+// caller before Write returns: then a process killed as soon as Write
+// returns keeps it. The kernel's page cache
 // outlives the process (SIGKILL, a panic, the OOM killer), so no caller
 // pays for an fsync: a segment is fsynced when it is full, at most a
 // second after a write while records keep coming, and at Close. Only a
@@ -47,7 +49,7 @@ type spool struct {
 	top     uint64        // the highest batch seq ever appended
 	mark    uint64        // every batch up to it is settled
 	writing bool          // the writer runs: its goroutine, or a caller
-	lastAdd time.Time     // when an event last found the writer idle
+	lastTS  int64         // the time (ms) of the last event that found the writer idle
 	idleCh  chan struct{} // closed when the writer ends; nil when nobody waits
 	closed  bool
 }
@@ -93,6 +95,7 @@ func openSpool(dir string, limit int64, onError func(error)) (*spool, []string, 
 		},
 	}
 	s.runWrite = s.write
+	s.buf, s.spare = make([]byte, 0, _spoolBuf), make([]byte, 0, _spoolBuf)
 	n, err := s.w.open()
 	if err != nil {
 		lock.Close()
@@ -114,9 +117,8 @@ func (s *spool) fits(n int) bool {
 	return false
 }
 
-// _spoolInlineGap: an event that comes this long after the last one that
-// found the writer idle is written by its caller.
-const _spoolInlineGap = 200 * time.Microsecond
+// _spoolBuf is the starting size of the spool's two buffers.
+const _spoolBuf = 256 << 10
 
 // append records one event of batch seq.
 func (s *spool) append(seq uint64, ts int64, size int, obj []byte) {
@@ -136,9 +138,8 @@ func (s *spool) append(seq uint64, ts int64, size int, obj []byte) {
 	// soon as Write returns keeps it. Otherwise the writer goroutine
 	// takes it with the others, a moment later.
 	s.writing = true
-	now := time.Now()
-	inline := now.Sub(s.lastAdd) >= _spoolInlineGap
-	s.lastAdd = now
+	inline := ts-s.lastTS >= 1 || ts < s.lastTS // by the events' own times: no clock read
+	s.lastTS = ts
 	if inline {
 		s.writeNow()
 	} else {
@@ -191,9 +192,18 @@ func (s *spool) startLocked() {
 // write writes buf until it is empty, and does the chores of the files
 // (segments full, fsync, trimming).
 func (s *spool) write() {
+	lingered := false
 	for {
 		s.mu.Lock()
 		mark := s.mark
+		if len(s.buf) == 0 && !s.w.due(mark) && !lingered {
+			// Let the callers run once before ending: under load, more
+			// records come at once, and starting anew costs more.
+			lingered = true
+			s.mu.Unlock()
+			runtime.Gosched()
+			continue
+		}
 		if len(s.buf) == 0 && !s.w.due(mark) {
 			s.writing = false
 			wake(&s.idleCh)
@@ -204,6 +214,7 @@ func (s *spool) write() {
 		s.buf, s.spare, s.bufTop = s.spare[:0], nil, 0
 		s.mu.Unlock()
 
+		lingered = false
 		s.w.put(buf, top)
 		delta := s.w.chores(mark)
 

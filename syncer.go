@@ -44,7 +44,8 @@ var _ Client = (*cloudwatchlogs.Client)(nil)
 // No goroutine runs while the Syncer is idle: a sender exists only while a
 // batch is waiting or in flight. A Syncer is safe for concurrent use. The
 // owner must call Sync (or Close) before the process exits, or the events
-// still in memory are lost; Close also refuses further writes.
+// still in memory are lost (WithSpool keeps them for the next process);
+// Close also refuses further writes.
 //
 // The Syncer wires the owners of delivery, each with its own state and
 // lock, through which an event travels one way: the accumulator (the open
