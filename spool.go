@@ -35,7 +35,8 @@ import (
 // fields below it. w is the writer goroutine's, and Close's once it has
 // ended.
 type spool struct {
-	limit    int64 // WithSpoolLimit
+	limit    int64         // WithSpoolLimit
+	timeout  time.Duration // the longest a caller waits for the writer: WithSyncTimeout
 	lock     *os.File
 	w        *segWriter
 	runWrite func() // s.write, made once so that starting the writer allocates nothing
@@ -51,6 +52,7 @@ type spool struct {
 	writing bool          // the writer runs: its goroutine, or a caller
 	lastTS  int64         // the time (ms) of the last event that found the writer idle
 	idleCh  chan struct{} // closed when the writer ends; nil when nobody waits
+	room    chan struct{} // closed when the writer takes buf; nil when nobody waits
 	closed  bool
 }
 
@@ -70,7 +72,7 @@ type SpoolStats struct {
 // openSpool locks dir, creating it if need be, and returns the spool with
 // the names of the segments an earlier process left, to replay. Another
 // process (or Syncer) holding the directory is an error.
-func openSpool(dir string, limit int64, onError func(error)) (*spool, []string, error) {
+func openSpool(dir string, limit int64, timeout time.Duration, onError func(error)) (*spool, []string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("cwzap: spool: %w", err)
 	}
@@ -84,8 +86,9 @@ func openSpool(dir string, limit int64, onError func(error)) (*spool, []string, 
 		return nil, nil, err
 	}
 	s := &spool{
-		limit: limit,
-		lock:  lock,
+		limit:   limit,
+		timeout: timeout,
+		lock:    lock,
 		w: &segWriter{
 			dir:     dir,
 			segMax:  min(_segmentMax, limit/4),
@@ -132,6 +135,9 @@ func (s *spool) append(seq uint64, ts int64, size int, obj []byte) {
 	s.bufTop = max(s.bufTop, seq)
 	s.top = max(s.top, seq)
 	if s.writing {
+		if len(s.buf) >= _spoolBuf {
+			s.waitLocked()
+		}
 		return
 	}
 	// Writes are rare: write this one now, so that a process killed as
@@ -145,6 +151,24 @@ func (s *spool) append(seq uint64, ts int64, size int, obj []byte) {
 	} else {
 		go s.runWrite()
 	}
+}
+
+// waitLocked waits, with mu released, until the writer takes buf, or for
+// the sync timeout: buf stays within its size, as long as the disk keeps
+// up, and callers slow down to the disk's pace rather than fill memory.
+func (s *spool) waitLocked() {
+	if s.room == nil {
+		s.room = make(chan struct{})
+	}
+	ch := s.room
+	s.mu.Unlock()
+	t := time.NewTimer(s.timeout)
+	select {
+	case <-ch:
+	case <-t.C:
+	}
+	t.Stop()
+	s.mu.Lock()
 }
 
 // writeNow writes buf on the caller's goroutine, and leaves to the writer
@@ -212,6 +236,7 @@ func (s *spool) write() {
 		}
 		buf, top := s.buf, s.bufTop
 		s.buf, s.spare, s.bufTop = s.spare[:0], nil, 0
+		wake(&s.room)
 		s.mu.Unlock()
 
 		lingered = false

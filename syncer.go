@@ -135,7 +135,7 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 	var old []string
 	if o.spool.dir != "" {
 		var err error
-		if sp, old, err = openSpool(o.spool.dir, o.spool.limit, onError); err != nil {
+		if sp, old, err = openSpool(o.spool.dir, o.spool.limit, o.syncTimeout, onError); err != nil {
 			return nil, err
 		}
 		l.spool = sp
