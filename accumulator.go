@@ -15,7 +15,8 @@ import (
 //
 // The Syncer's writers call add, Sync calls seal, the flush timer calls
 // flushAged. mu guards the fields below it and is held while it calls the
-// budget, the targets and the dispatcher, none of which calls back.
+// budget, the targets, the spool (WithSpool: each event taken is appended
+// to it) and the dispatcher, none of which calls back.
 type accumulator struct {
 	maxEvents     int // WithMaxBatchEvents
 	maxBytes      int // WithMaxBatchBytes

@@ -23,8 +23,9 @@ type Stats struct {
 // the record of what did not reach CloudWatch since the last Sync, which
 // batches are settled (by seq, though puts finish out of order), and the
 // Syncs waiting for them. It writes what was not delivered to the
-// fallback writer, tells the error handler, and gives settled batches back
-// to the budget and their targets.
+// fallback writer, tells the error handler, gives settled batches back
+// to the budget and their targets, and marks them settled in the spool
+// (WithSpool).
 //
 // The dispatcher calls settle and settleLate; the Syncer calls the rest.
 // mu guards the fields below it; the error handler and the fallback writer
