@@ -278,7 +278,9 @@ func WithBufferLimit(bytes int) SyncerOption {
 //
 // Writing costs callers a copy: a goroutine of the Syncer's writes the
 // files with write(2), whose data the kernel keeps when a process dies;
-// when events are rare (more than 200 µs apart) the caller writes its own.
+// when events are rare (their times a millisecond or more apart) the
+// caller writes its own before Write returns. When the goroutine falls
+// 256 KiB behind, callers wait for it, up to WithSyncTimeout.
 // Nothing waits for fsync: files are fsynced when a 4 MiB segment is full,
 // at most a second after a write while events keep coming, and at Close;
 // so only a power loss or a kernel crash can lose events, about the last

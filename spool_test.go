@@ -55,6 +55,7 @@ func TestSpoolChild(t *testing.T) {
 	dir, url := a[0], a[1]
 	synced, _ := strconv.Atoi(a[2])
 	unsynced, _ := strconv.Atoi(a[3])
+	rare := len(a) > 4 // events a millisecond apart, and no wait for the writer
 	cfg := aws.Config{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(url),
@@ -75,6 +76,10 @@ func TestSpoolChild(t *testing.T) {
 		if err := s.WriteEntry(spoolEventTime(i), []byte("event "+strconv.Itoa(i)+" "+_spoolPad)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if rare {
+		fmt.Printf("written %d\n", synced+unsynced)
+		time.Sleep(time.Hour) // until killed
 	}
 	// Wait until the spool's writer has handed every record to the
 	// kernel: the files then hold what SpoolStats counts.
@@ -116,10 +121,14 @@ func spoolSegments(t *testing.T, dir string) []string {
 
 // crashChild runs a spool child that writes synced events, syncs, writes
 // unsynced more, and is killed with SIGKILL once they are written.
-func crashChild(t *testing.T, srv *cwlogstest.Server, dir string, synced, unsynced int) {
+func crashChild(t *testing.T, srv *cwlogstest.Server, dir string, synced, unsynced int, rare ...string) {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestSpoolChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%s|%d|%d", _spoolChildEnv, dir, srv.URL, synced, unsynced))
+	arg := fmt.Sprintf("%s=%s|%s|%d|%d", _spoolChildEnv, dir, srv.URL, synced, unsynced)
+	if len(rare) > 0 {
+		arg += "|rare"
+	}
+	cmd.Env = append(os.Environ(), arg)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -225,6 +234,22 @@ func TestSpoolReplayAfterSIGKILL(t *testing.T) {
 		t.Errorf("third Syncer replayed %d events, want 0", st.Replayed)
 	}
 	checkStoredOnce(t, srv, synced+unsynced)
+}
+
+// Events that come one by one (a millisecond apart, as their times say)
+// are written by their callers: a process killed as soon as the last
+// WriteEntry returns loses none of them.
+func TestSpoolRareEventsWrittenBeforeWriteReturns(t *testing.T) {
+	srv := cwlogstest.NewServer()
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	const n = 100
+	crashChild(t, srv, dir, 0, n, "rare")
+	s, _ := replaySyncer(t, srv, dir)
+	if st := s.SpoolStats(); st.Replayed != n {
+		t.Errorf("SpoolStats %+v, want Replayed %d", st, n)
+	}
+	checkStoredOnce(t, srv, n)
 }
 
 // A crash cuts the last record short: the replay skips it, counts it,
