@@ -177,6 +177,7 @@ func (s *spool) waitLocked() {
 func (s *spool) writeNow() {
 	buf, top := s.buf, s.bufTop
 	s.buf, s.spare, s.bufTop = s.spare[:0], nil, 0
+	wake(&s.room)
 	s.mu.Unlock()
 	s.w.put(buf, top)
 	s.mu.Lock()
