@@ -15,7 +15,8 @@ import (
 //
 // The Syncer's writers call add, Sync calls seal, the flush timer calls
 // flushAged. mu guards the fields below it and is held while it calls the
-// budget, the targets and the dispatcher, none of which calls back.
+// budget, the targets, the spool (WithSpool: each event taken is appended
+// to it) and the dispatcher, none of which calls back.
 type accumulator struct {
 	maxEvents     int // WithMaxBatchEvents
 	maxBytes      int // WithMaxBatchBytes
@@ -25,6 +26,7 @@ type accumulator struct {
 	mem           *budget
 	tg            *targets
 	next          *dispatcher
+	spool         *spool // WithSpool; nil for none
 
 	mu      sync.Mutex
 	open    *batch      // the batch taking events; nil when none waits
@@ -72,6 +74,9 @@ func newAccumulator(o *syncerOptions, arenaCap int, mem *budget, tg *targets, ne
 func (a *accumulator) add(ts int64, obj []byte, size int, after uint64) (uint64, addResult) {
 	var deadline time.Time // of an OverflowBlock wait, over all its wake-ups
 	a.mu.Lock()
+	if a.spool != nil && !a.closed && !a.spool.fits(len(obj)) {
+		return 0, a.overflowLocked()
+	}
 	for {
 		if a.closed {
 			a.mu.Unlock()
@@ -109,14 +114,12 @@ func (a *accumulator) add(ts int64, obj []byte, size int, after uint64) (uint64,
 				continue
 			}
 		}
-		r := overflowed
-		if !a.full {
-			a.full, r = true, overflowFirst
-		}
-		a.mu.Unlock()
-		return 0, r
+		return 0, a.overflowLocked()
 	}
 	b := a.open
+	if a.spool != nil {
+		a.spool.append(b.seq, ts, size, obj)
+	}
 	b.add(ts, size, obj)
 	if after != 0 && after != b.seq {
 		b.after = max(b.after, after)
@@ -127,6 +130,17 @@ func (a *accumulator) add(ts int64, obj []byte, size int, after uint64) (uint64,
 	}
 	a.mu.Unlock()
 	return seq, added
+}
+
+// overflowLocked ends an add that found no room, and says whether it is
+// the first of an overflow episode.
+func (a *accumulator) overflowLocked() addResult {
+	r := overflowed
+	if !a.full {
+		a.full, r = true, overflowFirst
+	}
+	a.mu.Unlock()
+	return r
 }
 
 // openLocked makes b the open batch and starts its age.

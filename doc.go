@@ -113,7 +113,10 @@
 // Three leaves, which call no one: the budget (memory.go) counts the
 // memory of batches against WithBufferLimit and recycles them, the targets
 // (targets.go) hold the stream of each day, and the fallback (fallback.go)
-// writes what was not delivered from a goroutine of its own.
+// writes what was not delivered from a goroutine of its own. With
+// [WithSpool], a fourth leaf, the spool (spool.go, segments.go), is told by
+// the accumulator of each event it takes and by the ledger of each batch
+// it settles, and keeps both in files for the next process to replay.
 //
 // # The end of work
 //

@@ -23,8 +23,9 @@ type Stats struct {
 // the record of what did not reach CloudWatch since the last Sync, which
 // batches are settled (by seq, though puts finish out of order), and the
 // Syncs waiting for them. It writes what was not delivered to the
-// fallback writer, tells the error handler, and gives settled batches back
-// to the budget and their targets.
+// fallback writer, tells the error handler, gives settled batches back
+// to the budget and their targets, and marks them settled in the spool
+// (WithSpool).
 //
 // The dispatcher calls settle and settleLate; the Syncer calls the rest.
 // mu guards the fields below it; the error handler and the fallback writer
@@ -37,6 +38,7 @@ type ledger struct {
 	tg      *targets
 	onError func(error)
 	stats   counters
+	spool   *spool // WithSpool; nil for none
 
 	mu      sync.Mutex
 	settled uint64        // every batch up to this seq is settled
@@ -247,6 +249,9 @@ func (l *ledger) settled1(b *batch) {
 		}
 	} else {
 		l.ahead = append(l.ahead, b.seq)
+	}
+	if l.spool != nil {
+		l.spool.settle(b.seq, l.settled) // before any Sync waiting for b returns
 	}
 	kept := l.waiters[:0]
 	for _, w := range l.waiters {

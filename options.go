@@ -100,6 +100,10 @@ const (
 	// a third of the 30 s a Kubernetes pod gets after SIGTERM, leaving the
 	// rest for draining requests.
 	DefaultSyncTimeout = 10 * time.Second
+	// DefaultSpoolLimit bounds a spool's files (WithSpoolLimit): 256 MiB.
+	DefaultSpoolLimit = 256 << 20
+	// MinSpoolLimit is the smallest WithSpoolLimit: 1 MiB.
+	MinSpoolLimit = 1 << 20
 )
 
 // _retentionDays are the retention periods, in days, that the service
@@ -118,18 +122,30 @@ type syncerOptions struct {
 	overflow      OverflowPolicy
 	fallback      io.Writer
 	onError       func(error)
-	createGroup   bool
-	retention     int32
-	kmsKey        string
-	tags          map[string]string
-	groupClass    LogGroupClass
-	protect       bool
+	group         groupOptions // settings of a group the Syncer creates
 	concurrency   int
 	putTimeout    time.Duration
 	syncTimeout   time.Duration
-	wire          wireOptions // compression and entity (wire.go)
+	wire          wireOptions  // compression and entity (wire.go)
+	spool         spoolOptions // WithSpool (spool.go)
 
 	errs []error // values no constructor can honour
+}
+
+// spoolOptions are WithSpool's and WithSpoolLimit's.
+type spoolOptions struct {
+	dir   string // "" for none
+	limit int64
+}
+
+// groupOptions are the settings of a log group the Syncer creates.
+type groupOptions struct {
+	create    bool // WithCreateGroup
+	retention int32
+	kmsKey    string
+	tags      map[string]string
+	class     LogGroupClass // "": the service's default
+	protect   bool          // deletion protection
 }
 
 func defaultSyncerOptions() syncerOptions {
@@ -139,10 +155,11 @@ func defaultSyncerOptions() syncerOptions {
 		maxBytes:      MaxBatchBytes,
 		bufferLimit:   DefaultBufferLimit,
 		overflow:      OverflowFallback,
-		createGroup:   true,
+		group:         groupOptions{create: true},
 		concurrency:   DefaultConcurrency,
 		putTimeout:    DefaultPutTimeout,
 		syncTimeout:   DefaultSyncTimeout,
+		spool:         spoolOptions{limit: DefaultSpoolLimit},
 	}
 }
 
@@ -263,6 +280,63 @@ func WithBufferLimit(bytes int) SyncerOption {
 	})
 }
 
+// WithSpool makes the Syncer crash safe: every event is appended to a
+// file in dir before Write returns, and marked settled there once it is
+// delivered (or in the fallback writer, or dropped). NewSyncer replays
+// what a process that ended without Close (SIGKILL, a panic, the OOM
+// killer, a power loss) left unsettled in dir, with the events' own
+// times, before it returns; then the events follow the usual path.
+//
+// Writing costs callers a copy: a goroutine of the Syncer's writes the
+// files with write(2), whose data the kernel keeps when a process dies;
+// when events are rare (their times a millisecond or more apart) the
+// caller writes its own before Write returns. When the goroutine falls
+// 256 KiB behind, callers wait for it, up to WithSyncTimeout.
+// Nothing waits for fsync: files are fsynced when a 4 MiB segment is full,
+// at most a second after a write while events keep coming, and at Close;
+// so only a power loss or a kernel crash can lose events, about the last
+// second of them. A delivered batch is never replayed; but PutLogEvents
+// has no idempotency key, so a batch the service stored while the process
+// died waiting for the answer is stored again, as is what a replaying
+// process replays if it dies before removing the old files.
+//
+// dir is created if missing, and is locked (flock) while the Syncer is
+// open: a second Syncer or process on it gets an error from NewSyncer.
+// Use it for long-running services with a persistent volume, not on
+// Lambda (the file system does not outlive the execution environment:
+// cwzaplambda flushes at the end of each invocation instead). Defaults
+// to no spool; dir must not be empty. Close removes the files once every
+// event is settled. Not supported on platforms without flock.
+func WithSpool(dir string) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
+		if dir == "" {
+			o.refuse("WithSpool(\"\"): want a directory")
+			return
+		}
+		o.spool.dir = dir
+	})
+}
+
+// WithSpoolLimit bounds the spool's files (WithSpool): what is not yet
+// settled, plus settled events whose 4 MiB segment still holds unsettled
+// ones. An event that finds the spool full follows the overflow policy,
+// as if the buffer were full (OverflowBlock does not wait for the spool),
+// and is counted in SpoolStats.Refused. Defaults to DefaultSpoolLimit
+// (256 MiB); a value <= 0 keeps the default; a value below MinSpoolLimit
+// is an error.
+func WithSpoolLimit(bytes int64) SyncerOption {
+	return syncerOption(func(o *syncerOptions) {
+		switch {
+		case bytes <= 0:
+			o.spool.limit = DefaultSpoolLimit
+		case bytes < MinSpoolLimit:
+			o.refuse("WithSpoolLimit(%d): want at least MinSpoolLimit (%d bytes), or <= 0 for the default", bytes, MinSpoolLimit)
+		default:
+			o.spool.limit = bytes
+		}
+	})
+}
+
 // WithOverflow sets what happens to an event that finds the buffer full.
 // Defaults to OverflowFallback; a value other than the three policies is
 // an error.
@@ -300,7 +374,7 @@ func WithErrorHandler(f func(error)) SyncerOption {
 // true; with false, a missing group fails the batch for good (the stream is
 // still created when the group exists).
 func WithCreateGroup(create bool) SyncerOption {
-	return syncerOption(func(o *syncerOptions) { o.createGroup = create })
+	return syncerOption(func(o *syncerOptions) { o.group.create = create })
 }
 
 // WithRetention sets the retention in days applied when the Syncer creates
@@ -314,14 +388,14 @@ func WithRetention(days int32) SyncerOption {
 			o.refuse("WithRetention(%d): the service accepts %v days, or 0 to keep events forever", days, _retentionDays)
 			return
 		}
-		o.retention = days
+		o.group.retention = days
 	})
 }
 
 // WithKMSKey sets the KMS key ARN used when the Syncer creates the log group.
 // Defaults to none.
 func WithKMSKey(arn string) SyncerOption {
-	return syncerOption(func(o *syncerOptions) { o.kmsKey = arn })
+	return syncerOption(func(o *syncerOptions) { o.group.kmsKey = arn })
 }
 
 // WithTags sets the tags applied when the Syncer creates the log group.
@@ -331,7 +405,7 @@ func WithTags(tags map[string]string) SyncerOption {
 	for k, v := range tags {
 		cp[k] = v
 	}
-	return syncerOption(func(o *syncerOptions) { o.tags = cp })
+	return syncerOption(func(o *syncerOptions) { o.group.tags = cp })
 }
 
 // A LogGroupClass is a log group class the Syncer may create a group in.
@@ -361,7 +435,7 @@ func WithLogGroupClass(class LogGroupClass) SyncerOption {
 		c := LogGroupClass(strings.ToUpper(string(class)))
 		switch c {
 		case "", LogGroupClassStandard, LogGroupClassInfrequentAccess:
-			o.groupClass = c
+			o.group.class = c
 		default:
 			o.refuse("WithLogGroupClass(%q): unknown log group class; want %s or %s", string(class), LogGroupClassStandard, LogGroupClassInfrequentAccess)
 		}
@@ -373,7 +447,7 @@ func WithLogGroupClass(class LogGroupClass) SyncerOption {
 // turned off. A group that already exists keeps its setting. Defaults to
 // false.
 func WithDeletionProtection(on bool) SyncerOption {
-	return syncerOption(func(o *syncerOptions) { o.protect = on })
+	return syncerOption(func(o *syncerOptions) { o.group.protect = on })
 }
 
 // WithConcurrency sets how many PutLogEvents calls may be in flight at once

@@ -217,7 +217,7 @@ func (sc *sinkConfig) set(key, val string) error {
 		if o.err() != nil {
 			return fmt.Errorf("want %s or %s, got %q", LogGroupClassStandard, LogGroupClassInfrequentAccess, val)
 		}
-		sc.class = o.groupClass
+		sc.class = o.group.class
 	default:
 		return fmt.Errorf("unknown key (want region, profile, endpoint, anonymous, flush, timeout, synctimeout, retention, concurrency, create, class or protect)")
 	}

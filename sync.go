@@ -211,5 +211,12 @@ func (s *Syncer) CloseContext(ctx context.Context) error {
 		s.ledger.discarded(n)
 	}
 	s.acc.stop()
+	if s.spool != nil {
+		deadline := time.Now().Add(s.syncTimeout)
+		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+			deadline = d
+		}
+		s.spool.close(deadline)
+	}
 	return s.ledger.take()
 }

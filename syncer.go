@@ -44,7 +44,8 @@ var _ Client = (*cloudwatchlogs.Client)(nil)
 // No goroutine runs while the Syncer is idle: a sender exists only while a
 // batch is waiting or in flight. A Syncer is safe for concurrent use. The
 // owner must call Sync (or Close) before the process exits, or the events
-// still in memory are lost; Close also refuses further writes.
+// still in memory are lost (WithSpool keeps them for the next process);
+// Close also refuses further writes.
 //
 // The Syncer wires the owners of delivery, each with its own state and
 // lock, through which an event travels one way: the accumulator (the open
@@ -64,6 +65,7 @@ type Syncer struct {
 	ledger  *ledger
 	fb      *fallback
 	targets *targets
+	spool   *spool // WithSpool; nil for none
 
 	closed    atomic.Bool   // set once Close starts
 	closeDone chan struct{} // closed when Close has finished
@@ -119,19 +121,28 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 	tg := newTargets(groupT, streamT, streamConfig{
 		client:  client,
 		fast:    fast,
-		cfg:     machineConfig{createGroup: o.createGroup},
-		kmsKey:  o.kmsKey,
-		tags:    o.tags,
-		retain:  o.retention,
-		class:   o.groupClass,
-		protect: o.protect,
+		cfg:     machineConfig{createGroup: o.group.create},
+		kmsKey:  o.group.kmsKey,
+		tags:    o.group.tags,
+		retain:  o.group.retention,
+		class:   o.group.class,
+		protect: o.group.protect,
 		onError: onError,
 	})
 	mem := newBudget(o.bufferLimit, o.maxBytes, arenaCap, o.maxEvents)
 	fb := newFallback(fallbackW, o.syncTimeout)
 	l := newLedger(groupT.text, streamT.text, fb, mem, tg, onError)
 	d := newDispatcher(o.concurrency, o.putTimeout, l)
-	return &Syncer{
+	var sp *spool
+	var old []string
+	if o.spool.dir != "" {
+		var err error
+		if sp, old, err = openSpool(o.spool.dir, o.spool.limit, o.syncTimeout, onError); err != nil {
+			return nil, err
+		}
+		l.spool = sp
+	}
+	s := &Syncer{
 		partsID:     newSequence().id,
 		overflow:    o.overflow,
 		bufferLimit: o.bufferLimit,
@@ -141,8 +152,15 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 		ledger:      l,
 		fb:          fb,
 		targets:     tg,
+		spool:       sp,
 		closeDone:   make(chan struct{}),
-	}, nil
+	}
+	s.acc.spool = sp
+	if err := s.replay(old); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 func defaultClient(o syncerOptions) (Client, error) {

@@ -8,6 +8,7 @@
 # Files written in $OUT: encoder.txt (BenchmarkLogger, BenchmarkCore),
 # delivery.txt (BenchmarkEndToEnd, 1,000,000 events per run),
 # latency.txt (BenchmarkCallerLatency), overload.txt (BenchmarkOverload),
+# spool.txt (BenchmarkSpool),
 # fleet.txt (BenchmarkFleet, one run of FLEET_FOR per scenario, default
 # 30s, with its table), ratio.txt (cwzap/rawSDK events/s per round),
 # env.txt, bench.test.
@@ -49,6 +50,15 @@ run -test.bench '^BenchmarkCallerLatency$' -test.benchtime 1x -test.count "$COUN
 
 echo "==> overload (-count $COUNT)"
 run -test.bench '^BenchmarkOverload$' -test.benchtime 1x -test.count "$COUNT" | tee "$OUT/overload.txt"
+
+# The spool (WithSpool) against none: caller and end-to-end in interleaved
+# rounds, each round one paired ratio; then SIGKILL over 5 kill points.
+echo "==> spool ($COUNT interleaved rounds, then SIGKILL -benchtime 5x)"
+: >"$OUT/spool.txt"
+for _ in $(seq "$COUNT"); do
+	run -test.bench '^BenchmarkSpool/(Caller|EndToEnd)/' -test.benchtime 500000x -test.count 1 | tee -a "$OUT/spool.txt"
+done
+run -test.bench '^BenchmarkSpool/SIGKILL/' -test.benchtime 5x -test.count 1 | tee -a "$OUT/spool.txt"
 
 # One run: each scenario lasts FLEET_FOR, and the table is what to quote.
 echo "==> fleet (-fleet.for $FLEET_FOR)"
