@@ -90,17 +90,18 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer)
 		return err
 	}
 	srv := cwlogstest.NewUnstartedServer()
+	srv.SequenceTokens = *seqTokens
+	srv.DiscardEvents = *discard
+	if err := srv.Listen(*addr); err != nil {
+		srv.Close()
+		return fmt.Errorf("serve: %v", err)
+	}
+	srv.Start()
 	defer func() {
 		srv.Close()
 		// What a benchmark or a test run checks its own count against.
 		fmt.Fprintf(stdout, "cwzap: %d events accepted in %d PutLogEvents calls\n", srv.EventCount(), srv.Calls("PutLogEvents"))
 	}()
-	srv.SequenceTokens = *seqTokens
-	srv.DiscardEvents = *discard
-	if err := srv.Listen(*addr); err != nil {
-		return fmt.Errorf("serve: %v", err)
-	}
-	srv.Start()
 	srv.SetFaults(ff.f)
 	fmt.Fprintf(stdout, "cwzap: CloudWatch Logs endpoint at %s\n", srv.URL)
 	fmt.Fprintf(stdout, "  export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=%s AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n", srv.URL)
