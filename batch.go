@@ -403,12 +403,15 @@ func tokenHeader(group, stream, token string) []byte {
 // invalid UTF-8 is replaced with U+FFFD, since the service counts and
 // stores UTF-8.
 func appendEventObject(dst []byte, ts int64, p []byte) ([]byte, int) {
-	if _, high := escapeCost(p); high >= utf8.RuneSelf && !utf8.Valid(p) {
+	// One measuring pass serves both the UTF-8 check and the escaping.
+	extra, high := escapeCost(p)
+	if high >= utf8.RuneSelf && !utf8.Valid(p) {
 		p = bytes.ToValidUTF8(p, []byte("\ufffd"))
+		extra, high = escapeCost(p)
 	}
 	dst = append(dst, `{"timestamp":`...)
 	dst = strconv.AppendInt(dst, ts, 10)
 	dst = append(dst, `,"message":"`...)
-	dst, size := appendEscaped(dst, p)
+	dst, size := appendEscapedCost(dst, p, extra, high)
 	return append(dst, `"}`...), size
 }

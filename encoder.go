@@ -953,7 +953,13 @@ func (e *encoder) AppendComplex64(val complex64) { e.appendComplex(complex128(va
 
 // AppendDuration implements zapcore.ArrayEncoder: seconds as a number.
 func (e *encoder) AppendDuration(val time.Duration) {
-	e.appendFloat(val.Seconds(), 64)
+	e.addElementSeparator()
+	var a [_shortLen]byte
+	if b, ok := appendShortSeconds(a[:0], val); ok {
+		e.buf.Write(b)
+		return
+	}
+	e.buf.AppendFloat(val.Seconds(), 64)
 }
 
 func (e *encoder) appendFloat(val float64, bitSize int) {
@@ -965,6 +971,13 @@ func (e *encoder) appendFloat(val float64, bitSize int) {
 		e.buf.AppendString(`"+Inf"`)
 	case math.IsInf(val, -1):
 		e.buf.AppendString(`"-Inf"`)
+	case bitSize == 64:
+		var a [_shortLen]byte
+		if b, ok := appendShortFloat(a[:0], val); ok {
+			e.buf.Write(b)
+			return
+		}
+		fallthrough
 	default:
 		e.buf.AppendFloat(val, bitSize)
 	}

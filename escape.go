@@ -61,6 +61,11 @@ func escapeCost[S []byte | string](s S) (extra int, high byte) {
 // per run of plain bytes the dominant cost.
 func appendEscaped[S []byte | string](dst []byte, s S) ([]byte, int) {
 	extra, high := escapeCost(s)
+	return appendEscapedCost(dst, s, extra, high)
+}
+
+// appendEscapedCost is appendEscaped once escapeCost has measured s.
+func appendEscapedCost[S []byte | string](dst []byte, s S, extra int, high byte) ([]byte, int) {
 	if high >= utf8.RuneSelf && !validUTF8(s) {
 		return appendEscapedInvalid(dst, s)
 	}
@@ -146,9 +151,20 @@ func appendJSONString(dst []byte, s string) []byte {
 
 // appendEscapedTo appends s escaped to buf, growing buf's own slice.
 func appendEscapedTo[S []byte | string](buf *buffer.Buffer, s S) {
+	extra, high := escapeCost(s)
+	if extra == 0 && high < utf8.RuneSelf {
+		// Plain ASCII, most keys and values: one copy, straight into buf.
+		switch s := any(s).(type) {
+		case string:
+			buf.AppendString(s)
+		case []byte:
+			buf.Write(s)
+		}
+		return
+	}
 	b := buf.Bytes()
 	n := len(b)
-	b, _ = appendEscaped(b, s)
+	b, _ = appendEscapedCost(b, s, extra, high)
 	// In buf's own memory when it had room: a copy onto itself.
 	buf.Write(b[n:])
 }

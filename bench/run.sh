@@ -7,6 +7,9 @@
 #
 # Files written in $OUT: encoder.txt (BenchmarkLogger, BenchmarkCore),
 # delivery.txt (BenchmarkEndToEnd, 1,000,000 events per run),
+# remote.txt (BenchmarkRemote, the endpoint a `cwzap serve` process,
+# 1,000,000 events per run, max(COUNT, 8) interleaved rounds),
+# remote-ratio.txt (cwzap/rawSDK per round),
 # latency.txt (BenchmarkCallerLatency), overload.txt (BenchmarkOverload),
 # spool.txt (BenchmarkSpool),
 # fleet.txt (BenchmarkFleet, one run of FLEET_FOR per scenario, default
@@ -34,6 +37,7 @@ mkdir -p "$OUT"
 } | tee "$OUT/env.txt"
 
 go test -c -o "$OUT/bench.test" .
+go build -o "$OUT/cwzap" ../cmd/cwzap
 run() { "$OUT/bench.test" -test.run '^$' -test.benchmem "$@"; }
 
 echo "==> encoder (-count $COUNT)"
@@ -43,6 +47,13 @@ echo "==> delivery ($COUNT interleaved rounds)"
 : >"$OUT/delivery.txt"
 for _ in $(seq "$COUNT"); do
 	run -test.bench '^BenchmarkEndToEnd$' -test.benchtime 1000000x -test.count 1 | tee -a "$OUT/delivery.txt"
+done
+
+REMOTE_ROUNDS=$((COUNT > 8 ? COUNT : 8))
+echo "==> remote delivery ($REMOTE_ROUNDS interleaved rounds)"
+: >"$OUT/remote.txt"
+for _ in $(seq "$REMOTE_ROUNDS"); do
+	run -test.bench '^BenchmarkRemote$' -test.benchtime 1000000x -test.count 1 -remote.cwzap "$OUT/cwzap" | tee -a "$OUT/remote.txt"
 done
 
 echo "==> caller latency (-count $COUNT)"
@@ -77,7 +88,21 @@ awk '
 		if (n > 0) printf "median cwzap/rawSDK events/s: %.3f (min %.3f, max %.3f, %d rounds)\n", (n % 2 ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2), q[1], q[n], n
 	}' "$OUT/delivery.txt" | tee "$OUT/ratio.txt"
 
-for f in encoder delivery latency overload; do
+# The same for the remote rounds, events/s and the client's CPU per event.
+for m in events/s client-cpu-ns/op; do
+	awk -v unit="$m" '
+		function metric(u,   i) { for (i = 3; i < NF; i++) if ($(i + 1) == u) return $i; return "" }
+		/^BenchmarkRemote\/cwzap/  { c[++nc] = metric(unit) }
+		/^BenchmarkRemote\/rawSDK/ { r[++nr] = metric(unit) }
+		END {
+			n = nc < nr ? nc : nr
+			for (i = 1; i <= n; i++) q[i] = c[i] / r[i]
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
+			if (n > 0) printf "median cwzap/rawSDK %s: %.3f (min %.3f, max %.3f, %d rounds)\n", unit, (n % 2 ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2), q[1], q[n], n
+		}' "$OUT/remote.txt"
+done | tee "$OUT/remote-ratio.txt"
+
+for f in encoder delivery remote latency overload; do
 	echo
 	echo "==> benchstat $OUT/$f.txt"
 	$BENCHSTAT "$OUT/$f.txt"

@@ -80,6 +80,7 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer)
 		"bad day of CloudWatch; fractions apply to PutLogEvents.", stdout)
 	addr := fs.String("addr", "127.0.0.1:4566", "address to listen on (loopback unless you mean otherwise)")
 	seqTokens := fs.Bool("sequence-tokens", false, "check sequence tokens as the service did before 2023")
+	discard := fs.Bool("discard", false, "validate and count events without keeping them (for benchmarks: GetLogEvents then returns none)")
 	var ff faultFlags
 	ff.register(fs)
 	if err := parse(fs, args); err != nil {
@@ -89,12 +90,18 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer)
 		return err
 	}
 	srv := cwlogstest.NewUnstartedServer()
-	defer srv.Close()
 	srv.SequenceTokens = *seqTokens
+	srv.DiscardEvents = *discard
 	if err := srv.Listen(*addr); err != nil {
+		srv.Close()
 		return fmt.Errorf("serve: %v", err)
 	}
 	srv.Start()
+	defer func() {
+		srv.Close()
+		// What a benchmark or a test run checks its own count against.
+		fmt.Fprintf(stdout, "cwzap: %d events accepted in %d PutLogEvents calls\n", srv.EventCount(), srv.Calls("PutLogEvents"))
+	}()
 	srv.SetFaults(ff.f)
 	fmt.Fprintf(stdout, "cwzap: CloudWatch Logs endpoint at %s\n", srv.URL)
 	fmt.Fprintf(stdout, "  export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=%s AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n", srv.URL)

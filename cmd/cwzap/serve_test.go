@@ -65,6 +65,32 @@ func TestServeFaults(t *testing.T) {
 	}
 }
 
+func TestServeDiscard(t *testing.T) {
+	isolate(t)
+	c, out, stop := serveClient(t, "-discard")
+	ctx := context.Background()
+	if _, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("g")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s"),
+		LogEvents: []types.InputLogEvent{{Timestamp: aws.Int64(time.Now().UnixMilli()), Message: aws.String("hello")}}}); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := c.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s")})
+	if err != nil || len(ev.Events) != 0 {
+		t.Errorf("-discard kept events: %v, %v", ev, err)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serve returned %v", err)
+	}
+	if want := "cwzap: 1 events accepted in 1 PutLogEvents calls\n"; !strings.HasSuffix(out.String(), want) {
+		t.Errorf("serve's last line is not %q: %q", want, out.String())
+	}
+}
+
 func TestServeOutage(t *testing.T) {
 	isolate(t)
 	c, out, stop := serveClient(t, "-outage-for", "1h")

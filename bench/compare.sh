@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Compares test binaries of this module built from different commits, on a
+# shared, loaded machine: each contender runs as its own process with a
+# fixed count, binaries alternate (the order rotates every round), and what
+# is kept is the CPU time (user + system) per op, which waiting for a core
+# does not inflate the way it inflates ns/op. Usage:
+#
+#	ROUNDS=6 bench/compare.sh OUTDIR old.test new.test ...
+#
+# For each binary X it writes OUTDIR/X.txt in the benchmark format, one
+# line per round and contender (BenchmarkCore/cwzap ... <cpu> cpu-ns/op),
+# plus the BenchmarkEndToEnd lines of the same round (cpu-ns/op there is the
+# process's CPU per event, endpoint included), so that
+# `benchstat OUTDIR/old.txt OUTDIR/new.txt` compares them; ratios against
+# zap's core are taken from the same binary and round.
+set -euo pipefail
+
+OUT=$1
+shift
+BINS=()
+for b in "$@"; do BINS+=("$(realpath "$b")"); done
+ROUNDS=${ROUNDS:-6}
+N=${N:-1000000}
+mkdir -p "$OUT"
+for b in "${BINS[@]}"; do : >"$OUT/$(basename "$b" .test).txt"; done
+echo "start $(date -u +%FT%TZ) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/load.txt"
+
+subs=(Logger:cwzap:serial Logger:cwzap:parallel Logger:zap:serial Logger:zap:parallel
+	Core:cwzap:serial Core:cwzap:parallel Core:zap:serial Core:zap:parallel)
+for i in $(seq "$ROUNDS"); do
+	echo "round $i $(date -u +%T) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.txt"
+	n=${#BINS[@]}
+	for j in $(seq 0 $((n - 1))); do
+		b=${BINS[$(((i + j) % n))]}
+		out="$OUT/$(basename "$b" .test).txt"
+		for s in "${subs[@]}"; do
+			IFS=: read -r top who mode <<<"$s"
+			lvl='^$'
+			name="Benchmark$top/$who"
+			if [ "$mode" = parallel ]; then lvl='^parallel$'; name="$name/parallel"; fi
+			/usr/bin/time -f '%U %S' -o "$OUT/time.tmp" "$b" -test.run '^$' \
+				-test.bench "^Benchmark$top\$/^$who\$/$lvl" -test.benchtime "${N}x" >/dev/null
+			read -r u sy <"$OUT/time.tmp"
+			awk -v n="$N" -v u="$u" -v s="$sy" -v name="$name" \
+				'BEGIN { printf "%s-2 %d %.1f cpu-ns/op\n", name, n, (u + s) * 1e9 / n }' >>"$out"
+		done
+		"$b" -test.run '^$' -test.benchmem -test.bench '^BenchmarkEndToEnd$' -test.benchtime 1000000x |
+			grep '^BenchmarkEndToEnd' >>"$out"
+	done
+done
+echo "end $(date -u +%FT%TZ) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.txt"
