@@ -149,8 +149,10 @@ func (d *dispatcher) putSpan(ctx context.Context, b *batch, lo, hi int, t *targe
 // goroutine hands every such batch, queued or in flight, to the ledger as
 // late, so that its events reach the fallback writer even if a put never
 // returns. It returns the batches it gave up on, each held for the caller
-// until it passes them to ledger.claimLate; the handover holds each too,
-// so that none is recycled under either.
+// until it passes them to ledger.claimLate, and each held for the
+// goroutine too: the caller may be done with a batch, and its put may
+// have settled it, before the goroutine looks at its claim, which a
+// recycled batch would have cleared.
 func (d *dispatcher) abandon(upTo uint64, cause error) []*batch {
 	d.mu.Lock()
 	var gone []*batch
@@ -183,7 +185,7 @@ func (d *dispatcher) abandon(upTo uint64, cause error) []*batch {
 }
 
 // handover settles abandoned batches as late, those whose put has not
-// claimed them first.
+// claimed them first, and drops its hold on each.
 func (d *dispatcher) handover(gone []*batch, cause error) {
 	defer d.wg.Done()
 	for _, b := range gone {

@@ -31,13 +31,20 @@
 // # Quota
 //
 // Every function of an account shares one PutLogEvents quota (5,000 calls
-// per second per Region by default). Once the extension's puts are
-// throttled, an environment invoked often lets itself be frozen without
-// flushing, and a later invocation's flush takes the entries of both,
-// within WithMaxDeferral (4 s) of the oldest. Entries deferred in a frozen
-// environment are delivered by the next flush or the SIGTERM flush; they
-// are lost if the environment dies without SIGTERM. WithMaxDeferral(0)
-// flushes every invocation.
+// per second per Region by default). Unless WithMaxDeferral is 0, the
+// extension's flush after an invocation leaves what it cannot deliver by
+// WithMargin before the deadline pending in the Syncer (Syncer.Flush),
+// its puts still retrying, instead of handing it to the fallback writer;
+// and once puts are throttled, an environment invoked often lets itself
+// be frozen without flushing, so that a later invocation's flush takes
+// the entries of both. The bound: once a flush has left entries pending,
+// the first invocation that ends WithMaxDeferral (4 s) or more after the
+// oldest unsettled invocation flushes for good (SyncContext: delivered,
+// or to the fallback writer by its deadline); so do an invocation that
+// runs into its margin or panics, and SIGTERM's Close. The risk: entries
+// left in a frozen environment wait for a later invocation or the SIGTERM
+// flush, and are lost if the environment dies without SIGTERM.
+// WithMaxDeferral(0) flushes every invocation for good.
 //
 // # Lambda's logging controls
 //

@@ -123,8 +123,18 @@ func (f *flusher) settle(id string, deadline time.Time) {
 		// Past the deadline Lambda resets the environment; SIGTERM
 		// brings the final flush, or the handler's end syncs.
 	}
-	if f.hs.release(inv) && (f.stop.Err() != nil || time.Until(deadline) < f.o.margin || f.pace.flushNow(time.Now())) {
+	if !f.hs.release(inv) {
+		return
+	}
+	if f.stop.Err() != nil || time.Until(deadline) < f.o.margin {
 		f.flush(deadline)
+		return
+	}
+	switch f.pace.next(time.Now()) {
+	case stepSync:
+		f.flush(deadline)
+	case stepFlush:
+		f.flushPending(deadline.Add(-f.o.margin))
 	}
 }
 
@@ -149,7 +159,20 @@ func (f *flusher) flush(deadline time.Time) {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	f.ws.SyncContext(ctx)
-	f.pace.flushed(f.ws.Stats().Retries)
+	f.pace.flushed(f.ws.Stats().Retries, true)
+}
+
+// flushPending waits until what ws holds is delivered, or until deadline
+// or the flusher's stop. What is not delivered by then stays pending in
+// ws, its puts still retrying, for a later flush or the SIGTERM flush:
+// nothing goes to the fallback writer. The deadline is the margin before
+// the invocation's, so that the invocation does not time out (Lambda
+// resets an environment whose invocation timed out).
+func (f *flusher) flushPending(deadline time.Time) {
+	ctx, cancel := context.WithDeadline(f.stop, deadline)
+	defer cancel()
+	err := f.ws.Flush(ctx)
+	f.pace.flushed(f.ws.Stats().Retries, err == nil)
 }
 
 // invoke runs one invocation: call gets a ctx carrying the invocation's

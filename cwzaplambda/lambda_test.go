@@ -335,11 +335,14 @@ func TestLambdaLoggingControls(t *testing.T) {
 	f := start(t, config{mode: "wrap", timeout: 1,
 		env: []string{"AWS_LAMBDA_LOG_FORMAT=JSON", "AWS_LAMBDA_LOG_LEVEL=WARN"}})
 	f.invoke(`{"tag":"ctl-delivered","entries":1,"level":"warn"}`)
-	f.srv.SetFaults(cwlogstest.Faults{Outage: true}) // until the flush's deadline: to the fallback
+	// Every put fails until the SIGTERM flush is over: the extension
+	// leaves the entries pending, and the shutdown hands them to the
+	// fallback.
+	f.srv.SetFaults(cwlogstest.Faults{Outage: true})
 	f.invoke(`{"tag":"ctl-info","entries":2,"level":"info"}`)
 	f.invoke(`{"tag":"ctl-warn","entries":2,"level":"warn"}`)
-	f.srv.SetFaults(cwlogstest.Faults{})
 	f.shutdown()
+	f.srv.SetFaults(cwlogstest.Faults{})
 
 	if ev := f.tagged("ctl-delivered"); len(ev) != 1 || !strings.Contains(ev[0].Message, `"level":"WARNING"`) {
 		t.Errorf("stored %v, want the delivered entry in cwzap's layout", ev)

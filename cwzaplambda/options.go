@@ -109,11 +109,14 @@ func WithLogBuffer(b *LogBuffer) Option {
 	return optionFunc(func(o *options) { o.logBuffer = b })
 }
 
-// WithMaxDeferral bounds how long, once puts are throttled, an
-// invocation's entries may wait for a later invocation's flush (see the
-// package documentation, "Quota"). Defaults to DefaultMaxDeferral (4 s); a
-// value <= 0 turns deferral off: every invocation is flushed before the
-// environment may freeze.
+// WithMaxDeferral bounds how long an invocation's entries may wait for a
+// later invocation's flush, when puts are throttled or failing: once a
+// flush has left entries pending, the first invocation that ends this
+// long or more after the oldest unsettled one flushes for good (see the
+// package documentation, "Quota"). Defaults to
+// DefaultMaxDeferral (4 s); a value <= 0 turns deferral off: every
+// invocation is flushed for good before the environment may freeze, and
+// what misses the deadline goes to the fallback writer.
 func WithMaxDeferral(d time.Duration) Option {
 	return optionFunc(func(o *options) { o.maxDeferral = max(d, 0) })
 }
