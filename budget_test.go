@@ -112,16 +112,17 @@ func TestMemoryBoundedThroughAnOutage(t *testing.T) {
 		t.Errorf("Sync = %v, want ErrBufferFull for the overflow", syncErr)
 	}
 	// The limit counts log data; the memory behind it is larger by the
-	// request body's framing and escaping, the index, and the puts in
-	// flight (this endpoint runs in the same process and holds each
-	// request while it answers): at most as much again.
-	bound := base + 2*limit
+	// request body's framing and escaping and the index (about a fifth),
+	// and by the puts in flight: this endpoint runs in the same process
+	// and holds each request while it answers. Bounded, whatever is
+	// logged: at most two and a half times the limit.
+	bound := base + 5*limit/2
 	mb := func(b uint64) float64 { return float64(b) / (1 << 20) }
 	t.Logf("logged %d in an outage: delivered %d after it (%.1f MiB of events), fallback %d, drained in %v; HeapInuse: baseline %.1f MiB, max live +%.1f MiB, max raw +%.1f MiB; bound +%.1f MiB",
 		logged, st.Delivered, mb(st.Delivered*eventBytes(t, srv)), st.Fallback, time.Since(start).Round(time.Millisecond),
 		mb(base), mb(maxLive-base), mb(maxRaw-base), mb(bound-base))
 	if maxLive > bound {
-		t.Errorf("live heap reached %.1f MiB over a baseline of %.1f MiB with a %.0f MiB buffer limit: more than twice the limit",
+		t.Errorf("live heap reached %.1f MiB over a baseline of %.1f MiB with a %.0f MiB buffer limit: more than 2.5 times the limit",
 			mb(maxLive-base), mb(base), mb(limit))
 	}
 	// What the buffer held through the outage was delivered after it: at
