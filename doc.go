@@ -110,10 +110,11 @@
 //     record the next Sync returns, which batches are settled, and the
 //     Syncs waiting for them.
 //
-// Three leaves, which call no one: the budget (memory.go) counts the
-// memory of batches against WithBufferLimit and recycles them, the targets
+// Three leaves, which call no one: the budget (budget.go) counts the log
+// data held against WithBufferLimit and recycles batches, the targets
 // (targets.go) hold the stream of each day, and the fallback (fallback.go)
-// writes what was not delivered from a goroutine of its own. With
+// writes what was not delivered, never holding a caller past the sync
+// deadline. With
 // [WithSpool], a fourth leaf, the spool (spool.go, segments.go), is told by
 // the accumulator of each event it takes and by the ledger of each batch
 // it settles, and keeps both in files for the next process to replay.
@@ -124,8 +125,11 @@
 // default), however much is pending; [Syncer.SyncContext] and
 // [Syncer.CloseContext] also take a context, and the earlier deadline
 // wins. When it passes, what they were waiting for goes to the fallback
-// writer and their error counts it. A process must Sync or Close before it
-// exits: what is still buffered then is lost, at most [WithBufferLimit].
+// writer and their error counts it. [Syncer.Flush] waits for delivery
+// like SyncContext but gives nothing up when its context ends, for a caller
+// that will come back. A process must Sync or Close before it exits: what
+// is still buffered then is lost, at most [WithBufferLimit], unless
+// [WithSpool] keeps it for the next process.
 //
 // # Testing
 //
