@@ -1,11 +1,6 @@
 package main
 
 import (
-	"context"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -24,19 +19,7 @@ func liveStream(t *testing.T, msgs ...string) (*cwlogstest.Server, int64) {
 	srv := cwlogstest.NewUnstartedServer()
 	srv.LiveTailInterval = 10 * time.Millisecond
 	srv.Start()
-	t.Cleanup(srv.Close)
-	ctx, c := context.Background(), srv.Client()
-	if _, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("g")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s")}); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UnixMilli()
-	for i, m := range msgs {
-		putAt(t, srv, now-int64(len(msgs)-i), m)
-	}
-	return srv, now
+	return fill(t, srv, msgs...)
 }
 
 func TestTailFollowUsesTheLiveTail(t *testing.T) {

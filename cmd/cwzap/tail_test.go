@@ -20,7 +20,13 @@ import (
 // millisecond apart and ending now.
 func stream(t *testing.T, msgs ...string) (*cwlogstest.Server, int64) {
 	t.Helper()
-	srv := cwlogstest.NewServer()
+	return fill(t, cwlogstest.NewServer(), msgs...)
+}
+
+// fill gives a started server, closed when the test ends, stream g/s with
+// the given messages, one millisecond apart and ending now.
+func fill(t *testing.T, srv *cwlogstest.Server, msgs ...string) (*cwlogstest.Server, int64) {
+	t.Helper()
 	t.Cleanup(srv.Close)
 	c := srv.Client()
 	ctx := context.Background()
