@@ -30,7 +30,7 @@ type fallback struct {
 	timeout time.Duration // the longest a line waits for room: WithSyncTimeout
 
 	written atomic.Uint64 // events the writer has taken (Write returned)
-	cost    atomic.Int64  // ns an event of the last large write took
+	cost    atomic.Int64  // ns an event of the last large handover took (the ledger's measure)
 	said    atomic.Bool   // the writer was reported stuck
 
 	mu      sync.Mutex
@@ -175,11 +175,7 @@ func (f *fallback) writeLocked() {
 	wake(&f.room)
 	f.mu.Unlock()
 
-	start := time.Now()
 	f.w.Write(buf)
-	if n >= _costSample {
-		f.cost.Store(int64(time.Since(start)) / int64(n))
-	}
 
 	f.mu.Lock()
 	f.written.Add(uint64(n))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Stats counts what happened to the events a Syncer accepted. Once Sync has
@@ -136,14 +137,24 @@ func (l *ledger) toFallback(raw []byte) {
 
 // toFallbackEvents writes events [lo, hi) of b to the fallback writer, or
 // counts them as dropped when the writer is stuck.
+//
+// The events count as Fallback from the start, as the fallback has them
+// from then on: written, or, if the writer is stuck, moved to Dropped. So
+// Stats add up while a long handover is still writing.
 func (l *ledger) toFallbackEvents(b *batch, lo, hi int) {
 	if hi <= lo {
 		return
 	}
+	l.stats.fallback.Add(uint64(hi - lo))
+	start := time.Now()
 	n := l.fb.events(b, lo, hi)
-	l.stats.fallback.Add(uint64(n))
+	if n >= _costSample {
+		// What the handover of an event costs, unescaping included: the
+		// end of work leaves room for it (Syncer.handover).
+		l.fb.cost.Store(int64(time.Since(start)) / int64(n))
+	}
 	if n < hi-lo {
-		l.stuck(hi - lo - n)
+		l.discarded(hi - lo - n)
 	}
 }
 

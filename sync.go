@@ -150,7 +150,7 @@ func (s *Syncer) waitWhileWriting(done <-chan struct{}, first, limit time.Time) 
 
 // handover estimates how long writing every pending event to the fallback
 // writer takes, at most half the time left: the larger of what the last
-// large write took an event, eight times what unescaping a sample of a
+// large handover took an event, twelve times what unescaping a sample of a
 // queued batch takes now (which reflects the machine's load and the race
 // detector as they are; a handover spans many time slices and the sample
 // one, so on a loaded machine it takes several times longer an event),
@@ -160,7 +160,7 @@ func (s *Syncer) handover(deadline time.Time) time.Duration {
 	perEvent := time.Duration(s.fb.cost.Load())
 	var scratch []byte
 	if sampled, _ := s.disp.sampleCost(scratch); sampled > 0 {
-		perEvent = max(perEvent, 8*sampled)
+		perEvent = max(perEvent, 12*sampled)
 	}
 	perEvent = max(perEvent, _handoverPerEvent)
 	return min(time.Duration(s.ledger.pending())*perEvent, time.Until(deadline)/2)
