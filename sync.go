@@ -76,8 +76,8 @@ func (s *Syncer) syncContext(ctx context.Context, take bool) error {
 	}
 	upTo := s.acc.seal()
 	if ch := s.ledger.wait(upTo); ch != nil {
-		// The handover can take at most half the time left, so a Sync
-		// that is done by then never estimates it.
+		// The handover is estimated, at most, once half the time has
+		// passed, so a Sync that is done by then never estimates it.
 		half, cancelHalf := context.WithDeadlineCause(ctx, start.Add(deadline.Sub(start)/2), cause)
 		defer cancelHalf()
 		select {
@@ -149,7 +149,7 @@ func (s *Syncer) waitWhileWriting(done <-chan struct{}, first, limit time.Time) 
 }
 
 // handover estimates how long writing every pending event to the fallback
-// writer takes, at most half the time left: the larger of what the last
+// writer takes, at most two thirds of the time left: the larger of what the last
 // large handover took an event, twelve times what unescaping a sample of a
 // queued batch takes now (which reflects the machine's load and the race
 // detector as they are; a handover spans many time slices and the sample
@@ -163,7 +163,7 @@ func (s *Syncer) handover(deadline time.Time) time.Duration {
 		perEvent = max(perEvent, 12*sampled)
 	}
 	perEvent = max(perEvent, _handoverPerEvent)
-	return min(time.Duration(s.ledger.pending())*perEvent, time.Until(deadline)/2)
+	return min(time.Duration(s.ledger.pending())*perEvent, 2*time.Until(deadline)/3)
 }
 
 // Close syncs, then refuses further writes: they return ErrClosed and their
