@@ -148,10 +148,10 @@ func (s *Syncer) waitWhileWriting(done <-chan struct{}, first, limit time.Time) 
 	}
 }
 
-// handover estimates how long writing every pending event to the fallback
-// writer takes, at most two thirds of the time left: the larger of what the last
-// large handover took an event, twelve times what unescaping a sample of a
-// queued batch takes now (which reflects the machine's load and the race
+// handover estimates how long writing every pending event to the
+// fallback writer takes, at most two thirds of the time left: the larger
+// of what the last large handover took an event, twelve times what
+// unescaping a sample of a queued batch takes now (which reflects the machine's load and the race
 // detector as they are; a handover spans many time slices and the sample
 // one, so on a loaded machine it takes several times longer an event),
 // and a floor. Starting early costs little: in a normal build a sample
