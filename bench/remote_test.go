@@ -23,7 +23,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"go.uber.org/zap"
 
 	"github.com/cwzap/cwzap"
 )
@@ -200,24 +199,7 @@ func benchRemoteCwzap(b *testing.B) {
 		r.stop(b)
 		b.Fatal(err)
 	}
-	logger := zap.New(cwzap.NewCore(syncer, zap.InfoLevel))
-	fields := tenFields()
-
-	b.ReportAllocs()
-	m0 := mallocs()
-	cpu0 := cpuTime()
-	b.ResetTimer()
-	split(b.N, func(_, count int) {
-		for range count {
-			logger.Info(_message, fields...)
-		}
-	})
-	if err := logger.Sync(); err != nil {
-		b.Error(err)
-	}
-	b.StopTimer()
-	cpu := cpuTime() - cpu0
-	allocs := mallocs() - m0
+	cpu, allocs := logAll(b, syncer)
 
 	if err := syncer.Close(); err != nil {
 		b.Error(err)
