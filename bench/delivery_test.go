@@ -112,6 +112,46 @@ func logAll(b *testing.B, syncer *cwzap.Syncer) (cpu time.Duration, allocs uint6
 	return cpuTime() - cpu0, mallocs() - m0
 }
 
+// putRaw sends b.N events with the raw SDK, timed: one full batch of
+// distinct message strings, put by _inFlight goroutines (the last put a
+// prefix of it), as the SDK only reads its input. It returns the process's
+// CPU time, the allocations and the puts that failed.
+func putRaw(b *testing.B, client *cloudwatchlogs.Client) (cpu time.Duration, allocs uint64, failed int64) {
+	full := fullBatch(encodedMessages(cwzap.MaxBatchEvents), time.Now().UnixMilli())
+	per := len(full)
+	nBatches := (b.N + per - 1) / per
+	var next, fails atomic.Int64
+	ctx := context.Background()
+
+	b.ReportAllocs()
+	m0 := mallocs()
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for range _inFlight {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= nBatches {
+					return
+				}
+				_, err := client.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{
+					LogGroupName:  aws.String(_benchGroup),
+					LogStreamName: aws.String(_benchStream),
+					LogEvents:     full[:min(per, b.N-i*per)],
+				})
+				if err != nil {
+					fails.Add(1)
+					b.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	return cpuTime() - cpu0, mallocs() - m0, fails.Load()
+}
+
 // mallocs returns the number of heap allocations so far. Per event they
 // are a fraction, which allocs/op rounds to 0; allocs/event keeps it.
 func mallocs() uint64 {
@@ -254,49 +294,10 @@ func benchRawSDK(b *testing.B) {
 	ts := newEndpoint(b, cwlogstest.Faults{})
 	defer ts.Close()
 	client := ts.Client(func(o *cloudwatchlogs.Options) { o.RetryMaxAttempts = 1 })
-	// One full batch of distinct message strings; every put sends it (the
-	// last one a prefix of it), as the SDK only reads its input.
-	full := fullBatch(encodedMessages(cwzap.MaxBatchEvents), time.Now().UnixMilli())
-	per := len(full)
-	nBatches := (b.N + per - 1) / per
-	var next atomic.Int64
-	var failed atomic.Int64
-	ctx := context.Background()
-
-	b.ReportAllocs()
-	m0 := mallocs()
-	cpu0 := cpuTime()
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for range _inFlight {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= nBatches {
-					return
-				}
-				evs := full[:min(per, b.N-i*per)]
-				_, err := client.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{
-					LogGroupName:  aws.String(_benchGroup),
-					LogStreamName: aws.String(_benchStream),
-					LogEvents:     evs,
-				})
-				if err != nil {
-					failed.Add(1)
-					b.Error(err)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	cpu := cpuTime() - cpu0
-	allocs := mallocs() - m0
+	cpu, allocs, failed := putRaw(b, client)
 
 	if got := ts.EventCount(); got != b.N {
-		b.Errorf("endpoint counted %d of %d events (%d puts failed)", got, b.N, failed.Load())
+		b.Errorf("endpoint counted %d of %d events (%d puts failed)", got, b.N, failed)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")

@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -215,41 +214,7 @@ func benchRemoteCwzap(b *testing.B) {
 func benchRemoteRawSDK(b *testing.B) {
 	r := startRemote(b)
 	client := r.client(func(o *cloudwatchlogs.Options) { o.RetryMaxAttempts = 1 })
-	full := fullBatch(encodedMessages(cwzap.MaxBatchEvents), time.Now().UnixMilli())
-	per := len(full)
-	nBatches := (b.N + per - 1) / per
-	var next atomic.Int64
-	ctx := context.Background()
-
-	b.ReportAllocs()
-	m0 := mallocs()
-	cpu0 := cpuTime()
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for range _inFlight {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= nBatches {
-					return
-				}
-				_, err := client.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{
-					LogGroupName:  aws.String(_benchGroup),
-					LogStreamName: aws.String(_benchStream),
-					LogEvents:     full[:min(per, b.N-i*per)],
-				})
-				if err != nil {
-					b.Error(err)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	cpu := cpuTime() - cpu0
-	allocs := mallocs() - m0
+	cpu, allocs, _ := putRaw(b, client)
 
 	if events, serverCPU := r.stop(b); events != b.N {
 		b.Errorf("endpoint counted %d of %d events", events, b.N)
