@@ -52,12 +52,13 @@ type spool struct {
 	writing bool          // the writer runs: its goroutine, or a caller
 	lastTS  int64         // the time (ms) of the last event that found the writer idle
 	idleCh  chan struct{} // closed when the writer ends; nil when nobody waits
+	stuck   bool          // a caller's wait for the disk ran out; cleared by the next write
 	room    chan struct{} // closed when the writer takes buf; nil when nobody waits
 	closed  bool
 }
 
 type spoolCounters struct {
-	replayed, skipped, skippedBytes, refused atomic.Uint64
+	replayed, skipped, skippedBytes, refused, unspooled atomic.Uint64
 }
 
 // SpoolStats describes a Syncer's spool (WithSpool).
@@ -66,6 +67,7 @@ type SpoolStats struct {
 	Skipped      uint64 // damaged records skipped at replay (the end of a write cut short by a crash, or a corrupt file): one for each segment they end
 	SkippedBytes uint64 // bytes of those records
 	Refused      uint64 // events the spool had no room for (WithSpoolLimit): the overflow policy took them
+	Unspooled    uint64 // events taken while the disk was stuck: delivered as usual, but not kept for a crash
 	Bytes        int64  // the spool's size now, as WithSpoolLimit counts it
 }
 
@@ -130,13 +132,20 @@ func (s *spool) append(seq uint64, ts int64, size int, obj []byte) {
 	if s.closed {
 		return
 	}
+	if s.stuck {
+		// The accumulator's lock is held: never wait on a stuck disk
+		// twice. The event is delivered as usual, only not kept.
+		s.stats.unspooled.Add(1)
+		return
+	}
 	s.buf = appendEventRecord(s.buf, seq, ts, size, obj)
 	s.size += int64(_recPrefix + _eventFixed + len(obj))
 	s.bufTop = max(s.bufTop, seq)
 	s.top = max(s.top, seq)
 	if s.writing {
-		if len(s.buf) >= _spoolBuf {
-			s.waitLocked()
+		if len(s.buf) >= _spoolBuf && !s.waitLocked() {
+			s.stuck = true
+			s.w.onError(fmt.Errorf("cwzap: spool %s: the disk took nothing for %v; events are delivered but not kept for a crash until it does", s.w.dir, s.timeout))
 		}
 		return
 	}
@@ -154,21 +163,25 @@ func (s *spool) append(seq uint64, ts int64, size int, obj []byte) {
 }
 
 // waitLocked waits, with mu released, until the writer takes buf, or for
-// the sync timeout: buf stays within its size, as long as the disk keeps
-// up, and callers slow down to the disk's pace rather than fill memory.
-func (s *spool) waitLocked() {
+// the sync timeout, and reports whether the writer took it: buf stays
+// within its size, as long as the disk keeps up, and callers slow down to
+// the disk's pace rather than fill memory.
+func (s *spool) waitLocked() bool {
 	if s.room == nil {
 		s.room = make(chan struct{})
 	}
 	ch := s.room
 	s.mu.Unlock()
 	t := time.NewTimer(s.timeout)
+	took := true
 	select {
 	case <-ch:
 	case <-t.C:
+		took = false
 	}
 	t.Stop()
 	s.mu.Lock()
+	return took
 }
 
 // writeNow writes buf on the caller's goroutine, and leaves to the writer
@@ -181,6 +194,7 @@ func (s *spool) writeNow() {
 	s.mu.Unlock()
 	s.w.put(buf, top)
 	s.mu.Lock()
+	s.stuck = false
 	if cap(buf) <= 2*_segmentMax {
 		s.spare = buf
 	}
@@ -245,6 +259,7 @@ func (s *spool) write() {
 		delta := s.w.chores(mark)
 
 		s.mu.Lock()
+		s.stuck = false
 		s.size += delta
 		if cap(buf) <= 2*_segmentMax {
 			s.spare = buf // keeps a burst's buffer from staying
@@ -306,6 +321,7 @@ func (s *spool) snapshot() SpoolStats {
 		Skipped:      s.stats.skipped.Load(),
 		SkippedBytes: s.stats.skippedBytes.Load(),
 		Refused:      s.stats.refused.Load(),
+		Unspooled:    s.stats.unspooled.Load(),
 		Bytes:        size,
 	}
 }
