@@ -90,6 +90,12 @@ func newCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, cfg EncoderConfi
 	c.we, _ = ws.(entryWriter)
 	c.pu, _ = ws.(purger)
 	if s, ok := ws.(*Syncer); ok {
+		// The JSON layout goes to the Syncer in the wire form, escaped
+		// once while it is encoded (encoder_wire.go).
+		c.enc.set.setWire()
+		if c.enc.set.wire {
+			c.s = s
+		}
 		c.enc.set.emf.setReporter(s.handleError)
 	} else {
 		c.enc.set.emf.setReporter(nil)
@@ -102,6 +108,7 @@ type core struct {
 	zapcore.LevelEnabler
 	enc   *encoder
 	out   zapcore.WriteSyncer
+	s     *Syncer     // out, when the encoder writes the wire form for it; else nil
 	we    entryWriter // out as an entryWriter, or nil
 	pu    purger      // out as a purger, or nil
 	purge bool        // every entry purges (With(Purge()))
@@ -148,16 +155,21 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 // Write encodes the entry and writes it to the WriteSyncer in one call,
 // then syncs for entries above ErrorLevel and purges.
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
-	buf, err := c.enc.EncodeEntry(ent, fields)
-	if err != nil {
-		return err
-	}
-	if c.we != nil {
-		err = c.we.WriteEntry(ent.Time, buf.Bytes())
+	var err error
+	if c.s != nil {
+		ts := eventTime(ent.Time)
+		buf := c.enc.encodeEvent(ent, fields, ts)
+		err = c.s.writeEvent(ts, buf.Bytes())
+		freeBuffer(buf)
 	} else {
-		_, err = c.out.Write(buf.Bytes())
+		buf, _ := c.enc.EncodeEntry(ent, fields) // never fails
+		if c.we != nil {
+			err = c.we.WriteEntry(ent.Time, buf.Bytes())
+		} else {
+			_, err = c.out.Write(buf.Bytes())
+		}
+		buf.Free()
 	}
-	buf.Free()
 	if ent.Level > zapcore.ErrorLevel || c.purge || hasPurge(fields) {
 		// zap may be about to panic or exit, and a purge promises delivery.
 		if c.pu != nil {

@@ -158,11 +158,12 @@ const (
 // emfSettings is the compiled metric configuration, shared by an encoder
 // and its clones.
 type emfSettings struct {
-	off        bool     // the namespace or dimensions are invalid: no metric is extracted
-	dims       []string // dimension keys, valid and distinct
-	layoutDims uint32   // bit i: dims[i] is level or location, which every entry has
-	directive  string   // `{"Namespace":…,"Dimensions":[[…]],"Metrics":[`
-	cfgErr     error    // why off
+	off           bool     // the namespace or dimensions are invalid: no metric is extracted
+	dims          []string // dimension keys, valid and distinct
+	layoutDims    uint32   // bit i: dims[i] is level or location, which every entry has
+	directive     string   // `{"Namespace":…,"Dimensions":[[…]],"Metrics":[`
+	wireDirective string   // directive in the wire form (encoder_wire.go)
+	cfgErr        error    // why off
 
 	// report receives each kind of problem once; the Core points it at
 	// its Syncer's error handler.
@@ -438,13 +439,13 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 			extract = false
 		}
 	}
-	buf := e.buf
+	buf, t := e.buf, e.set.t
 	awsStart := buf.Len()
 	if extract {
-		buf.AppendString(`,"_aws":{"Timestamp":`)
+		buf.AppendString(t.aws)
 		buf.AppendInt(ent.Time.UnixMilli())
-		buf.AppendString(`,"CloudWatchMetrics":[`)
-		buf.AppendString(set.directive)
+		buf.AppendString(t.cwMetrics)
+		buf.AppendString(e.directive())
 		k := 0
 		for i := range fields {
 			if !valid[i] || !firstOf(fields, valid, i) {
@@ -452,19 +453,19 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 			}
 			if k > 0 && k%_emfMaxMetrics == 0 {
 				// A directive holds at most 100 metrics: start another.
-				buf.AppendString(`]},`)
-				buf.AppendString(set.directive)
+				buf.AppendString(t.nextDirective)
+				buf.AppendString(e.directive())
 			} else if k > 0 {
 				buf.AppendByte(',')
 			}
 			k++
-			buf.AppendString(`{"Name":"`)
+			buf.AppendString(t.name)
 			e.safeAddString(fields[i].Key)
-			buf.AppendString(`","Unit":"`)
+			buf.AppendString(t.unit)
 			buf.AppendString(string(metricUnit(&fields[i]).unit))
-			buf.AppendString(`"}`)
+			buf.AppendString(t.unitEnd)
 		}
-		buf.AppendString(`]}]}`)
+		buf.AppendString(t.awsEnd)
 	}
 	awsEnd := buf.Len()
 	// The values: one per name, an array when the name repeats.
@@ -479,9 +480,9 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 				count++
 			}
 		}
-		buf.AppendString(`,"`)
+		buf.AppendString(t.member)
 		e.safeAddString(f.Key)
-		buf.AppendString(`":`)
+		buf.AppendString(t.keyEnd)
 		if count == 1 {
 			buf.AppendFloat(metricValue(f), 64)
 			continue
@@ -510,17 +511,17 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 		}
 		e.addElementSeparator()
 		if _, collides := e.metricProblem(ctx, fields, i); collides || validName(fields, valid, f.Key) {
-			buf.AppendString(`"_`)
+			buf.AppendString(t.keyLayout)
 		} else {
-			buf.AppendByte('"')
+			e.quote()
 		}
 		e.safeAddString(f.Key)
-		buf.AppendString(`":`)
+		buf.AppendString(t.keyEnd)
 		e.appendFloat(metricValue(f), 64)
 	}
 	// The whole event must fit in one CloudWatch event: otherwise the
 	// Syncer would cut it into parts, and no part must carry a directive.
-	if extract && buf.Len()+len("}") > MaxEventBytes {
+	if extract && e.textLen()+len("}") > MaxEventBytes {
 		b := buf.Bytes()
 		copy(b[awsStart:], b[awsEnd:])
 		truncate(buf, len(b)-(awsEnd-awsStart))

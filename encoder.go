@@ -97,6 +97,11 @@ type encoderSettings struct {
 	seq        *sequence // nil unless SequenceKey
 	formatErr  string    // Format.Validate's error for a bad Format, else ""
 	emf        *emfSettings
+
+	// The form of the JSON layout: plain, or the wire form (setWire).
+	wire bool
+	t    *layoutTexts
+	esc  *escaper
 }
 
 func newSettings(cfg EncoderConfig) *encoderSettings {
@@ -106,6 +111,8 @@ func newSettings(cfg EncoderConfig) *encoderSettings {
 		function:   strings.ToValidUTF8(cfg.Function, "\uFFFD"),
 		encodeTime: cfg.EncodeTime,
 		emf:        newEMFSettings(cfg.MetricNamespace, slices.Clone(cfg.MetricDimensions)),
+		t:          _plainTexts,
+		esc:        _json,
 	}
 	if cfg.SequenceKey {
 		s.seq = newSequence()
@@ -307,15 +314,15 @@ func (e *encoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffe
 
 func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.Field) {
 	buf := e.buf
-	buf.AppendString(`{"timestamp":`)
+	buf.AppendString(e.set.t.timestamp)
 	e.appendEntryTime(ent.Time)
-	buf.AppendString(`,"level":"`)
+	buf.AppendString(e.set.t.level)
 	if lt, ok := levelText(ent.Level); ok {
 		buf.AppendString(lt)
 	} else {
 		e.safeAddString(lt)
 	}
-	buf.AppendString(`","location":"`)
+	buf.AppendString(e.set.t.location)
 	if ent.LoggerName == "" {
 		buf.AppendString("root")
 	} else {
@@ -329,14 +336,14 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 		buf.AppendByte(':')
 		buf.AppendInt(int64(ent.Caller.Line))
 	}
-	buf.AppendString(`","message":`)
+	buf.AppendString(e.set.t.message)
 	e.appendMessage(ent.Message)
 
 	// exception: context errors, entry errors, then the stack.
 	inNS := e.depth > 0
 	started := false
 	if ctx.ctxExc != "" {
-		buf.AppendString(`,"exception":"`)
+		buf.AppendString(e.set.t.exception)
 		e.safeAddString(ctx.ctxExc)
 		started = true
 	}
@@ -349,28 +356,28 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 			continue
 		}
 		if started {
-			buf.AppendString(`\n`)
+			buf.AppendString(e.set.t.newline)
 		} else {
-			buf.AppendString(`,"exception":"`)
+			buf.AppendString(e.set.t.exception)
 			started = true
 		}
 		e.safeAddString(errorText(f.Interface))
 	}
 	if ent.Stack != "" {
 		if started {
-			buf.AppendString(`\n`)
+			buf.AppendString(e.set.t.newline)
 		} else {
-			buf.AppendString(`,"exception":"`)
+			buf.AppendString(e.set.t.exception)
 			started = true
 		}
 		e.safeAddString(ent.Stack)
 	}
 	if started {
-		buf.AppendByte('"')
+		e.quote()
 	}
 	if e.set.seq != nil {
-		buf.AppendString(`,"` + _sequenceKey + `":`)
-		e.set.seq.append(buf)
+		buf.AppendString(e.set.t.seq)
+		e.set.seq.append(buf, e.set.t.quote)
 	}
 
 	if ctx.buf.Len() > 0 {
@@ -395,7 +402,7 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 	if metrics {
 		e.appendEMF(ctx, ent, fields)
 	}
-	buf.AppendString("}\n")
+	buf.AppendString(e.set.t.end)
 }
 
 // levelText returns the layout's level name; ok is false for levels zap
@@ -434,9 +441,9 @@ func (e *encoder) appendEntryTime(t time.Time) {
 		e.appendCustomTime(t)
 		return
 	}
-	e.buf.AppendByte('"')
+	e.quote()
 	appendAsctime(e.buf, t)
-	e.buf.AppendByte('"')
+	e.quote()
 }
 
 // _asctime is the layout's default time: Python's asctime, in UTC; Go
@@ -492,9 +499,9 @@ func (e *encoder) appendCustomTime(t time.Time) {
 	switch {
 	case n == 0 || e.buf.Len() == start:
 		// Nothing written: zap falls back too, to keep the JSON valid.
-		e.buf.AppendByte('"')
+		e.quote()
 		appendAsctime(e.buf, t)
-		e.buf.AppendByte('"')
+		e.quote()
 	case n > 1:
 		// Several values: make them one array.
 		e.buf.AppendByte(' ') // room for the '['
@@ -510,17 +517,17 @@ func (e *encoder) appendCustomTime(t time.Time) {
 func (e *encoder) appendMessage(msg string) {
 	if j := strings.TrimSpace(msg); len(j) >= 2 && (j[0] == '{' || j[0] == '[') &&
 		utf8.ValidString(j) && json.Valid([]byte(j)) {
-		appendCompactJSON(e.buf, j)
+		e.appendCompactJSON(j)
 		return
 	}
-	e.buf.AppendByte('"')
+	e.quote()
 	e.safeAddString(msg)
-	e.buf.AppendByte('"')
+	e.quote()
 }
 
 // appendCompactJSON writes the valid JSON document j without insignificant
 // whitespace.
-func appendCompactJSON(buf *buffer.Buffer, j string) {
+func (e *encoder) appendCompactJSON(j string) {
 	inString, escaped := false, false
 	last := 0
 	for i := 0; i < len(j); i++ {
@@ -538,11 +545,11 @@ func appendCompactJSON(buf *buffer.Buffer, j string) {
 		case c == '"':
 			inString = true
 		case c == ' ', c == '\t', c == '\n', c == '\r':
-			buf.AppendString(j[last:i])
+			e.rawString(j[last:i])
 			last = i + 1
 		}
 	}
-	buf.AppendString(j[last:])
+	e.rawString(j[last:])
 }
 
 // isLayoutKey reports whether key is one of the JSON layout's own keys,
@@ -667,12 +674,12 @@ func (e *encoder) repair() {
 func (e *encoder) addKey(key string) {
 	e.addElementSeparator()
 	if e.depth == 0 && (!e.set.text && isLayoutKey(key) || e.set.seq != nil && key == _sequenceKey) {
-		e.buf.AppendString(`"_`)
+		e.buf.AppendString(e.set.t.keyLayout)
 	} else {
-		e.buf.AppendByte('"')
+		e.quote()
 	}
 	e.safeAddString(key)
-	e.buf.AppendString(`":`)
+	e.buf.AppendString(e.set.t.keyEnd)
 }
 
 func (e *encoder) addElementSeparator() {
@@ -711,7 +718,7 @@ func (e *encoder) AddObject(key string, obj zapcore.ObjectMarshaler) error {
 // AddBinary implements zapcore.ObjectEncoder: base64, as zap.
 func (e *encoder) AddBinary(key string, val []byte) {
 	e.addKey(key)
-	e.buf.AppendByte('"')
+	e.quote()
 	var chunk [64]byte
 	for len(val) > 0 {
 		n := min(len(val), 48) // 48 bytes → 64 characters, no padding until the end
@@ -719,7 +726,7 @@ func (e *encoder) AddBinary(key string, val []byte) {
 		e.buf.Write(chunk[:base64.StdEncoding.EncodedLen(n)])
 		val = val[n:]
 	}
-	e.buf.AppendByte('"')
+	e.quote()
 }
 
 // AddByteString implements zapcore.ObjectEncoder.
@@ -785,9 +792,9 @@ func (e *encoder) AddInt8(key string, val int8) { e.AddInt64(key, int64(val)) }
 // AddString implements zapcore.ObjectEncoder.
 func (e *encoder) AddString(key, val string) {
 	e.addKey(key)
-	e.buf.AppendByte('"')
+	e.quote()
 	e.safeAddString(val)
-	e.buf.AppendByte('"')
+	e.quote()
 }
 
 // AddTime implements zapcore.ObjectEncoder.
@@ -826,7 +833,7 @@ func (e *encoder) AddReflected(key string, obj any) error {
 		return err
 	}
 	e.addKey(key)
-	e.buf.Write(b)
+	e.raw(b)
 	return nil
 }
 
@@ -915,7 +922,7 @@ func (e *encoder) AppendReflected(val any) error {
 		return err
 	}
 	e.addElementSeparator()
-	e.buf.Write(b)
+	e.raw(b)
 	return nil
 }
 
@@ -928,21 +935,21 @@ func (e *encoder) AppendBool(val bool) {
 // AppendByteString implements zapcore.PrimitiveArrayEncoder.
 func (e *encoder) AppendByteString(val []byte) {
 	e.addElementSeparator()
-	e.buf.AppendByte('"')
-	appendEscapedTo(e.buf, val)
-	e.buf.AppendByte('"')
+	e.quote()
+	appendEscapedTo(e.set.esc, e.buf, val)
+	e.quote()
 }
 
 func (e *encoder) appendComplex(val complex128, precision int) {
 	e.addElementSeparator()
 	r, i := real(val), imag(val)
-	e.buf.AppendByte('"')
+	e.quote()
 	e.buf.AppendFloat(r, precision) // quoted: NaN and Inf need no care
 	if i >= 0 || math.IsNaN(i) {
 		e.buf.AppendByte('+')
 	}
 	e.buf.AppendFloat(i, precision)
-	e.buf.AppendString(`i"`)
+	e.buf.AppendString(e.set.t.complexEnd)
 }
 
 // AppendComplex128 implements zapcore.PrimitiveArrayEncoder.
@@ -966,11 +973,11 @@ func (e *encoder) appendFloat(val float64, bitSize int) {
 	e.addElementSeparator()
 	switch {
 	case math.IsNaN(val):
-		e.buf.AppendString(`"NaN"`)
+		e.buf.AppendString(e.set.t.nan)
 	case math.IsInf(val, 1):
-		e.buf.AppendString(`"+Inf"`)
+		e.buf.AppendString(e.set.t.posInf)
 	case math.IsInf(val, -1):
-		e.buf.AppendString(`"-Inf"`)
+		e.buf.AppendString(e.set.t.negInf)
 	case bitSize == 64:
 		var a [_shortLen]byte
 		if b, ok := appendShortFloat(a[:0], val); ok {
@@ -1010,9 +1017,9 @@ func (e *encoder) AppendInt8(val int8) { e.AppendInt64(int64(val)) }
 // AppendString implements zapcore.PrimitiveArrayEncoder.
 func (e *encoder) AppendString(val string) {
 	e.addElementSeparator()
-	e.buf.AppendByte('"')
+	e.quote()
 	e.safeAddString(val)
-	e.buf.AppendByte('"')
+	e.quote()
 }
 
 // AppendTime implements zapcore.ArrayEncoder: EncodeTime, or RFC 3339 with
@@ -1023,16 +1030,16 @@ func (e *encoder) AppendTime(val time.Time) {
 		e.appendCustomTime(val)
 		return
 	}
-	e.buf.AppendByte('"')
+	e.quote()
 	e.buf.AppendTime(val, time.RFC3339Nano)
-	e.buf.AppendByte('"')
+	e.quote()
 }
 
 // AppendTimeLayout lets zap's layout-based TimeEncoders format without
 // allocating.
 func (e *encoder) AppendTimeLayout(t time.Time, layout string) {
 	e.addElementSeparator()
-	e.buf.AppendByte('"')
+	e.quote()
 	start := e.buf.Len()
 	e.buf.AppendTime(t, layout)
 	if needsEscape(e.buf.Bytes()[start:]) {
@@ -1040,7 +1047,7 @@ func (e *encoder) AppendTimeLayout(t time.Time, layout string) {
 		truncate(e.buf, start)
 		e.safeAddString(s)
 	}
-	e.buf.AppendByte('"')
+	e.quote()
 }
 
 // AppendUint implements zapcore.PrimitiveArrayEncoder.
@@ -1142,5 +1149,5 @@ func needsEscape(b []byte) bool {
 
 // safeAddString JSON-escapes s into the buffer, as zap does.
 func (e *encoder) safeAddString(s string) {
-	appendEscapedTo(e.buf, s)
+	appendEscapedTo(e.set.esc, e.buf, s)
 }

@@ -62,7 +62,9 @@ func FuzzEncoderJSON(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, msg, key, val string, b []byte, fl float64) {
 		ctx, fields := fuzzFields(key, val, b, fl)
+		fields = append([]zapcore.Field{Metric(key, fl, UnitCount)}, fields...)
 		enc := newEncoder(EncoderConfig{}).with(ctx)
+		twin := enc.wireTwin()
 		ent := testEntry(zapcore.ErrorLevel, msg)
 		ent.LoggerName = key
 		ent.Stack = "stack " + val
@@ -82,6 +84,7 @@ func FuzzEncoderJSON(f *testing.F) {
 		if !json.Valid(out) {
 			t.Fatalf("invalid JSON: %q", out)
 		}
+		checkWireForm(t, twin, ent, fields, string(out))
 		var m map[string]any
 		if err := json.Unmarshal(out, &m); err != nil {
 			t.Fatalf("not one JSON object: %q: %v", out, err)

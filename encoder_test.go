@@ -29,8 +29,15 @@ func testEntry(level zapcore.Level, msg string) zapcore.Entry {
 
 // encode runs EncodeEntry on enc and checks the output's framing: valid
 // UTF-8, exactly one trailing newline, and valid JSON for the JSON layout.
+//
+// For the JSON layout it also checks that the wire form of the same
+// encoder (encoder_wire.go) writes the same entry (checkWireForm).
 func encode(t *testing.T, enc zapcore.Encoder, ent zapcore.Entry, fields ...zapcore.Field) string {
 	t.Helper()
+	var twin *encoder
+	if e, ok := enc.(*encoder); ok && !e.set.text {
+		twin = e.wireTwin()
+	}
 	buf, err := enc.EncodeEntry(ent, fields)
 	if err != nil {
 		t.Fatalf("EncodeEntry: %v", err)
@@ -45,6 +52,9 @@ func encode(t *testing.T, enc zapcore.Encoder, ent zapcore.Entry, fields ...zapc
 	}
 	if e, ok := enc.(*encoder); ok && !e.set.text && !json.Valid([]byte(out)) {
 		t.Errorf("output is not valid JSON: %q", out)
+	}
+	if twin != nil {
+		checkWireForm(t, twin, ent, fields, out)
 	}
 	return out
 }

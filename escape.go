@@ -1,6 +1,8 @@
 package cwzap
 
 import (
+	"bytes"
+	"encoding/binary"
 	"slices"
 	"unicode/utf8"
 
@@ -11,47 +13,84 @@ import (
 // '"' and '\\' escaped, \n \r \t, other control bytes as \u00XX, and each
 // byte of invalid UTF-8 as \ufffd; everything else, multi-byte runes
 // included, as it is.
+//
+// It runs at two depths. _json escapes once: the inside of a JSON string.
+// _wire escapes twice, which is what a log event's JSON text becomes inside
+// a PutLogEvents body: the encoder of a Core writing to a Syncer writes
+// that form directly (see eventSize), so that no entry is escaped twice.
 
-// _extra is how many bytes escaping adds to each byte inside a JSON string:
-// 0 for bytes that stand for themselves (UTF-8 continuation and lead bytes
-// included), 1 for the two-byte escapes, 5 for \u00XX.
-var _extra = func() (t [256]uint8) {
-	for c := range 0x20 {
-		t[c] = 5
+// An escaper is the tables of one depth.
+type escaper struct {
+	extra   [256]uint8  // bytes escaping adds to each byte; above 3 for \u00XX
+	pat     [256]uint32 // what each byte becomes when at most 4 bytes, little-endian
+	unicode string      // what starts \u00XX
+	invalid string      // what a byte of invalid UTF-8 becomes
+}
+
+var (
+	_json = newEscaper(1)
+	_wire = newEscaper(2)
+)
+
+// newEscaper returns the escaper that escapes depth times.
+func newEscaper(depth int) *escaper {
+	x := &escaper{unicode: `\u00`, invalid: `\ufffd`}
+	if depth == 2 {
+		x.unicode, x.invalid = `\\u00`, `\\ufffd`
 	}
-	for _, c := range []byte{'"', '\\', '\n', '\r', '\t'} {
-		t[c] = 1
-	}
-	return t
-}()
-
-// _escape is the letter after the backslash of a two-byte escape.
-var _escape = [256]byte{'"': '"', '\\': '\\', '\n': 'n', '\r': 'r', '\t': 't'}
-
-// _lead is the first byte written for each byte: itself, or the backslash
-// of its two-byte escape.
-var _lead = func() (t [256]byte) {
-	for c := range t {
-		t[c] = byte(c)
-		if _extra[c] == 1 {
-			t[c] = '\\'
+	for c := range 256 {
+		s := []byte{byte(c)}
+		for range depth {
+			s = escapeOnce(s)
+		}
+		x.extra[c] = uint8(len(s) - 1)
+		if len(s) <= 4 {
+			var p [4]byte
+			copy(p[:], s)
+			x.pat[c] = binary.LittleEndian.Uint32(p[:])
 		}
 	}
-	return t
-}()
+	return x
+}
+
+// escapeOnce is the definition the tables are built from, one byte at a
+// time: slow, for newEscaper only.
+func escapeOnce(s []byte) []byte {
+	var out []byte
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\':
+			out = append(out, '\\', c)
+		case c == '\n':
+			out = append(out, `\n`...)
+		case c == '\r':
+			out = append(out, `\r`...)
+		case c == '\t':
+			out = append(out, `\t`...)
+		case c < 0x20:
+			out = append(out, '\\', 'u', '0', '0', _hex[c>>4], _hex[c&0xf])
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 const _hex = "0123456789abcdef"
 
-// escapeCost returns the bytes escaping adds to s, and the OR of its bytes:
+// cost returns the bytes escaping adds to s, and the OR of its bytes:
 // below utf8.RuneSelf, s is ASCII and needs no UTF-8 check.
-func escapeCost[S []byte | string](s S) (extra int, high byte) {
+func cost[S []byte | string](x *escaper, s S) (extra int, high byte) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		extra += int(_extra[c])
+		extra += int(x.extra[c])
 		high |= c
 	}
 	return extra, high
 }
+
+// escapeCost is cost at depth 1.
+func escapeCost[S []byte | string](s S) (extra int, high byte) { return cost(_json, s) }
 
 // appendEscaped appends s as the inside of a JSON string and returns the
 // UTF-8 size of the text it stands for.
@@ -60,37 +99,43 @@ func escapeCost[S []byte | string](s S) (extra int, high byte) {
 // events are JSON themselves: a quote every few bytes would make an append
 // per run of plain bytes the dominant cost.
 func appendEscaped[S []byte | string](dst []byte, s S) ([]byte, int) {
-	extra, high := escapeCost(s)
-	return appendEscapedCost(dst, s, extra, high)
+	extra, high := cost(_json, s)
+	return appendCost(_json, dst, s, extra, high)
 }
 
 // appendEscapedCost is appendEscaped once escapeCost has measured s.
 func appendEscapedCost[S []byte | string](dst []byte, s S, extra int, high byte) ([]byte, int) {
+	return appendCost(_json, dst, s, extra, high)
+}
+
+// appendCost appends s escaped by x once cost has measured it. The size it
+// returns is the UTF-8 size of the text s stands for at depth 1.
+func appendCost[S []byte | string](x *escaper, dst []byte, s S, extra int, high byte) ([]byte, int) {
 	if high >= utf8.RuneSelf && !validUTF8(s) {
-		return appendEscapedInvalid(dst, s)
+		return appendInvalid(x, dst, s)
 	}
 	if extra == 0 {
 		return append(dst, s...), len(s)
 	}
-	// Branch-free for plain bytes and two-byte escapes (a quote every few
-	// bytes defeats branch prediction): write the byte or the backslash,
-	// then the escape letter, which the next byte overwrites when unused.
-	// One byte of slack at the end takes the last unused letter.
+	// Branch-free for plain bytes and short escapes (a quote every few
+	// bytes defeats branch prediction): write the four bytes of each byte's
+	// pattern, of which the next byte overwrites those unused. Three bytes
+	// of slack at the end take the last unused ones.
 	n := len(dst)
 	size := len(s) + extra
-	dst = slices.Grow(dst, size+1)[:n+size+1]
+	dst = slices.Grow(dst, size+3)[:n+size+3]
 	out := dst[n:]
 	j := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		e := _extra[c]
-		if e > 1 {
-			out[j], out[j+1], out[j+2], out[j+3], out[j+4], out[j+5] = '\\', 'u', '0', '0', _hex[c>>4], _hex[c&0xf]
-			j += 6
+		e := x.extra[c]
+		if e > 3 {
+			j += copy(out[j:], x.unicode)
+			out[j], out[j+1] = _hex[c>>4], _hex[c&0xf]
+			j += 2
 			continue
 		}
-		out[j] = _lead[c]
-		out[j+1] = _escape[c]
+		binary.LittleEndian.PutUint32(out[j:], x.pat[c])
 		j += 1 + int(e)
 	}
 	return dst[:n+size], len(s)
@@ -106,21 +151,21 @@ func validUTF8[S []byte | string](s S) bool {
 	return false
 }
 
-// appendEscapedInvalid is appendEscaped for text with invalid UTF-8, rune
-// by rune: rare, so simple.
-func appendEscapedInvalid[S []byte | string](dst []byte, s S) ([]byte, int) {
+// appendInvalid is appendCost for text with invalid UTF-8, rune by rune:
+// rare, so simple.
+func appendInvalid[S []byte | string](x *escaper, dst []byte, s S) ([]byte, int) {
 	size := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			dst, _ = appendEscaped(dst, s[i:i+1])
+			dst, _ = appendCost(x, dst, s[i:i+1], int(x.extra[c]), c)
 			size++
 			i++
 			continue
 		}
 		r, n := decodeRune(s[i:])
 		if r == utf8.RuneError && n == 1 {
-			dst = append(dst, `\ufffd`...)
+			dst = append(dst, x.invalid...)
 			size += 3 // as the service counts U+FFFD
 			i++
 			continue
@@ -149,9 +194,9 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// appendEscapedTo appends s escaped to buf, growing buf's own slice.
-func appendEscapedTo[S []byte | string](buf *buffer.Buffer, s S) {
-	extra, high := escapeCost(s)
+// appendEscapedTo appends s escaped by x to buf, growing buf's own slice.
+func appendEscapedTo[S []byte | string](x *escaper, buf *buffer.Buffer, s S) {
+	extra, high := cost(x, s)
 	if extra == 0 && high < utf8.RuneSelf {
 		// Plain ASCII, most keys and values: one copy, straight into buf.
 		switch s := any(s).(type) {
@@ -164,7 +209,22 @@ func appendEscapedTo[S []byte | string](buf *buffer.Buffer, s S) {
 	}
 	b := buf.Bytes()
 	n := len(b)
-	b, _ = appendEscapedCost(b, s, extra, high)
+	b, _ = appendCost(x, b, s, extra, high)
 	// In buf's own memory when it had room: a copy onto itself.
 	buf.Write(b[n:])
 }
+
+// wireSize returns the size of the text that w, written at depth 2, stands
+// for at depth 1: the bytes the service counts of an event the encoder
+// wrote in the wire form. It holds because that text has no control bytes
+// (the encoder escapes them), so the second escaping only turned each '"'
+// into `\"` and each '\\' into `\\`: w has q quotes and q+2k backslashes
+// for the text's q quotes and k backslashes, and is q+k bytes longer.
+func wireSize(w []byte) int {
+	return len(w) - (bytes.Count(w, _quote)+bytes.Count(w, _backslash))/2
+}
+
+var (
+	_quote     = []byte{'"'}
+	_backslash = []byte{'\\'}
+)

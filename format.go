@@ -204,7 +204,7 @@ func (e *encoder) encodeText(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 		start := buf.Len()
 		if set.seq != nil {
 			buf.AppendString(`"` + _sequenceKey + `":`)
-			set.seq.append(buf)
+			set.seq.append(buf, `"`)
 		}
 		if set.formatErr != "" {
 			e.AddString("formatError", set.formatErr)

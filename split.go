@@ -83,7 +83,7 @@ func splitParts(p []byte, limit int, id string) [][]byte {
 // string, and its length in p.
 func escapedLen(p []byte) (int, int) {
 	if c := p[0]; c < utf8.RuneSelf {
-		return 1 + int(_extra[c]), 1
+		return 1 + int(_json.extra[c]), 1
 	}
 	_, n := utf8.DecodeRune(p)
 	return n, n

@@ -222,6 +222,28 @@ func (s *Syncer) WriteEntry(t time.Time, p []byte) error {
 	return err
 }
 
+// writeEvent stores an event object that a Core's encoder wrote in the
+// wire form (encodeEvent): WriteEntry without the escaping, which the
+// encoder did. The rare paths, an entry to split and a closed Syncer, get
+// the entry's text back from it.
+func (s *Syncer) writeEvent(ts int64, obj []byte) error {
+	size := wireSize(obj[eventPrefixLen(obj) : len(obj)-len(`"}`)])
+	if size <= MaxEventBytes && !s.closed.Load() {
+		_, err := s.store(ts, obj, nil, size, 0)
+		return err
+	}
+	bp := s.getScratch()
+	defer s.putScratch(bp)
+	raw := appendMessage((*bp)[:0], obj)
+	*bp = raw
+	if s.closed.Load() {
+		s.ledger.accepted()
+		s.ledger.direct(raw, false)
+		return ErrClosed
+	}
+	return s.writeParts(ts, raw)
+}
+
 func (s *Syncer) getScratch() *[]byte {
 	if bp, ok := s.scratch.Get().(*[]byte); ok {
 		return bp
@@ -238,18 +260,24 @@ func (s *Syncer) putScratch(bp *[]byte) {
 
 // store hands one encoded event object to the accumulator, and settles it
 // at once when it finds the Syncer closed or the buffer full. raw is its
-// text, for the fallback writer; after, as for accumulator.add. It returns
-// the seq of the batch that took the event, or 0.
+// text, for the fallback writer, or nil to get it back from obj when
+// needed; after, as for accumulator.add. It returns the seq of the batch
+// that took the event, or 0.
 func (s *Syncer) store(ts int64, obj, raw []byte, size int, after uint64) (uint64, error) {
 	s.ledger.accepted()
 	seq, r := s.acc.add(ts, obj, size, after)
-	switch r {
-	case refused:
+	if r == added {
+		return seq, nil
+	}
+	drop := r != refused && s.overflow == OverflowDrop
+	if raw == nil && !drop {
+		raw = appendMessage(nil, obj)
+	}
+	if r == refused {
 		s.ledger.direct(raw, false)
 		return 0, ErrClosed
-	case overflowed, overflowFirst:
-		s.ledger.overflowed(raw, s.overflow == OverflowDrop, r == overflowFirst, s.bufferLimit)
 	}
+	s.ledger.overflowed(raw, drop, r == overflowFirst, s.bufferLimit)
 	return seq, nil
 }
 
