@@ -100,7 +100,9 @@
 //
 //   - the accumulator (accumulator.go) owns the open batch: it copies each
 //     event, already escaped, into the batch's arena and seals the batch
-//     when it is full, old, or a Sync asks;
+//     when it is full, old, or a Sync asks (a Core's encoder writes its
+//     entries escaped as the request body needs them, encoder_wire.go, so
+//     that an entry is escaped once);
 //   - the dispatcher (dispatcher.go) owns sealed batches: the queue, the
 //     senders, what may be in flight together (the parts of one split
 //     entry, in order), and the handover of what a deadline gives up on;
