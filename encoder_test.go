@@ -429,6 +429,22 @@ func TestEncoderDefaultTimestamp(t *testing.T) {
 	}
 }
 
+// TestAppendAsctime checks the kept second against time.Format: entries
+// of one second, of the next, and one of an earlier second again.
+func TestAppendAsctime(t *testing.T) {
+	base := time.Date(2026, 12, 4, 23, 59, 58, 0, time.UTC)
+	for _, d := range []time.Duration{0, 1, 999 * time.Millisecond, time.Second, 1500 * time.Millisecond,
+		2 * time.Second, -time.Hour, 2 * time.Second, 400 * 24 * time.Hour, 999_999_999} {
+		at := base.Add(d).In(time.FixedZone("", -5*3600))
+		buf := _bufPool.Get()
+		appendAsctime(buf, at)
+		if got, want := buf.String(), at.UTC().Format(_asctime); got != want {
+			t.Errorf("appendAsctime(%v) = %s; want %s", at, got, want)
+		}
+		buf.Free()
+	}
+}
+
 type objFunc func(zapcore.ObjectEncoder) error
 
 func (f objFunc) MarshalLogObject(e zapcore.ObjectEncoder) error { return f(e) }
