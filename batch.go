@@ -20,9 +20,10 @@ import (
 
 // A batch holds the events of one PutLogEvents call. Each event is stored
 // in the arena already escaped as the JSON object
-// {"timestamp":N,"message":"…"}, so that the escaping runs on the logging
-// goroutines, in parallel, and sending is a walk over the arena (see
-// bodyReader) with no copy of the events.
+// {"timestamp":N,"message":"…"}, after a comma but for the first, so that
+// the escaping runs on the logging goroutines, in parallel, and the arena
+// is the event list of the request body: sending reads it in one piece
+// (see bodyReader) with no copy of the events.
 //
 // The arena has a fixed capacity, set when the batch is made: the buffer
 // limit counts whole arenas, so the memory a Syncer holds is what it says.
@@ -59,7 +60,7 @@ type batch struct {
 // event locates one event object in the arena.
 type event struct {
 	ts  int64  // ms since the epoch
-	off uint32 // start of its JSON object in the arena
+	off uint32 // start of its JSON object in the arena, after its comma
 	end uint32
 }
 
@@ -89,7 +90,7 @@ func (b *batch) len() int { return len(b.events) }
 // fits reports whether an event of size message bytes at ts, encoded as n
 // bytes, may join b without breaking a service limit or growing b.
 func (b *batch) fits(ts int64, size, n, maxEvents, maxBytes int) bool {
-	if len(b.arena)+n > cap(b.arena) || len(b.events) == cap(b.events) {
+	if len(b.arena)+b.cost(n) > cap(b.arena) || len(b.events) == cap(b.events) {
 		return false
 	}
 	return b.fitsLimits(ts, size, maxEvents, maxBytes)
@@ -107,7 +108,18 @@ func (b *batch) fitsLimits(ts int64, size, maxEvents, maxBytes int) bool {
 	return max(b.maxTS, ts)-min(b.minTS, ts) <= _maxBatchSpan.Milliseconds()
 }
 
-// add appends one encoded event object (see appendEventObject).
+// cost returns the arena bytes an event object of n bytes takes in b: n,
+// and the comma before it but for the first event.
+func (b *batch) cost(n int) int {
+	if len(b.events) == 0 {
+		return n
+	}
+	return n + 1
+}
+
+// add appends one encoded event object (see appendEventObject), after a
+// comma unless it is the first: the arena is the event list of the request
+// body (see bodyReader). The event's index entry excludes the comma.
 func (b *batch) add(ts int64, size int, obj []byte) {
 	if len(b.events) == 0 {
 		b.minTS, b.maxTS = ts, ts
@@ -116,6 +128,7 @@ func (b *batch) add(ts int64, size int, obj []byte) {
 			b.sorted = false
 		}
 		b.minTS, b.maxTS = min(b.minTS, ts), max(b.maxTS, ts)
+		b.arena = append(b.arena, ',')
 	}
 	off := len(b.arena)
 	b.arena = append(b.arena, obj...)
@@ -142,77 +155,110 @@ func (b *batch) sort() {
 }
 
 // bodyReader streams the PutLogEvents body for events [lo, hi) of a sorted
-// batch: the header, the event objects joined by commas, and "]}". It reads
-// straight from the arena in index order, so the body is never assembled in
-// memory. The SDK reads it twice, to sign it and to send it, seeking back
-// in between; Len tells it the length up front.
+// batch: the header, the event objects joined by commas, and "]}". Since
+// add writes the commas into the arena, a run of events that is in arena
+// order is one slice of it: the body of a batch that was never out of
+// time order is three pieces (header, arena slice, trailer), which signing
+// (WriteTo into the hash) and sending read without copying them event by
+// event. The SDK reads the body twice, seeking back in between; Len tells
+// it the length up front.
 type bodyReader struct {
 	header []byte
 	b      *batch
 	lo, hi int
-	size   int64 // total length
+	pieces [][]byte // header, runs of the arena, trailer; never empty ones
+	size   int64    // total length
 	pos    int64
-	k      int    // the piece being read: see piece
-	cur    []byte // what is left of piece k
+	k      int // the piece holding pos; len(pieces) at the end
+	off    int // pos within pieces[k]
+	inline [3][]byte
 }
 
 var _trailer = []byte("]}")
 var _comma = []byte(",")
 
+var _ io.WriterTo = (*bodyReader)(nil)
+
 func newBodyReader(header []byte, b *batch, lo, hi int) *bodyReader {
 	r := &bodyReader{header: header, b: b, lo: lo, hi: hi}
-	r.size = int64(len(header) + len(_trailer) + max(hi-lo-1, 0))
-	for _, e := range b.events[lo:hi] {
-		r.size += int64(e.end - e.off)
+	r.pieces = r.inline[:0]
+	r.push(header)
+	events := b.events[lo:hi]
+	for i := 0; i < len(events); {
+		start, end := events[i].off, events[i].end
+		j := i + 1
+		for j < len(events) && events[j].off == end+1 {
+			end = events[j].end
+			j++
+		}
+		// Every event but the arena's first has its comma before it.
+		switch {
+		case i == 0:
+		case start > 0:
+			start--
+		default:
+			r.push(_comma)
+		}
+		r.push(b.arena[start:end])
+		i = j
 	}
-	r.cur = header
+	r.push(_trailer)
 	return r
 }
 
-// piece returns piece k of the body: 0 is the header, then for each event a
-// separator (empty for the first) and its object, then the trailer.
-func (r *bodyReader) piece(k int) ([]byte, bool) {
-	n := r.hi - r.lo
-	switch {
-	case k == 0:
-		return r.header, true
-	case k == 2*n+1:
-		return _trailer, true
-	case k > 2*n+1:
-		return nil, false
+func (r *bodyReader) push(p []byte) {
+	if len(p) > 0 {
+		r.pieces = append(r.pieces, p)
+		r.size += int64(len(p))
 	}
-	j := (k - 1) / 2
-	if (k-1)%2 == 0 {
-		if j == 0 {
-			return nil, true
-		}
-		return _comma, true
+}
+
+// advance moves on by n bytes within the current piece.
+func (r *bodyReader) advance(n int) {
+	r.pos += int64(n)
+	r.off += n
+	if r.off == len(r.pieces[r.k]) {
+		r.k++
+		r.off = 0
 	}
-	e := r.b.events[r.lo+j]
-	return r.b.arena[e.off:e.end], true
 }
 
 func (r *bodyReader) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		if len(r.cur) == 0 {
-			next, ok := r.piece(r.k + 1)
-			if !ok {
-				break
-			}
-			r.k++
-			r.cur = next
-			continue
+	if r.k == len(r.pieces) {
+		if len(p) == 0 {
+			return 0, nil
 		}
-		c := copy(p[n:], r.cur)
-		r.cur = r.cur[c:]
-		n += c
-	}
-	r.pos += int64(n)
-	if n == 0 && len(p) > 0 {
 		return 0, io.EOF
 	}
+	n := 0
+	for n < len(p) && r.k < len(r.pieces) {
+		c := copy(p[n:], r.pieces[r.k][r.off:])
+		r.advance(c)
+		n += c
+	}
 	return n, nil
+}
+
+// WriteTo writes the rest of the body to w in its few large pieces: io.Copy
+// (the SDK's payload hash, gzip) then reads it with no copy of its own.
+func (r *bodyReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for r.k < len(r.pieces) {
+		p := r.pieces[r.k][r.off:]
+		n, err := w.Write(p)
+		if n < 0 || n > len(p) {
+			return total, fmt.Errorf("cwzap: writer %T wrote %d of %d bytes", w, n, len(p))
+		}
+		r.advance(n)
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+		if n < len(p) {
+			return total, io.ErrShortWrite
+		}
+	}
+	return total, nil
 }
 
 // Seek supports what the SDK does: find the position, and rewind.
@@ -226,21 +272,15 @@ func (r *bodyReader) Seek(offset int64, whence int) (int64, error) {
 	if offset < 0 || offset > r.size {
 		return r.pos, fmt.Errorf("cwzap: seek to %d of a %d-byte body", offset, r.size)
 	}
-	if offset == r.pos {
-		return r.pos, nil
-	}
-	r.k, r.cur, r.pos = 0, r.header, 0
-	for skip := offset; skip > 0; {
-		if len(r.cur) == 0 {
-			r.k++
-			r.cur, _ = r.piece(r.k)
-			continue
+	r.k, r.off, r.pos = 0, 0, offset
+	for skip := offset; r.k < len(r.pieces); r.k++ {
+		n := int64(len(r.pieces[r.k]))
+		if skip < n {
+			r.off = int(skip)
+			break
 		}
-		c := min(int64(len(r.cur)), skip)
-		r.cur = r.cur[c:]
-		skip -= c
+		skip -= n
 	}
-	r.pos = offset
 	return offset, nil
 }
 

@@ -87,11 +87,11 @@ func (m *budget) take(n int, wait bool) (*batch, <-chan struct{}) {
 }
 
 // grow makes room in batch b, which the caller has taken, for an object of
-// n bytes and one more index entry, within the arena cap, and reports
-// whether it could. Growing holds no more log data, so the limit allows
-// it.
+// n bytes (and its comma) and one more index entry, within the arena cap,
+// and reports whether it could. Growing holds no more log data, so the
+// limit allows it.
 func (m *budget) grow(b *batch, n int) bool {
-	need := len(b.arena) + n
+	need := len(b.arena) + b.cost(n)
 	if need > m.arenaCap {
 		return false
 	}
