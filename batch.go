@@ -20,10 +20,10 @@ import (
 
 // A batch holds the events of one PutLogEvents call. Each event is stored
 // in the arena already escaped as the JSON object
-// {"timestamp":N,"message":"…"}, after a comma but for the first, so that
-// the escaping runs on the logging goroutines, in parallel, and the arena
-// is the event list of the request body: sending reads it in one piece
-// (see bodyReader) with no copy of the events.
+// {"timestamp":N,"message":"…"}, after a comma, so that the escaping runs
+// on the logging goroutines, in parallel, and the arena is the event list
+// of the request body: sending reads it in one piece (see bodyReader) with
+// no copy of the events.
 //
 // The arena has a fixed capacity, set when the batch is made: the buffer
 // limit counts whole arenas, so the memory a Syncer holds is what it says.
@@ -88,9 +88,10 @@ func (b *batch) reset() {
 func (b *batch) len() int { return len(b.events) }
 
 // fits reports whether an event of size message bytes at ts, encoded as n
-// bytes, may join b without breaking a service limit or growing b.
+// bytes (and its comma), may join b without breaking a service limit or
+// growing b.
 func (b *batch) fits(ts int64, size, n, maxEvents, maxBytes int) bool {
-	if len(b.arena)+b.cost(n) > cap(b.arena) || len(b.events) == cap(b.events) {
+	if len(b.arena)+1+n > cap(b.arena) || len(b.events) == cap(b.events) {
 		return false
 	}
 	return b.fitsLimits(ts, size, maxEvents, maxBytes)
@@ -108,18 +109,9 @@ func (b *batch) fitsLimits(ts int64, size, maxEvents, maxBytes int) bool {
 	return max(b.maxTS, ts)-min(b.minTS, ts) <= _maxBatchSpan.Milliseconds()
 }
 
-// cost returns the arena bytes an event object of n bytes takes in b: n,
-// and the comma before it but for the first event.
-func (b *batch) cost(n int) int {
-	if len(b.events) == 0 {
-		return n
-	}
-	return n + 1
-}
-
-// add appends one encoded event object (see appendEventObject), after a
-// comma unless it is the first: the arena is the event list of the request
-// body (see bodyReader). The event's index entry excludes the comma.
+// add appends one encoded event object (see appendEventObject) after a
+// comma, so that runs of the arena are runs of the request body's event
+// list (see bodyReader). The event's index entry excludes the comma.
 func (b *batch) add(ts int64, size int, obj []byte) {
 	if len(b.events) == 0 {
 		b.minTS, b.maxTS = ts, ts
@@ -128,8 +120,8 @@ func (b *batch) add(ts int64, size int, obj []byte) {
 			b.sorted = false
 		}
 		b.minTS, b.maxTS = min(b.minTS, ts), max(b.maxTS, ts)
-		b.arena = append(b.arena, ',')
 	}
+	b.arena = append(b.arena, ',')
 	off := len(b.arena)
 	b.arena = append(b.arena, obj...)
 	b.events = append(b.events, event{ts: ts, off: uint32(off), end: uint32(len(b.arena))})
@@ -156,105 +148,93 @@ func (b *batch) sort() {
 
 // bodyReader streams the PutLogEvents body for events [lo, hi) of a sorted
 // batch: the header, the event objects joined by commas, and "]}". Since
-// add writes the commas into the arena, a run of events that is in arena
-// order is one slice of it: the body of a batch that was never out of
-// time order is three pieces (header, arena slice, trailer), which signing
-// (WriteTo into the hash) and sending read without copying them event by
-// event. The SDK reads the body twice, seeking back in between; Len tells
-// it the length up front.
+// every object in the arena follows its comma, a run of events in arena
+// order is one slice of it, commas included: the body of a batch whose
+// events came in time order is three pieces (header, arena slice,
+// trailer), and one sorted on sealing a few more. Signing (io.Copy into
+// the hash, through WriteTo) and sending read those slices, not the events
+// one by one, and nothing is copied to build the body. The SDK reads it
+// twice, seeking back in between; Len tells it the length up front.
 type bodyReader struct {
 	header []byte
 	b      *batch
 	lo, hi int
-	pieces [][]byte // header, runs of the arena, trailer; never empty ones
-	size   int64    // total length
+	size   int64 // total length
 	pos    int64
-	k      int // the piece holding pos; len(pieces) at the end
-	off    int // pos within pieces[k]
-	inline [3][]byte
+	next   int    // the first event after cur; hi+1 once cur is the trailer
+	cur    []byte // what is left of the piece being read
 }
 
 var _trailer = []byte("]}")
-var _comma = []byte(",")
 
 var _ io.WriterTo = (*bodyReader)(nil)
 
 func newBodyReader(header []byte, b *batch, lo, hi int) *bodyReader {
-	r := &bodyReader{header: header, b: b, lo: lo, hi: hi}
-	r.pieces = r.inline[:0]
-	r.push(header)
-	events := b.events[lo:hi]
-	for i := 0; i < len(events); {
-		start, end := events[i].off, events[i].end
-		j := i + 1
-		for j < len(events) && events[j].off == end+1 {
-			end = events[j].end
-			j++
-		}
-		// Every event but the arena's first has its comma before it.
-		switch {
-		case i == 0:
-		case start > 0:
-			start--
-		default:
-			r.push(_comma)
-		}
-		r.push(b.arena[start:end])
-		i = j
+	r := &bodyReader{header: header, b: b, lo: lo, hi: hi, next: lo, cur: header}
+	r.size = int64(len(header) + len(_trailer) + max(hi-lo-1, 0))
+	for _, e := range b.events[lo:hi] {
+		r.size += int64(e.end - e.off)
 	}
-	r.push(_trailer)
 	return r
 }
 
-func (r *bodyReader) push(p []byte) {
-	if len(p) > 0 {
-		r.pieces = append(r.pieces, p)
-		r.size += int64(len(p))
+// nextPiece makes cur the piece after it: the next run of events that are
+// in arena order, with the comma before it but for the first, then the
+// trailer. It reports false at the end of the body.
+func (r *bodyReader) nextPiece() bool {
+	events := r.b.events
+	switch {
+	case r.next < r.hi:
+		i := r.next
+		start, end := events[i].off, events[i].end
+		if i > r.lo {
+			start-- // its comma
+		}
+		for i++; i < r.hi && events[i].off == end+1; i++ {
+			end = events[i].end
+		}
+		r.cur, r.next = r.b.arena[start:end], i
+	case r.next == r.hi:
+		r.cur, r.next = _trailer, r.hi+1
+	default:
+		return false
 	}
-}
-
-// advance moves on by n bytes within the current piece.
-func (r *bodyReader) advance(n int) {
-	r.pos += int64(n)
-	r.off += n
-	if r.off == len(r.pieces[r.k]) {
-		r.k++
-		r.off = 0
-	}
+	return true
 }
 
 func (r *bodyReader) Read(p []byte) (int, error) {
-	if r.k == len(r.pieces) {
-		if len(p) == 0 {
-			return 0, nil
-		}
-		return 0, io.EOF
-	}
 	n := 0
-	for n < len(p) && r.k < len(r.pieces) {
-		c := copy(p[n:], r.pieces[r.k][r.off:])
-		r.advance(c)
+	for n < len(p) {
+		if len(r.cur) == 0 && !r.nextPiece() {
+			break
+		}
+		c := copy(p[n:], r.cur)
+		r.cur = r.cur[c:]
 		n += c
+	}
+	r.pos += int64(n)
+	if n == 0 && len(p) > 0 {
+		return 0, io.EOF
 	}
 	return n, nil
 }
 
-// WriteTo writes the rest of the body to w in its few large pieces: io.Copy
-// (the SDK's payload hash, gzip) then reads it with no copy of its own.
+// WriteTo writes the rest of the body to w in its few large pieces, so
+// that io.Copy (the SDK's payload hash, gzip) reads the arena in place.
 func (r *bodyReader) WriteTo(w io.Writer) (int64, error) {
 	var total int64
-	for r.k < len(r.pieces) {
-		p := r.pieces[r.k][r.off:]
-		n, err := w.Write(p)
-		if n < 0 || n > len(p) {
-			return total, fmt.Errorf("cwzap: writer %T wrote %d of %d bytes", w, n, len(p))
+	for len(r.cur) > 0 || r.nextPiece() {
+		n, err := w.Write(r.cur)
+		if n < 0 || n > len(r.cur) {
+			return total, fmt.Errorf("cwzap: %T wrote %d of %d bytes", w, n, len(r.cur))
 		}
-		r.advance(n)
+		r.cur = r.cur[n:]
+		r.pos += int64(n)
 		total += int64(n)
 		if err != nil {
 			return total, err
 		}
-		if n < len(p) {
+		if len(r.cur) > 0 {
 			return total, io.ErrShortWrite
 		}
 	}
@@ -272,14 +252,18 @@ func (r *bodyReader) Seek(offset int64, whence int) (int64, error) {
 	if offset < 0 || offset > r.size {
 		return r.pos, fmt.Errorf("cwzap: seek to %d of a %d-byte body", offset, r.size)
 	}
-	r.k, r.off, r.pos = 0, 0, offset
-	for skip := offset; r.k < len(r.pieces); r.k++ {
-		n := int64(len(r.pieces[r.k]))
-		if skip < n {
-			r.off = int(skip)
-			break
+	if offset == r.pos {
+		return r.pos, nil
+	}
+	r.next, r.cur, r.pos = r.lo, r.header, offset
+	for skip := offset; skip > 0; {
+		if len(r.cur) == 0 {
+			r.nextPiece()
+			continue
 		}
-		skip -= n
+		c := min(int64(len(r.cur)), skip)
+		r.cur = r.cur[c:]
+		skip -= c
 	}
 	return offset, nil
 }

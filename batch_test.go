@@ -282,14 +282,22 @@ func TestBodyOfSortedBatch(t *testing.T) {
 // A batch sorted on sealing is sent in runs of its arena, whichever of its
 // events come first, and its body is the events in time order.
 func TestBodyOfUnsortedBatch(t *testing.T) {
-	// The arena's first event sorts into the middle (it has no comma
-	// before it), and runs of events stay in arena order.
+	// The arena's first event sorts into the middle, and runs of events
+	// stay in arena order: sorted, the events are those added 4, 8, 1 2,
+	// 10, 0, 11, 5 6 7, 9, 3: nine runs.
 	var evs []testEvent
 	for i, ts := range []int64{5, 3, 3, 9, 1, 7, 7, 7, 2, 8, 4, 6} {
 		evs = append(evs, testEvent{1732500000000 + ts, _bodyMessages[i%len(_bodyMessages)]})
 	}
 	b := newTestBatch(t, evs)
 	checkAllSpans(t, requestHeader("g", "s"), b, sortedEvents(evs), 0, len(evs))
+	var w recordingWriter
+	if _, err := io.Copy(&w, newBodyReader(requestHeader("g", "s"), b, 0, len(evs))); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.writes) != 2+9 {
+		t.Fatalf("io.Copy made %d writes, want 11 (header, nine runs, trailer)", len(w.writes))
+	}
 	// Another header, as the entity's (wire.go), reads the same events.
 	checkAllSpans(t, []byte(`{"entity":{},"logEvents":[`), b, sortedEvents(evs), 2, 9)
 }
@@ -390,13 +398,13 @@ func (w *limitedWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// The room a batch has counts the comma each event after the first takes
-// in the arena: an arena sized for k events and their commas takes k, and
-// one byte smaller takes k-1, and the arena never grows past its capacity.
+// The room a batch has counts the comma before each event in the arena:
+// an arena sized for k events and their commas takes k, one byte smaller
+// takes k-1, and the arena never grows past its capacity.
 func TestBatchFitsCountsCommas(t *testing.T) {
 	obj, size := appendEventObject(nil, 1, []byte("message"))
 	for k := 1; k <= 4; k++ {
-		exact := k*len(obj) + k - 1
+		exact := k * (1 + len(obj))
 		for _, capacity := range []int{exact, exact - 1} {
 			b := newBatch(capacity, 16)
 			n := 0
@@ -422,11 +430,11 @@ func TestBudgetGrowCountsCommas(t *testing.T) {
 		arenaCap int
 		want     bool
 	}{
-		{2*len(obj) + 1, true},
-		{2 * len(obj), false},
+		{2 * (1 + len(obj)), true},
+		{2*(1+len(obj)) - 1, false},
 	} {
 		m := newBudget(1<<20, 1<<20, tt.arenaCap, 16)
-		b := newBatch(len(obj), 1)
+		b := newBatch(1+len(obj), 1)
 		b.add(1, size, obj)
 		if got := m.grow(b, len(obj)); got != tt.want {
 			t.Fatalf("arena cap %d: grow for a second event of %d bytes = %v, want %v", tt.arenaCap, len(obj), got, tt.want)
