@@ -47,9 +47,9 @@ const (
 	refused                 // the accumulator is closed
 )
 
-// _minEventObject is the size of the smallest event object: a batch with
-// less room left than this is full.
-var _minEventObject = len(`{"timestamp":0,"message":"x"}`)
+// _minEventObject is the arena size of the smallest event object, with
+// its comma: a batch with less room left than this is full.
+var _minEventObject = len(`,{"timestamp":0,"message":"x"}`)
 
 func newAccumulator(o *syncerOptions, arenaCap int, mem *budget, tg *targets, next *dispatcher) *accumulator {
 	a := &accumulator{

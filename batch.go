@@ -20,9 +20,10 @@ import (
 
 // A batch holds the events of one PutLogEvents call. Each event is stored
 // in the arena already escaped as the JSON object
-// {"timestamp":N,"message":"…"}, so that the escaping runs on the logging
-// goroutines, in parallel, and sending is a walk over the arena (see
-// bodyReader) with no copy of the events.
+// {"timestamp":N,"message":"…"}, after a comma, so that the escaping runs
+// on the logging goroutines, in parallel, and the arena is the event list
+// of the request body: sending reads it in one piece (see bodyReader) with
+// no copy of the events.
 //
 // The arena has a fixed capacity, set when the batch is made: the buffer
 // limit counts whole arenas, so the memory a Syncer holds is what it says.
@@ -59,7 +60,7 @@ type batch struct {
 // event locates one event object in the arena.
 type event struct {
 	ts  int64  // ms since the epoch
-	off uint32 // start of its JSON object in the arena
+	off uint32 // start of its JSON object in the arena, after its comma
 	end uint32
 }
 
@@ -87,9 +88,10 @@ func (b *batch) reset() {
 func (b *batch) len() int { return len(b.events) }
 
 // fits reports whether an event of size message bytes at ts, encoded as n
-// bytes, may join b without breaking a service limit or growing b.
+// bytes (and its comma), may join b without breaking a service limit or
+// growing b.
 func (b *batch) fits(ts int64, size, n, maxEvents, maxBytes int) bool {
-	if len(b.arena)+n > cap(b.arena) || len(b.events) == cap(b.events) {
+	if len(b.arena)+1+n > cap(b.arena) || len(b.events) == cap(b.events) {
 		return false
 	}
 	return b.fitsLimits(ts, size, maxEvents, maxBytes)
@@ -107,7 +109,9 @@ func (b *batch) fitsLimits(ts int64, size, maxEvents, maxBytes int) bool {
 	return max(b.maxTS, ts)-min(b.minTS, ts) <= _maxBatchSpan.Milliseconds()
 }
 
-// add appends one encoded event object (see appendEventObject).
+// add appends one encoded event object (see appendEventObject) after a
+// comma, so that runs of the arena are runs of the request body's event
+// list (see bodyReader). The event's index entry excludes the comma.
 func (b *batch) add(ts int64, size int, obj []byte) {
 	if len(b.events) == 0 {
 		b.minTS, b.maxTS = ts, ts
@@ -117,6 +121,7 @@ func (b *batch) add(ts int64, size int, obj []byte) {
 		}
 		b.minTS, b.maxTS = min(b.minTS, ts), max(b.maxTS, ts)
 	}
+	b.arena = append(b.arena, ',')
 	off := len(b.arena)
 	b.arena = append(b.arena, obj...)
 	b.events = append(b.events, event{ts: ts, off: uint32(off), end: uint32(len(b.arena))})
@@ -142,67 +147,66 @@ func (b *batch) sort() {
 }
 
 // bodyReader streams the PutLogEvents body for events [lo, hi) of a sorted
-// batch: the header, the event objects joined by commas, and "]}". It reads
-// straight from the arena in index order, so the body is never assembled in
-// memory. The SDK reads it twice, to sign it and to send it, seeking back
-// in between; Len tells it the length up front.
+// batch: the header, the event objects joined by commas, and "]}". Since
+// every object in the arena follows its comma, a run of events in arena
+// order is one slice of it, commas included: the body of a batch whose
+// events came in time order is three pieces (header, arena slice,
+// trailer), and one sorted on sealing a few more. Signing (io.Copy into
+// the hash, through WriteTo) and sending read those slices, not the events
+// one by one, and nothing is copied to build the body. The SDK reads it
+// twice, seeking back in between; Len tells it the length up front.
 type bodyReader struct {
 	header []byte
 	b      *batch
 	lo, hi int
 	size   int64 // total length
 	pos    int64
-	k      int    // the piece being read: see piece
-	cur    []byte // what is left of piece k
+	next   int    // the first event after cur; hi+1 once cur is the trailer
+	cur    []byte // what is left of the piece being read
 }
 
 var _trailer = []byte("]}")
-var _comma = []byte(",")
+
+var _ io.WriterTo = (*bodyReader)(nil)
 
 func newBodyReader(header []byte, b *batch, lo, hi int) *bodyReader {
-	r := &bodyReader{header: header, b: b, lo: lo, hi: hi}
+	r := &bodyReader{header: header, b: b, lo: lo, hi: hi, next: lo, cur: header}
 	r.size = int64(len(header) + len(_trailer) + max(hi-lo-1, 0))
 	for _, e := range b.events[lo:hi] {
 		r.size += int64(e.end - e.off)
 	}
-	r.cur = header
 	return r
 }
 
-// piece returns piece k of the body: 0 is the header, then for each event a
-// separator (empty for the first) and its object, then the trailer.
-func (r *bodyReader) piece(k int) ([]byte, bool) {
-	n := r.hi - r.lo
+// nextPiece makes cur the piece after it: the next run of events that are
+// in arena order, with the comma before it but for the first, then the
+// trailer. It reports false at the end of the body.
+func (r *bodyReader) nextPiece() bool {
+	events := r.b.events
 	switch {
-	case k == 0:
-		return r.header, true
-	case k == 2*n+1:
-		return _trailer, true
-	case k > 2*n+1:
-		return nil, false
-	}
-	j := (k - 1) / 2
-	if (k-1)%2 == 0 {
-		if j == 0 {
-			return nil, true
+	case r.next < r.hi:
+		i := r.next
+		start, end := events[i].off, events[i].end
+		if i > r.lo {
+			start-- // its comma
 		}
-		return _comma, true
+		for i++; i < r.hi && events[i].off == end+1; i++ {
+			end = events[i].end
+		}
+		r.cur, r.next = r.b.arena[start:end], i
+	case r.next == r.hi:
+		r.cur, r.next = _trailer, r.hi+1
+	default:
+		return false
 	}
-	e := r.b.events[r.lo+j]
-	return r.b.arena[e.off:e.end], true
+	return true
 }
 
 func (r *bodyReader) Read(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
-		if len(r.cur) == 0 {
-			next, ok := r.piece(r.k + 1)
-			if !ok {
-				break
-			}
-			r.k++
-			r.cur = next
-			continue
+		if len(r.cur) == 0 && !r.nextPiece() {
+			break
 		}
 		c := copy(p[n:], r.cur)
 		r.cur = r.cur[c:]
@@ -213,6 +217,28 @@ func (r *bodyReader) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+// WriteTo writes the rest of the body to w in its few large pieces, so
+// that io.Copy (the SDK's payload hash, gzip) reads the arena in place.
+func (r *bodyReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for len(r.cur) > 0 || r.nextPiece() {
+		n, err := w.Write(r.cur)
+		if n < 0 || n > len(r.cur) {
+			return total, fmt.Errorf("cwzap: %T wrote %d of %d bytes", w, n, len(r.cur))
+		}
+		r.cur = r.cur[n:]
+		r.pos += int64(n)
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+		if len(r.cur) > 0 {
+			return total, io.ErrShortWrite
+		}
+	}
+	return total, nil
 }
 
 // Seek supports what the SDK does: find the position, and rewind.
@@ -229,18 +255,16 @@ func (r *bodyReader) Seek(offset int64, whence int) (int64, error) {
 	if offset == r.pos {
 		return r.pos, nil
 	}
-	r.k, r.cur, r.pos = 0, r.header, 0
+	r.next, r.cur, r.pos = r.lo, r.header, offset
 	for skip := offset; skip > 0; {
 		if len(r.cur) == 0 {
-			r.k++
-			r.cur, _ = r.piece(r.k)
+			r.nextPiece()
 			continue
 		}
 		c := min(int64(len(r.cur)), skip)
 		r.cur = r.cur[c:]
 		skip -= c
 	}
-	r.pos = offset
 	return offset, nil
 }
 

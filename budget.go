@@ -48,10 +48,11 @@ func newBudget(limit, maxBytes, arenaCap, maxEvents int) *budget {
 	return &budget{limit: limit, maxBytes: maxBytes, arenaCap: arenaCap, maxEvents: maxEvents}
 }
 
-// take returns a batch whose arena takes n bytes: a recycled one, or a new
-// one if the limit allows it. A budget that holds nothing always gives
-// one, so that an event larger than the limit is still sent. A new batch
-// is made outside mu: zeroing a large arena takes a while.
+// take returns a batch whose arena takes an event object of n bytes and
+// its comma (see batch.add): a recycled one, or a new one if the limit
+// allows it. A budget that holds nothing always gives one, so that an
+// event larger than the limit is still sent. A new batch is made outside
+// mu: zeroing a large arena takes a while.
 //
 // When there is no room it returns nil and, if wait is set, a channel
 // that is closed once room may have been freed (taken under the same lock,
@@ -72,7 +73,7 @@ func (m *budget) take(n int, wait bool) (*batch, <-chan struct{}) {
 	m.held += m.maxBytes
 	m.out++
 	for k := len(m.free) - 1; k >= 0; k-- {
-		if b := m.free[k]; n <= cap(b.arena) {
+		if b := m.free[k]; 1+n <= cap(b.arena) {
 			m.free = slices.Delete(m.free, k, k+1)
 			m.mu.Unlock()
 			return b, nil
@@ -80,18 +81,18 @@ func (m *budget) take(n int, wait bool) (*batch, <-chan struct{}) {
 	}
 	// As large as the last batch got, so that a busy Syncer does not grow
 	// (and copy) every arena, while a quiet one keeps small ones.
-	size := max(min(max(_firstArena, m.lastArena), m.arenaCap), n)
+	size := max(min(max(_firstArena, m.lastArena), m.arenaCap), 1+n)
 	events := min(max(_firstEvents, m.lastEvents), m.maxEvents)
 	m.mu.Unlock()
 	return newBatch(size, events), nil
 }
 
-// grow makes room in batch b, which the caller has taken, for an object of
-// n bytes and one more index entry, within the arena cap, and reports
-// whether it could. Growing holds no more log data, so the limit allows
-// it.
+// grow makes room in batch b, which the caller has taken, for an event
+// object of n bytes (and its comma) and one more index entry, within the
+// arena cap, and reports whether it could. Growing holds no more log data,
+// so the limit allows it.
 func (m *budget) grow(b *batch, n int) bool {
-	need := len(b.arena) + n
+	need := len(b.arena) + 1 + n
 	if need > m.arenaCap {
 		return false
 	}
