@@ -451,60 +451,43 @@ func (e *encoder) appendEntryTime(t time.Time) {
 // accepts ',' as the fraction separator.
 const _asctime = "2006-01-02 15:04:05,000"
 
-// appendAsctime writes t in UTC as 2006-01-02 15:04:05,000. The text up to
-// the second is kept for the last second seen (_lastSecond), since a
-// logger writes many entries a second; the rest is written by hand for the
-// common years (three times faster than time.AppendFormat).
+// appendAsctime writes t in UTC as 2006-01-02 15:04:05,000. The date is
+// kept for the last day seen (_lastDay), since a logger writes many entries
+// a day and the calendar is the costly part; the rest is arithmetic.
 func appendAsctime(buf *buffer.Buffer, t time.Time) {
-	t = t.UTC()
 	sec := t.Unix()
-	ms := t.Nanosecond() / 1e6
-	s := _lastSecond.Load()
-	if s == nil || s.sec != sec {
-		y, mo, d := t.Date()
+	d := _lastDay.Load()
+	if d == nil || sec < d.start || sec >= d.start+_secondsPerDay {
+		u := t.UTC()
+		y, mo, dd := u.Date()
 		if y < 0 || y > 9999 {
-			buf.AppendTime(t, _asctime)
+			buf.AppendTime(u, _asctime)
 			return
 		}
-		h, mi, sc := t.Clock()
-		s = &asctimeSecond{sec: sec}
-		a := &s.text
-		a[0] = byte('0' + y/1000)
-		a[1] = byte('0' + y/100%10)
-		a[2] = byte('0' + y/10%10)
-		a[3] = byte('0' + y%10)
-		a[4] = '-'
-		a[5] = byte('0' + mo/10)
-		a[6] = byte('0' + mo%10)
-		a[7] = '-'
-		a[8] = byte('0' + d/10)
-		a[9] = byte('0' + d%10)
-		a[10] = ' '
-		a[11] = byte('0' + h/10)
-		a[12] = byte('0' + h%10)
-		a[13] = ':'
-		a[14] = byte('0' + mi/10)
-		a[15] = byte('0' + mi%10)
-		a[16] = ':'
-		a[17] = byte('0' + sc/10)
-		a[18] = byte('0' + sc%10)
-		_lastSecond.Store(s)
+		d = &asctimeDay{start: sec - int64(u.Hour()*3600+u.Minute()*60+u.Second())}
+		d.text = [...]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+			byte('0' + mo/10), byte('0' + mo%10), '-', byte('0' + dd/10), byte('0' + dd%10), ' '}
+		_lastDay.Store(d)
 	}
-	a := [...]byte{',', byte('0' + ms/100), byte('0' + ms/10%10), byte('0' + ms%10)}
-	buf.Write(s.text[:])
+	s, ms := int(sec-d.start), t.Nanosecond()/1e6
+	h, mi, sc := s/3600, s/60%60, s%60
+	a := [...]byte{byte('0' + h/10), byte('0' + h%10), ':', byte('0' + mi/10), byte('0' + mi%10), ':',
+		byte('0' + sc/10), byte('0' + sc%10), ',', byte('0' + ms/100), byte('0' + ms/10%10), byte('0' + ms%10)}
+	buf.Write(d.text[:])
 	buf.Write(a[:])
 }
 
-// asctimeSecond is one second in the layout's time format, up to the
-// second: "2006-01-02 15:04:05".
-type asctimeSecond struct {
-	sec  int64 // Unix seconds
-	text [19]byte
+const _secondsPerDay = 24 * 60 * 60
+
+// asctimeDay is one UTC day in the layout's time format: "2006-01-02 ".
+type asctimeDay struct {
+	start int64 // Unix seconds at its midnight
+	text  [11]byte
 }
 
-// _lastSecond is the second appendAsctime wrote last, shared by every
-// encoder: read by all, replaced once a second.
-var _lastSecond atomic.Pointer[asctimeSecond]
+// _lastDay is the day appendAsctime wrote last, shared by every encoder:
+// read by all, replaced when the day changes.
+var _lastDay atomic.Pointer[asctimeDay]
 
 // appendCustomTime runs EncodeTime and keeps the result one JSON value.
 // The caller has written the separator.

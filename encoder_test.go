@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -442,6 +443,21 @@ func TestAppendAsctime(t *testing.T) {
 			t.Errorf("appendAsctime(%v) = %s; want %s", at, got, want)
 		}
 		buf.Free()
+	}
+	// Times of random days, each followed by one of the same day, from
+	// year 1 to 9999.
+	r := rand.New(rand.NewPCG(1, 2))
+	lo, hi := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC).UnixMilli()
+	for range 2000 {
+		at := time.UnixMilli(lo + r.Int64N(hi-lo))
+		for _, at := range []time.Time{at, at.Add(time.Duration(r.Int64N(int64(time.Hour))))} {
+			buf := _bufPool.Get()
+			appendAsctime(buf, at)
+			if got, want := buf.String(), at.UTC().Format(_asctime); got != want {
+				t.Fatalf("appendAsctime(%v) = %s; want %s", at, got, want)
+			}
+			buf.Free()
+		}
 	}
 }
 

@@ -13,6 +13,11 @@
 # process's CPU per event, endpoint included), so that
 # `benchstat OUTDIR/old.txt OUTDIR/new.txt` compares them; ratios against
 # zap's core are taken from the same binary and round.
+#
+# With REMOTE=1, each round also runs BenchmarkRemote of each binary (the
+# endpoint a `cwzap serve` process built once from this checkout, or
+# CWZAP) into OUTDIR/X-remote.txt, and the end prints, per binary, the
+# medians of the paired cwzap/rawSDK ratios (ratio.awk).
 set -euo pipefail
 
 OUT=$1
@@ -20,9 +25,16 @@ shift
 BINS=()
 for b in "$@"; do BINS+=("$(realpath "$b")"); done
 ROUNDS=${ROUNDS:-6}
+REMOTE=${REMOTE:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
 N=${N:-1000000}
 mkdir -p "$OUT"
 for b in "${BINS[@]}"; do : >"$OUT/$(basename "$b" .test).txt"; done
+if [ -n "$REMOTE" ]; then
+	CWZAP=${CWZAP:-$OUT/cwzap}
+	[ -x "$CWZAP" ] || (cd "$HERE/.." && go build -o "$CWZAP" ./cmd/cwzap)
+	for b in "${BINS[@]}"; do : >"$OUT/$(basename "$b" .test)-remote.txt"; done
+fi
 echo "start $(date -u +%FT%TZ) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/load.txt"
 
 subs=(Logger:cwzap:serial Logger:cwzap:parallel Logger:zap:serial Logger:zap:parallel
@@ -46,6 +58,18 @@ for i in $(seq "$ROUNDS"); do
 		done
 		"$b" -test.run '^$' -test.benchmem -test.bench '^BenchmarkEndToEnd$' -test.benchtime 1000000x |
 			grep '^BenchmarkEndToEnd' >>"$out"
+		if [ -n "$REMOTE" ]; then
+			"$b" -test.run '^$' -test.benchmem -test.bench '^BenchmarkRemote$' -test.benchtime "${N}x" -remote.cwzap "$CWZAP" |
+				grep '^BenchmarkRemote' >>"$OUT/$(basename "$b" .test)-remote.txt"
+		fi
 	done
 done
+if [ -n "$REMOTE" ]; then
+	for b in "${BINS[@]}"; do
+		x=$(basename "$b" .test)
+		for m in events/s client-cpu-ns/op; do
+			echo "$x: $(awk -v bench=BenchmarkRemote -v a=cwzap -v b=rawSDK -v unit="$m" -f "$HERE/ratio.awk" "$OUT/$x-remote.txt")"
+		done
+	done | tee "$OUT/remote-ratio.txt"
+fi
 echo "end $(date -u +%FT%TZ) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.txt"

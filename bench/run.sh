@@ -90,16 +90,7 @@ awk '
 
 # The same for the remote rounds, events/s and the client's CPU per event.
 for m in events/s client-cpu-ns/op; do
-	awk -v unit="$m" '
-		function metric(u,   i) { for (i = 3; i < NF; i++) if ($(i + 1) == u) return $i; return "" }
-		/^BenchmarkRemote\/cwzap/  { c[++nc] = metric(unit) }
-		/^BenchmarkRemote\/rawSDK/ { r[++nr] = metric(unit) }
-		END {
-			n = nc < nr ? nc : nr
-			for (i = 1; i <= n; i++) q[i] = c[i] / r[i]
-			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
-			if (n > 0) printf "median cwzap/rawSDK %s: %.3f (min %.3f, max %.3f, %d rounds)\n", unit, (n % 2 ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2), q[1], q[n], n
-		}' "$OUT/remote.txt"
+	awk -v bench=BenchmarkRemote -v a=cwzap -v b=rawSDK -v unit="$m" -f ratio.awk "$OUT/remote.txt"
 done | tee "$OUT/remote-ratio.txt"
 
 for f in encoder delivery remote latency overload; do
