@@ -460,3 +460,58 @@ func TestSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
 	}
 	checkStatsAddUp(t, gs)
 }
+
+// When the buffer is full, and once the Syncer is closed, the fallback
+// writer gets from a Core the text the plain encoder writes, and the
+// counts are those of the plain path, under each overflow policy.
+func TestSyncerCoreOverflowsAsThePlainPath(t *testing.T) {
+	for _, policy := range []cwzap.OverflowPolicy{cwzap.OverflowFallback, cwzap.OverflowDrop} {
+		t.Run(fmt.Sprint(policy), func(t *testing.T) {
+			srv := cwlogstest.NewServer()
+			t.Cleanup(srv.Close)
+			srv.SetFaults(cwlogstest.Faults{Outage: true})
+			newSyncer := func(stream string, fallback *lockedBuffer) *cwzap.Syncer {
+				s, err := cwzap.NewSyncer("/test/app", stream, cwzap.WithClient(srv.Client()), cwzap.WithFallback(fallback),
+					cwzap.WithErrorHandler(func(error) {}), cwzap.WithFlushInterval(time.Hour),
+					cwzap.WithMaxBatchBytes(4096), cwzap.WithBufferLimit(8192), cwzap.WithOverflow(policy),
+					cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(time.Hour))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+			wireFB, plainFB := &lockedBuffer{}, &lockedBuffer{}
+			ws, ps := newSyncer("wire", wireFB), newSyncer("plain", plainFB)
+			core := cwzap.NewCore(ws, zap.InfoLevel)
+			enc := cwzap.NewEncoder(cwzap.EncoderConfig{})
+			now := time.Now().Truncate(time.Millisecond)
+			write := func(i int) {
+				e := zapcore.Entry{Level: zap.InfoLevel, Time: now, Message: "entry \"" + strconv.Itoa(i) + "\"\n"}
+				fields := []zapcore.Field{zap.String("k\"\\", "v\x01\xff\"\\"), zap.Reflect("r", reflectedJSON(`["\u0001\"",`+"\"\xfe\"]"))}
+				if ce := core.Check(e, nil); ce != nil {
+					ce.Write(fields...)
+				}
+				buf, _ := enc.EncodeEntry(e, fields)
+				ps.WriteEntry(e.Time, buf.Bytes())
+				buf.Free()
+			}
+			for i := range 100 { // a little over 10 KB of events: the buffer overflows
+				write(i)
+			}
+			srv.SetFaults(cwlogstest.Faults{})
+			ws.Close()
+			ps.Close()
+			write(100) // to a closed Syncer: the fallback writer
+			if g, w := wireFB.String(), plainFB.String(); g != w || !strings.Contains(g, `"message":"entry \"100\"\n"`) {
+				t.Errorf("fallback writer:\n got %q\nwant %q", g, w)
+			}
+			gs, pst := ws.Stats(), ps.Stats()
+			gs.Retries, pst.Retries = 0, 0 // when the outage ends is up to the machine
+			if gs != pst || gs.Written != 101 || gs.Fallback+gs.Dropped < 2 {
+				t.Errorf("stats: the Core's %+v; the plain path's %+v", gs, pst)
+			}
+			checkStatsAddUp(t, gs)
+		})
+	}
+}
