@@ -1,6 +1,7 @@
 package cwzap_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -361,11 +362,16 @@ type reflectedJSON string
 
 func (r reflectedJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
 
+// plainSyncer hides that it is a *Syncer from NewCore: a Core writing to
+// it encodes each entry in the plain form and hands it to WriteEntry.
+type plainSyncer struct{ *cwzap.Syncer }
+
 // A Core writing to a Syncer stores what the plain encoder writes for the
 // same entry, handed to WriteEntry: the same events (an entry split into
 // parts at the same size), the same fallback text for an event the service
 // refuses, and the same counts. Entries at and just over MaxEventBytes,
-// and with every kind of text that escaping changes.
+// and with every kind of text that escaping changes, in fields, context
+// and metrics.
 func TestSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
 	srv := cwlogstest.NewServer()
 	t.Cleanup(srv.Close)
@@ -378,8 +384,15 @@ func TestSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
 	}
 	t.Cleanup(func() { ps.Close() })
 	plain.syncer = ps
-	core := cwzap.NewCore(wire.syncer, zap.DebugLevel)
-	enc := cwzap.NewEncoder(cwzap.EncoderConfig{})
+	ctx := []zapcore.Field{
+		zap.Error(errors.New("ctx\"err\n")),
+		zap.String("c\"\xff", "\x01\\"),
+		zap.Reflect("cr", reflectedJSON("[\"\xc0\"]")),
+	}
+	core := cwzap.NewCore(wire.syncer, zap.DebugLevel).With(ctx)
+	plainCore := cwzap.NewCore(plainSyncer{ps}, zap.DebugLevel).With(ctx)
+	var measured bytes.Buffer
+	measure := cwzap.NewCore(zapcore.AddSync(&measured), zap.DebugLevel).With(ctx)
 
 	now := time.Now().Truncate(time.Millisecond)
 	odd := []zapcore.Field{
@@ -394,9 +407,11 @@ func TestSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
 	// the rest.
 	sized := func(ent zapcore.Entry, extra []zapcore.Field, n int) []zapcore.Field {
 		fields := append(append([]zapcore.Field{}, extra...), zap.String("blob", ""))
-		buf, _ := enc.EncodeEntry(ent, fields)
-		fill := n - (buf.Len() - 1)
-		buf.Free()
+		measured.Reset()
+		if err := measure.Write(ent, fields); err != nil {
+			t.Fatal(err)
+		}
+		fill := n - (measured.Len() - 1)
 		// Each quote is 2 bytes in the text: pad with letters after them.
 		q := fill / 4
 		fields[len(fields)-1] = zap.String("blob", strings.Repeat(`"`, q)+strings.Repeat("x", fill-2*q))
@@ -422,14 +437,11 @@ func TestSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
 		entry{ent("too old", now.Add(-15*24*time.Hour)), odd}, // refused by the service: to the fallback
 	)
 	for _, e := range entries {
-		if ce := core.Check(e.ent, nil); ce != nil {
-			ce.Write(e.fields...)
+		for _, c := range []zapcore.Core{core, plainCore} {
+			if ce := c.Check(e.ent, nil); ce != nil {
+				ce.Write(e.fields...)
+			}
 		}
-		buf, _ := enc.EncodeEntry(e.ent, e.fields)
-		if err := ps.WriteEntry(e.ent.Time, buf.Bytes()); err != nil {
-			t.Fatal(err)
-		}
-		buf.Free()
 	}
 	wire.syncer.Sync()
 	ps.Sync()
@@ -443,8 +455,10 @@ func TestSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
 		}
 		slices.Sort(msgs)
 	}
-	if len(got) != len(want) {
-		t.Errorf("the Core stored %d events; the plain encoder and WriteEntry %d", len(got), len(want))
+	// Five large entries whole (the one with metrics over the limit
+	// loses its directive and fits), one in two parts, two small ones.
+	if len(got) != 9 || len(want) != 9 {
+		t.Errorf("the Core stored %d events; the plain encoder and WriteEntry %d; want 9", len(got), len(want))
 	}
 	for i := range min(len(got), len(want)) {
 		if g, w := got[i], want[i]; g != w {
