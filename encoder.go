@@ -1,6 +1,7 @@
 package cwzap
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -869,7 +870,13 @@ func (e *encoder) encodeReflected(obj any) (b []byte, err error) {
 		return nil, err
 	}
 	e.reflectBuf.TrimNewline()
-	return e.reflectBuf.Bytes(), nil
+	b = e.reflectBuf.Bytes()
+	if !utf8.Valid(b) {
+		// A MarshalJSON's text (json.RawMessage) is checked as JSON, not
+		// as UTF-8; the wire form and its size (wireSize) need UTF-8.
+		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
+	return b, nil
 }
 
 // Arrays: the zapcore.ArrayEncoder methods, which write array elements

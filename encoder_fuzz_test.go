@@ -46,6 +46,7 @@ func fuzzFields(key, val string, b []byte, fl float64) (ctx, fields []zapcore.Fi
 		zap.Float32(key, float32(fl)),
 		zap.Strings(key, []string{val, key}),
 		zap.Any(key, map[string]string{key: val}),
+		zap.Reflect(key, json.RawMessage(`"`+val+`"`)), // a MarshalJSON's text: JSON, not checked as UTF-8
 		zap.Object(key, objFunc(func(e zapcore.ObjectEncoder) error {
 			e.AddString(key, val)
 			e.OpenNamespace(key)
@@ -65,6 +66,10 @@ func FuzzEncoderJSON(f *testing.F) {
 		fields = append([]zapcore.Field{Metric(key, fl, UnitCount)}, fields...)
 		enc := newEncoder(EncoderConfig{}).with(ctx)
 		twin := enc.wireTwin()
+		// The Core's own encoder: the context too written in the wire form.
+		wire := newEncoder(EncoderConfig{})
+		wire.set.setWire()
+		wire = wire.with(ctx)
 		ent := testEntry(zapcore.ErrorLevel, msg)
 		ent.LoggerName = key
 		ent.Stack = "stack " + val
@@ -85,6 +90,7 @@ func FuzzEncoderJSON(f *testing.F) {
 			t.Fatalf("invalid JSON: %q", out)
 		}
 		checkWireForm(t, twin, ent, fields, string(out))
+		checkWireForm(t, wire, ent, fields, string(out))
 		var m map[string]any
 		if err := json.Unmarshal(out, &m); err != nil {
 			t.Fatalf("not one JSON object: %q: %v", out, err)

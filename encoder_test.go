@@ -586,6 +586,7 @@ func TestEncoderFieldTypes(t *testing.T) {
 		{zap.Reflect("k", math.NaN()), `"kError":"json: unsupported value: NaN"`},
 		{zap.Reflect("k", nil), `"k":null`},
 		{zap.Reflect("k", "<&>"), `"k":"<&>"`},
+		{zap.Reflect("k", json.RawMessage("\"a\xff\xfeb\"")), "\"k\":\"a\uFFFDb\""}, // encoding/json checks a MarshalJSON's JSON, not its UTF-8
 		{zap.Strings("k", []string{"a", "b"}), `"k":["a","b"]`},
 		{zap.Ints("k", nil), `"k":[]`},
 		{zap.Skip(), ``},

@@ -1,10 +1,14 @@
 package cwzap_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -348,5 +352,180 @@ func TestSyncerKeepsTheEntryTime(t *testing.T) {
 	events := f.srv.Events(f.group, f.stream)
 	if len(events) != 1 || events[0].Timestamp != when.UnixMilli() {
 		t.Fatalf("events = %+v, want one at %d", events, when.UnixMilli())
+	}
+}
+
+// reflectedJSON is a value whose MarshalJSON returns its own text, as
+// json.RawMessage does: encoding/json checks that it is JSON, not that it
+// is UTF-8.
+type reflectedJSON string
+
+func (r reflectedJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
+
+// plainSyncer hides that it is a *Syncer from NewCore: a Core writing to
+// it encodes each entry in the plain form and hands it to WriteEntry.
+type plainSyncer struct{ *cwzap.Syncer }
+
+// A Core writing to a Syncer stores what the plain encoder writes for the
+// same entry, handed to WriteEntry: the same events (an entry split into
+// parts at the same size), the same fallback text for an event the service
+// refuses, and the same counts. Entries at and just over MaxEventBytes,
+// and with every kind of text that escaping changes, in fields, context
+// and metrics.
+func TestSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
+	srv := cwlogstest.NewServer()
+	t.Cleanup(srv.Close)
+	wire := newFixtureOn(t, srv)
+	plain := &fixture{srv: srv, fallback: &lockedBuffer{}, errs: &errorLog{}, group: wire.group, stream: wire.stream + "-plain"}
+	ps, err := cwzap.NewSyncer(plain.group, plain.stream, cwzap.WithClient(srv.Client()), cwzap.WithFallback(plain.fallback),
+		cwzap.WithErrorHandler(plain.errs.handle), cwzap.WithFlushInterval(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ps.Close() })
+	plain.syncer = ps
+	ctx := []zapcore.Field{
+		zap.Error(errors.New("ctx\"err\n")),
+		zap.String("c\"\xff", "\x01\\"),
+		zap.Reflect("cr", reflectedJSON("[\"\xc0\"]")),
+	}
+	core := cwzap.NewCore(wire.syncer, zap.DebugLevel).With(ctx)
+	plainCore := cwzap.NewCore(plainSyncer{ps}, zap.DebugLevel).With(ctx)
+	var measured bytes.Buffer
+	measure := cwzap.NewCore(zapcore.AddSync(&measured), zap.DebugLevel).With(ctx)
+
+	now := time.Now().Truncate(time.Millisecond)
+	odd := []zapcore.Field{
+		zap.String("q\"k\xff", "v\"\\\x00\x1f\n\t\xfe\u2028é"),
+		zap.ByteString("b", []byte("\xc0\xaf\"")),
+		zap.Any("m", map[string]any{"k\"": []any{"\\", 1.5, nil}}),
+		zap.Error(errors.New("e\"1\nline")),
+		zap.Reflect("raw", reflectedJSON(`{"s":"a`+"\xff\xfe"+`b\"c"}`)),
+	}
+	// sized returns fields whose entry text (without its newline) has n
+	// bytes: the odd fields, then a blob of quotes and letters that fills
+	// the rest.
+	sized := func(ent zapcore.Entry, extra []zapcore.Field, n int) []zapcore.Field {
+		fields := append(append([]zapcore.Field{}, extra...), zap.String("blob", ""))
+		measured.Reset()
+		if err := measure.Write(ent, fields); err != nil {
+			t.Fatal(err)
+		}
+		fill := n - (measured.Len() - 1)
+		// Each quote is 2 bytes in the text: pad with letters after them.
+		q := fill / 4
+		fields[len(fields)-1] = zap.String("blob", strings.Repeat(`"`, q)+strings.Repeat("x", fill-2*q))
+		return fields
+	}
+	ent := func(msg string, at time.Time) zapcore.Entry {
+		return zapcore.Entry{Level: zap.WarnLevel, Time: at, Message: msg, LoggerName: "svc\"x", Stack: "stack\n\t\"at\"\\"}
+	}
+	type entry struct {
+		ent    zapcore.Entry
+		fields []zapcore.Field
+	}
+	var entries []entry
+	for _, n := range []int{cwzap.MaxEventBytes - 1, cwzap.MaxEventBytes, cwzap.MaxEventBytes + 1} {
+		e := ent("at "+strconv.Itoa(n), now)
+		entries = append(entries, entry{e, sized(e, odd, n)})
+		e = ent("metric at "+strconv.Itoa(n), now)
+		entries = append(entries, entry{e, sized(e, append([]zapcore.Field{cwzap.Metric("lat", 1, cwzap.UnitCount)}, odd...), n)})
+	}
+	entries = append(entries,
+		entry{ent("odd", now), odd},
+		entry{ent("{\"json\" : \"m\\\"\\u0001\" , \"a\":[1, 2]}", now), odd},
+		entry{ent("too old", now.Add(-15*24*time.Hour)), odd}, // refused by the service: to the fallback
+	)
+	for _, e := range entries {
+		for _, c := range []zapcore.Core{core, plainCore} {
+			if ce := c.Check(e.ent, nil); ce != nil {
+				ce.Write(e.fields...)
+			}
+		}
+	}
+	wire.syncer.Sync()
+	ps.Sync()
+	// Batches of about 1 MB each are put in parallel: compare the events
+	// in an order of their own, without the ids of split entries.
+	entryID := regexp.MustCompile(`"entry":"[^"]*"`)
+	got, want := wire.messages(t), plain.messages(t)
+	for _, msgs := range [][]string{got, want} {
+		for i, m := range msgs {
+			msgs[i] = entryID.ReplaceAllString(m, "")
+		}
+		slices.Sort(msgs)
+	}
+	// Five large entries whole (the one with metrics over the limit
+	// loses its directive and fits), one in two parts, two small ones.
+	if len(got) != 9 || len(want) != 9 {
+		t.Errorf("the Core stored %d events; the plain encoder and WriteEntry %d; want 9", len(got), len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		if g, w := got[i], want[i]; g != w {
+			t.Errorf("event %d:\n got %.300q…\nwant %.300q…", i, g, w)
+		}
+	}
+	if g, w := wire.fallback.String(), plain.fallback.String(); g != w {
+		t.Errorf("fallback writer:\n got %q\nwant %q", g, w)
+	}
+	gs, ws := wire.syncer.Stats(), ps.Stats()
+	if gs.Written != ws.Written || gs.Delivered != ws.Delivered || gs.Fallback != ws.Fallback || gs.Rejected != 1 {
+		t.Errorf("stats: the Core's %+v; the plain path's %+v", gs, ws)
+	}
+	checkStatsAddUp(t, gs)
+}
+
+// When the buffer is full, and once the Syncer is closed, the fallback
+// writer gets from a Core the text the plain encoder writes, and the
+// counts are those of the plain path, under each overflow policy.
+func TestSyncerCoreOverflowsAsThePlainPath(t *testing.T) {
+	for _, policy := range []cwzap.OverflowPolicy{cwzap.OverflowFallback, cwzap.OverflowDrop} {
+		t.Run(fmt.Sprint(policy), func(t *testing.T) {
+			srv := cwlogstest.NewServer()
+			t.Cleanup(srv.Close)
+			srv.SetFaults(cwlogstest.Faults{Outage: true})
+			newSyncer := func(stream string, fallback *lockedBuffer) *cwzap.Syncer {
+				s, err := cwzap.NewSyncer("/test/app", stream, cwzap.WithClient(srv.Client()), cwzap.WithFallback(fallback),
+					cwzap.WithErrorHandler(func(error) {}), cwzap.WithFlushInterval(time.Hour),
+					cwzap.WithMaxBatchBytes(4096), cwzap.WithBufferLimit(8192), cwzap.WithOverflow(policy),
+					cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(time.Hour))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+			wireFB, plainFB := &lockedBuffer{}, &lockedBuffer{}
+			ws, ps := newSyncer("wire", wireFB), newSyncer("plain", plainFB)
+			core := cwzap.NewCore(ws, zap.InfoLevel)
+			enc := cwzap.NewEncoder(cwzap.EncoderConfig{})
+			now := time.Now().Truncate(time.Millisecond)
+			write := func(i int) {
+				e := zapcore.Entry{Level: zap.InfoLevel, Time: now, Message: "entry \"" + strconv.Itoa(i) + "\"\n"}
+				fields := []zapcore.Field{zap.String("k\"\\", "v\x01\xff\"\\"), zap.Reflect("r", reflectedJSON(`["\u0001\"",`+"\"\xfe\"]"))}
+				if ce := core.Check(e, nil); ce != nil {
+					ce.Write(fields...)
+				}
+				buf, _ := enc.EncodeEntry(e, fields)
+				ps.WriteEntry(e.Time, buf.Bytes())
+				buf.Free()
+			}
+			for i := range 100 { // a little over 10 KB of events: the buffer overflows
+				write(i)
+			}
+			srv.SetFaults(cwlogstest.Faults{})
+			ws.Close()
+			ps.Close()
+			write(100) // to a closed Syncer: the fallback writer
+			if g, w := wireFB.String(), plainFB.String(); g != w || !strings.Contains(g, `"message":"entry \"100\"\n"`) {
+				t.Errorf("fallback writer:\n got %q\nwant %q", g, w)
+			}
+			gs, pst := ws.Stats(), ps.Stats()
+			gs.Retries, pst.Retries = 0, 0 // when the outage ends is up to the machine
+			if gs != pst || gs.Written != 101 || gs.Fallback+gs.Dropped < 2 {
+				t.Errorf("stats: the Core's %+v; the plain path's %+v", gs, pst)
+			}
+			checkStatsAddUp(t, gs)
+		})
 	}
 }
