@@ -439,7 +439,7 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 			extract = false
 		}
 	}
-	buf, t := e.buf, e.set.t
+	buf, t := e.buf, &e.set.t.emf
 	awsStart := buf.Len()
 	if extract {
 		buf.AppendString(t.aws)
@@ -482,7 +482,7 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 		}
 		buf.AppendString(t.member)
 		e.safeAddString(f.Key)
-		buf.AppendString(t.keyEnd)
+		buf.AppendString(e.set.t.keyEnd)
 		if count == 1 {
 			buf.AppendFloat(metricValue(f), 64)
 			continue
@@ -511,12 +511,12 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 		}
 		e.addElementSeparator()
 		if _, collides := e.metricProblem(ctx, fields, i); collides || validName(fields, valid, f.Key) {
-			buf.AppendString(t.keyLayout)
+			buf.AppendString(e.set.t.keyLayout)
 		} else {
 			e.quote()
 		}
 		e.safeAddString(f.Key)
-		buf.AppendString(t.keyEnd)
+		buf.AppendString(e.set.t.keyEnd)
 		e.appendFloat(metricValue(f), 64)
 	}
 	// The whole event must fit in one CloudWatch event: otherwise the

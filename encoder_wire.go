@@ -41,8 +41,11 @@ type layoutTexts struct {
 	posInf     string // "+Inf"
 	negInf     string // "-Inf"
 	complexEnd string // i"
+	emf        emfTexts
+}
 
-	// The metrics directive (emf.go).
+// emfTexts are the fixed texts of the metrics directive (emf.go).
+type emfTexts struct {
 	aws           string // ,"_aws":{"Timestamp":
 	cwMetrics     string // ,"CloudWatchMetrics":[
 	nextDirective string // ]},
@@ -60,29 +63,31 @@ var (
 
 func newLayoutTexts(form func(string) string) *layoutTexts {
 	t := &layoutTexts{
-		quote:         form(`"`),
-		keyLayout:     form(`"_`),
-		keyEnd:        form(`":`),
-		timestamp:     form(`{"timestamp":`),
-		level:         form(`,"level":"`),
-		location:      form(`","location":"`),
-		message:       form(`","message":`),
-		exception:     form(`,"exception":"`),
-		newline:       form(`\n`),
-		seq:           form(`,"` + _sequenceKey + `":`),
-		end:           "}\n",
-		nan:           form(`"NaN"`),
-		posInf:        form(`"+Inf"`),
-		negInf:        form(`"-Inf"`),
-		complexEnd:    form(`i"`),
-		aws:           form(`,"_aws":{"Timestamp":`),
-		cwMetrics:     form(`,"CloudWatchMetrics":[`),
-		nextDirective: form(`]},`),
-		name:          form(`{"Name":"`),
-		unit:          form(`","Unit":"`),
-		unitEnd:       form(`"}`),
-		awsEnd:        form(`]}]}`),
-		member:        form(`,"`),
+		quote:      form(`"`),
+		keyLayout:  form(`"_`),
+		keyEnd:     form(`":`),
+		timestamp:  form(`{"timestamp":`),
+		level:      form(`,"level":"`),
+		location:   form(`","location":"`),
+		message:    form(`","message":`),
+		exception:  form(`,"exception":"`),
+		newline:    form(`\n`),
+		seq:        form(`,"` + _sequenceKey + `":`),
+		end:        "}\n",
+		nan:        form(`"NaN"`),
+		posInf:     form(`"+Inf"`),
+		negInf:     form(`"-Inf"`),
+		complexEnd: form(`i"`),
+		emf: emfTexts{
+			aws:           form(`,"_aws":{"Timestamp":`),
+			cwMetrics:     form(`,"CloudWatchMetrics":[`),
+			nextDirective: form(`]},`),
+			name:          form(`{"Name":"`),
+			unit:          form(`","Unit":"`),
+			unitEnd:       form(`"}`),
+			awsEnd:        form(`]}]}`),
+			member:        form(`,"`),
+		},
 	}
 	if t.quote != `"` {
 		t.end = `}"}`
