@@ -152,18 +152,15 @@ func (e *encoder) textLen() int {
 	return e.buf.Len()
 }
 
-// _eventMessage separates the timestamp of an event object from its
-// message.
-const _eventMessage = `,"message":"`
-
 // encodeEvent encodes an entry in the wire form, as the event object of
-// time ts (ms), for Syncer.writeEvent. The caller owns the buffer and must
-// Free it. The encoder must be set to the wire form (setWire).
+// time ts (ms), for Syncer.writeEvent. The caller owns the buffer and
+// frees it with freeBuffer, which keeps a huge one out of the pool. The
+// encoder must be set to the wire form (setWire).
 func (e *encoder) encodeEvent(ent zapcore.Entry, fields []zapcore.Field, ts int64) *buffer.Buffer {
 	final := e.clone()
 	final.buf.AppendString(`{"timestamp":`)
 	final.buf.AppendInt(ts)
-	final.buf.AppendString(_eventMessage)
+	final.buf.Write(_messageKey)
 	final.encodeJSON(e, ent, fields)
 	buf := final.buf
 	putEncoder(final)
@@ -174,7 +171,7 @@ func (e *encoder) encodeEvent(ent zapcore.Entry, fields []zapcore.Field, ts int6
 // start of an event object.
 func eventPrefixLen(obj []byte) int {
 	const head = len(`{"timestamp":`)
-	return head + bytes.IndexByte(obj[head:], ',') + len(_eventMessage)
+	return head + bytes.IndexByte(obj[head:], ',') + len(_messageKey)
 }
 
 // eventTime returns the time of an event stamped t: t in ms, or now for
