@@ -454,36 +454,34 @@ const _asctime = "2006-01-02 15:04:05,000"
 
 // appendAsctime writes t in UTC as 2006-01-02 15:04:05,000. The date is
 // kept for the last day seen (_lastDay), since a logger writes many entries
-// a day and the calendar is the costly part; the rest is arithmetic.
+// a day and the calendar is the costly part; the time of day is arithmetic
+// on the milliseconds into the day.
 func appendAsctime(buf *buffer.Buffer, t time.Time) {
-	sec := t.Unix()
+	ms := t.UnixMilli()
+	day := dayOf(ms)
 	d := _lastDay.Load()
-	if d == nil || sec < d.start || sec >= d.start+_secondsPerDay {
-		u := t.UTC()
-		y, mo, dd := u.Date()
+	if d == nil || d.day != day {
+		y, mo, dd := t.UTC().Date()
 		if y < 0 || y > 9999 {
-			buf.AppendTime(u, _asctime)
+			buf.AppendTime(t.UTC(), _asctime)
 			return
 		}
-		d = &asctimeDay{start: sec - int64(u.Hour()*3600+u.Minute()*60+u.Second())}
-		d.text = [...]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
-			byte('0' + mo/10), byte('0' + mo%10), '-', byte('0' + dd/10), byte('0' + dd%10), ' '}
+		d = &asctimeDay{day: day, text: [...]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+			byte('0' + mo/10), byte('0' + mo%10), '-', byte('0' + dd/10), byte('0' + dd%10), ' '}}
 		_lastDay.Store(d)
 	}
-	s, ms := int(sec-d.start), t.Nanosecond()/1e6
-	h, mi, sc := s/3600, s/60%60, s%60
+	in := ms - day*_dayMillis
+	h, mi, sc, milli := in/3_600_000, in/60_000%60, in/1000%60, in%1000
 	a := [...]byte{byte('0' + h/10), byte('0' + h%10), ':', byte('0' + mi/10), byte('0' + mi%10), ':',
-		byte('0' + sc/10), byte('0' + sc%10), ',', byte('0' + ms/100), byte('0' + ms/10%10), byte('0' + ms%10)}
+		byte('0' + sc/10), byte('0' + sc%10), ',', byte('0' + milli/100), byte('0' + milli/10%10), byte('0' + milli%10)}
 	buf.Write(d.text[:])
 	buf.Write(a[:])
 }
 
-const _secondsPerDay = 24 * 60 * 60
-
 // asctimeDay is one UTC day in the layout's time format: "2006-01-02 ".
 type asctimeDay struct {
-	start int64 // Unix seconds at its midnight
-	text  [11]byte
+	day  int64 // dayOf its milliseconds
+	text [11]byte
 }
 
 // _lastDay is the day appendAsctime wrote last, shared by every encoder:
