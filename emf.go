@@ -521,7 +521,9 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 	}
 	// The whole event must fit in one CloudWatch event: otherwise the
 	// Syncer would cut it into parts, and no part must carry a directive.
-	if extract && e.textLen()+len("}") > MaxEventBytes {
+	// (The wire form is never shorter than the text: measure only when
+	// it is too long itself.)
+	if extract && buf.Len()+len("}") > MaxEventBytes && e.textLen()+len("}") > MaxEventBytes {
 		b := buf.Bytes()
 		copy(b[awsStart:], b[awsEnd:])
 		truncate(buf, len(b)-(awsEnd-awsStart))

@@ -271,7 +271,11 @@ func (s *Syncer) store(ts int64, obj, raw []byte, size int, after uint64) (uint6
 	}
 	drop := r != refused && s.overflow == OverflowDrop
 	if raw == nil && !drop {
-		raw = appendMessage(nil, obj)
+		// The fallback writer copies the line: a pooled buffer will do.
+		bp := s.getScratch()
+		defer s.putScratch(bp)
+		raw = appendMessage((*bp)[:0], obj)
+		*bp = raw
 	}
 	if r == refused {
 		s.ledger.direct(raw, false)
