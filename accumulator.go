@@ -2,7 +2,6 @@ package cwzap
 
 import (
 	"math/rand/v2"
-	"sync"
 	"time"
 )
 
@@ -15,20 +14,20 @@ import (
 //
 // The Syncer's writers call add, Sync calls seal, the flush timer calls
 // flushAged. mu guards the fields below it and is held while it calls the
-// budget, the targets, the spool (WithSpool: each event taken is appended
-// to it) and the dispatcher, none of which calls back.
+// budget, the targets, the dispatcher and the reporter, none of which
+// calls back, waits or does I/O.
 type accumulator struct {
 	maxEvents     int // WithMaxBatchEvents
 	maxBytes      int // WithMaxBatchBytes
 	arenaCap      int // the most an arena grows to, but for one huge event
 	flushInterval time.Duration
-	overflow      OverflowPolicy
+	block         bool // OverflowBlock: a writer waits for room
 	mem           *budget
 	tg            *targets
 	next          *dispatcher
-	spool         *spool // WithSpool; nil for none
+	rep           *reporter
 
-	mu      sync.Mutex
+	mu      rankedMutex
 	open    *batch      // the batch taking events; nil when none waits
 	openDue time.Time   // when open is WithFlushInterval old, give or take the jitter
 	timer   *time.Timer // age flush of open
@@ -51,40 +50,46 @@ const (
 // its comma: a batch with less room left than this is full.
 var _minEventObject = len(`,{"timestamp":0,"message":"x"}`)
 
-func newAccumulator(o *syncerOptions, arenaCap int, mem *budget, tg *targets, next *dispatcher) *accumulator {
+// accumulatorConfig is what an accumulator is made with.
+type accumulatorConfig struct {
+	maxEvents, maxBytes, arenaCap int
+	flushInterval                 time.Duration
+	block                         bool
+}
+
+func newAccumulator(c accumulatorConfig, mem *budget, tg *targets, next *dispatcher, rep *reporter) *accumulator {
 	a := &accumulator{
-		maxEvents:     o.maxEvents,
-		maxBytes:      o.maxBytes,
-		arenaCap:      arenaCap,
-		flushInterval: o.flushInterval,
-		overflow:      o.overflow,
+		maxEvents:     c.maxEvents,
+		maxBytes:      c.maxBytes,
+		arenaCap:      c.arenaCap,
+		flushInterval: c.flushInterval,
+		block:         c.block,
 		mem:           mem,
 		tg:            tg,
 		next:          next,
+		rep:           rep,
+		mu:            rankedMutex{rank: rankAccumulator},
 	}
 	a.timer = time.AfterFunc(time.Hour, a.flushAged)
 	a.timer.Stop()
 	return a
 }
 
-// add stores one encoded event object (appendEventObject) of size message
-// bytes at ts, and returns the seq of the batch that took it. after is the
-// seq of the batch holding the previous part of the same split entry, or
-// 0: a batch holding a later part is put only once that one is settled.
-func (a *accumulator) add(ts int64, obj []byte, size int, after uint64) (uint64, addResult) {
+// add copies ev into the open batch, and returns the seq of the batch that
+// took it. after is the seq of the batch holding the previous part of the
+// same split entry, or 0: a batch holding a later part is put only once
+// that one is settled.
+func (a *accumulator) add(ev *event, after uint64) (uint64, addResult) {
 	var deadline time.Time // of an OverflowBlock wait, over all its wake-ups
 	a.mu.Lock()
-	if a.spool != nil && !a.closed && !a.spool.fits(len(obj)) {
-		return 0, a.overflowLocked()
-	}
 	for {
 		if a.closed {
 			a.mu.Unlock()
 			return 0, refused
 		}
 		if b := a.open; b != nil {
-			if b.fits(ts, size, len(obj), a.maxEvents, a.maxBytes) ||
-				b.fitsLimits(ts, size, a.maxEvents, a.maxBytes) && a.mem.grow(b, len(obj)) {
+			if b.fits(ev, a.maxEvents, a.maxBytes) ||
+				b.fitsLimits(ev, a.maxEvents, a.maxBytes) && a.mem.grow(b, len(ev.obj)) {
 				break
 			}
 			a.sealLocked()
@@ -92,7 +97,7 @@ func (a *accumulator) add(ts int64, obj []byte, size int, after uint64) (uint64,
 		// A new batch is made outside mu: zeroing a large arena takes a
 		// while, and other writers may go on meanwhile.
 		a.mu.Unlock()
-		b, space := a.mem.take(len(obj), a.overflow == OverflowBlock)
+		b, space := a.mem.take(len(ev.obj), a.block)
 		a.mu.Lock()
 		if b != nil {
 			if a.open != nil || a.closed {
@@ -106,7 +111,7 @@ func (a *accumulator) add(ts int64, obj []byte, size int, after uint64) (uint64,
 			continue // use it, or refuse the event
 		}
 		// Every batch the buffer limit allows is waiting or in flight.
-		if a.overflow == OverflowBlock {
+		if a.block {
 			if deadline.IsZero() {
 				deadline = time.Now().Add(a.flushInterval)
 			}
@@ -117,10 +122,7 @@ func (a *accumulator) add(ts int64, obj []byte, size int, after uint64) (uint64,
 		return 0, a.overflowLocked()
 	}
 	b := a.open
-	if a.spool != nil {
-		a.spool.append(b.seq, ts, size, obj)
-	}
-	b.add(ts, size, obj)
+	b.add(ev)
 	if after != 0 && after != b.seq {
 		b.after = max(b.after, after)
 	}
@@ -143,6 +145,17 @@ func (a *accumulator) overflowLocked() addResult {
 	return r
 }
 
+// overflow ends an add refused for want of room elsewhere (the spool's),
+// as overflowLocked.
+func (a *accumulator) overflow() addResult {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return refused
+	}
+	return a.overflowLocked()
+}
+
 // openLocked makes b the open batch and starts its age.
 func (a *accumulator) openLocked(b *batch) {
 	a.seq++
@@ -151,7 +164,10 @@ func (a *accumulator) openLocked(b *batch) {
 	d := flushDelay(a.flushInterval)
 	a.openDue = time.Now().Add(d)
 	a.timer.Reset(d)
-	a.full = false
+	if a.full {
+		a.full = false
+		a.rep.end(reportOverflow, "") // the episode is over: its sum goes to the handler
+	}
 }
 
 // waitLocked waits, with mu released, until space is closed or the
@@ -162,6 +178,7 @@ func (a *accumulator) waitLocked(space <-chan struct{}, deadline time.Time) bool
 		return false
 	}
 	a.mu.Unlock()
+	outside("waiting for room in the buffer")
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	ok := false

@@ -22,7 +22,8 @@ func FuzzEventObjectRoundTrip(f *testing.F) {
 		f.Add([]byte(s), int64(1732500000000))
 	}
 	f.Fuzz(func(t *testing.T, p []byte, ts int64) {
-		obj, size := appendEventObject(nil, ts, p)
+		_, obj1 := appendEventObject(nil, ts, p)
+		obj, size := obj1.obj, obj1.size
 		want := bytes.ToValidUTF8(p, []byte("\ufffd"))
 		var v struct {
 			Timestamp int64  `json:"timestamp"`
@@ -48,18 +49,18 @@ func FuzzEventObjectRoundTrip(f *testing.F) {
 func TestBodyReader(t *testing.T) {
 	b := newBatch(1024, 16)
 	for i, m := range []string{"c", "a \"q\"", "b", "d"} {
-		obj, size := appendEventObject(nil, int64(3-i%3), []byte(m))
-		b.add(int64(3-i%3), size, obj)
+		_, obj1 := appendEventObject(nil, int64(3-i%3), []byte(m))
+		b.add(&obj1)
 	}
 	b.sort()
 	header := requestHeader("g", "s")
 	var want bytes.Buffer
 	want.Write(header)
-	for i, e := range b.events[1:3] {
+	for i, e := range b.slots[1:3] {
 		if i > 0 {
 			want.WriteByte(',')
 		}
-		want.Write(b.arena[e.off:e.end])
+		want.Write(b.arena[e.start():e.end])
 	}
 	want.WriteString("]}")
 	if !json.Valid(want.Bytes()) {
@@ -118,11 +119,11 @@ func newTestBatch(t *testing.T, evs []testEvent) *batch {
 	t.Helper()
 	b := newBatch(64<<10, len(evs))
 	for _, ev := range evs {
-		obj, size := appendEventObject(nil, ev.ts, []byte(ev.msg))
-		if !b.fits(ev.ts, size, len(obj), len(evs), 1<<20) {
+		_, obj1 := appendEventObject(nil, ev.ts, []byte(ev.msg))
+		if !b.fits(&obj1, len(evs), 1<<20) {
 			t.Fatalf("event %d does not fit", b.len())
 		}
-		b.add(ev.ts, size, obj)
+		b.add(&obj1)
 	}
 	b.sort()
 	return b
@@ -272,8 +273,8 @@ func TestBodyOfSortedBatch(t *testing.T) {
 			t.Fatalf("span [%d, %d): io.Copy made %d writes, want 3 (header, events, trailer)", lo, hi, len(w.writes))
 		}
 		events := w.writes[1]
-		first, last := b.events[lo], b.events[hi-1]
-		if &events[0] != &b.arena[first.off] || len(events) != int(last.end-first.off) {
+		first, last := b.slots[lo], b.slots[hi-1]
+		if &events[0] != &b.arena[first.start()] || len(events) != int(last.end-first.start()) {
 			t.Fatalf("span [%d, %d): the events were not written from the arena in place", lo, hi)
 		}
 	}
@@ -341,8 +342,8 @@ func TestBodyOfLargeBatch(t *testing.T) {
 	}
 	b := newBatch(1<<19, len(evs))
 	for _, ev := range evs {
-		obj, size := appendEventObject(nil, ev.ts, []byte(ev.msg))
-		b.add(ev.ts, size, obj)
+		_, obj1 := appendEventObject(nil, ev.ts, []byte(ev.msg))
+		b.add(&obj1)
 	}
 	b.sort()
 	header := requestHeader("g", "s")
@@ -402,14 +403,15 @@ func (w *limitedWriter) Write(p []byte) (int, error) {
 // an arena sized for k events and their commas takes k, one byte smaller
 // takes k-1, and the arena never grows past its capacity.
 func TestBatchFitsCountsCommas(t *testing.T) {
-	obj, size := appendEventObject(nil, 1, []byte("message"))
+	_, obj1 := appendEventObject(nil, 1, []byte("message"))
+	obj := obj1.obj
 	for k := 1; k <= 4; k++ {
 		exact := k * (1 + len(obj))
 		for _, capacity := range []int{exact, exact - 1} {
 			b := newBatch(capacity, 16)
 			n := 0
-			for b.fits(1, size, len(obj), 16, 1<<20) {
-				b.add(1, size, obj)
+			for b.fits(&obj1, 16, 1<<20) {
+				b.add(&obj1)
 				n++
 			}
 			want := k
@@ -425,7 +427,8 @@ func TestBatchFitsCountsCommas(t *testing.T) {
 
 // grow makes room for the comma too, within the arena cap.
 func TestBudgetGrowCountsCommas(t *testing.T) {
-	obj, size := appendEventObject(nil, 1, []byte("message"))
+	_, obj1 := appendEventObject(nil, 1, []byte("message"))
+	obj := obj1.obj
 	for _, tt := range []struct {
 		arenaCap int
 		want     bool
@@ -435,11 +438,11 @@ func TestBudgetGrowCountsCommas(t *testing.T) {
 	} {
 		m := newBudget(1<<20, 1<<20, tt.arenaCap, 16)
 		b := newBatch(1+len(obj), 1)
-		b.add(1, size, obj)
+		b.add(&obj1)
 		if got := m.grow(b, len(obj)); got != tt.want {
 			t.Fatalf("arena cap %d: grow for a second event of %d bytes = %v, want %v", tt.arenaCap, len(obj), got, tt.want)
 		}
-		if tt.want && !b.fits(1, size, len(obj), 16, 1<<20) {
+		if tt.want && !b.fits(&obj1, 16, 1<<20) {
 			t.Fatalf("arena cap %d: the second event does not fit after grow (arena %d of %d)", tt.arenaCap, len(b.arena), cap(b.arena))
 		}
 	}

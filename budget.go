@@ -1,9 +1,6 @@
 package cwzap
 
-import (
-	"slices"
-	"sync"
-)
+import "slices"
 
 // A budget owns the memory of a Syncer's batches. It counts the log data
 // they hold against WithBufferLimit, as CloudWatch counts it (message
@@ -26,7 +23,7 @@ type budget struct {
 	arenaCap  int // the most an arena grows to, but for one huge event
 	maxEvents int // WithMaxBatchEvents
 
-	mu         sync.Mutex
+	mu         rankedMutex
 	held       int           // log data charged for the batches out
 	out        int           // batches taken and not given back
 	free       []*batch      // recycled batches, reset
@@ -45,7 +42,7 @@ const (
 )
 
 func newBudget(limit, maxBytes, arenaCap, maxEvents int) *budget {
-	return &budget{limit: limit, maxBytes: maxBytes, arenaCap: arenaCap, maxEvents: maxEvents}
+	return &budget{limit: limit, maxBytes: maxBytes, arenaCap: arenaCap, maxEvents: maxEvents, mu: rankedMutex{rank: rankBudget}}
 }
 
 // take returns a batch whose arena takes an event object of n bytes and
@@ -96,18 +93,18 @@ func (m *budget) grow(b *batch, n int) bool {
 	if need > m.arenaCap {
 		return false
 	}
-	arenaCap, eventsCap := cap(b.arena), cap(b.events)
+	arenaCap, eventsCap := cap(b.arena), cap(b.slots)
 	if need > arenaCap {
 		arenaCap = min(max(2*arenaCap, need), m.arenaCap)
 	}
-	if len(b.events) == eventsCap {
+	if len(b.slots) == eventsCap {
 		eventsCap = min(2*eventsCap, m.maxEvents)
 	}
 	if arenaCap > cap(b.arena) {
 		b.arena = append(make([]byte, 0, arenaCap), b.arena...)
 	}
-	if eventsCap > cap(b.events) {
-		b.events = append(make([]event, 0, eventsCap), b.events...)
+	if eventsCap > cap(b.slots) {
+		b.slots = append(make([]slot, 0, eventsCap), b.slots...)
 	}
 	return true
 }

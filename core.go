@@ -82,24 +82,21 @@ func checkCoreArgs(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler) error {
 }
 
 func newCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, cfg EncoderConfig) *core {
-	c := &core{
-		LevelEnabler: enab,
-		enc:          newEncoder(cfg),
-		out:          ws,
-	}
+	c := &core{LevelEnabler: enab, out: ws}
 	c.we, _ = ws.(entryWriter)
 	c.pu, _ = ws.(purger)
 	if s, ok := ws.(*Syncer); ok {
-		// The JSON layout goes to the Syncer in the wire form, escaped
-		// once while it is encoded (encoder_wire.go).
-		c.enc.set.setWire()
+		// The JSON layout goes to the Syncer as events in the wire form,
+		// escaped once while they are encoded (encoder_wire.go); what the
+		// encoder finds wrong with metrics goes to the Syncer's reporter.
+		c.enc = newEncoder(cfg, true, s.reportSetup)
 		if c.enc.set.wire {
 			c.s = s
 		}
-		c.enc.set.emf.setReporter(s.handleError)
 	} else {
-		c.enc.set.emf.setReporter(nil)
+		c.enc = newEncoder(cfg, false, nil)
 	}
+	c.enc.set.emf.reportConfig() // a metric configuration CloudWatch refuses
 	return c
 }
 
@@ -156,10 +153,10 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 // then syncs for entries above ErrorLevel and purges.
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	var err error
+	outside("encoding an entry") // a marshaler of the caller's may run
 	if c.s != nil {
-		ts := eventTime(ent.Time)
-		buf := c.enc.encodeEvent(ent, fields, ts)
-		err = c.s.writeEvent(ts, buf.Bytes())
+		ev, buf := c.enc.encodeEvent(ent, fields, eventTime(ent.Time))
+		err = c.s.writeEvent(&ev)
 		freeBuffer(buf)
 	} else {
 		buf, _ := c.enc.EncodeEntry(ent, fields) // never fails

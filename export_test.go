@@ -37,3 +37,7 @@ func (b *LockedBuffer) Lines() []string {
 	}
 	return strings.Split(s, "\n")
 }
+
+// WaitReports waits until the error handler has been given every report
+// the Syncer has made so far.
+func (s *Syncer) WaitReports() { <-s.rep.idle() }

@@ -136,6 +136,7 @@ type syncerOptions struct {
 type spoolOptions struct {
 	dir   string // "" for none
 	limit int64
+	fs    spoolFS // nil: the operating system's; the tests set others
 }
 
 // groupOptions are the settings of a log group the Syncer creates.

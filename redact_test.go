@@ -166,6 +166,7 @@ func TestRedactEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			errs.attach(s)
 			logger := zap.New(cwzap.NewCore(s, zap.InfoLevel))
 			logger.Info("first", zap.Int("id", 1))
 			syncErr := logger.Sync()
@@ -342,6 +343,7 @@ func TestCredentialsNeverLeak(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			errs.attach(s)
 			logger := zap.New(cwzap.NewCore(s, zap.InfoLevel))
 			if tt.giveWrite != nil {
 				tt.giveWrite(logger)

@@ -151,6 +151,16 @@ func (e *overflowError) Error() string {
 
 func (e *overflowError) Is(target error) bool { return target == ErrBufferFull }
 
+// stuckError reports events the fallback writer did not take in time.
+type stuckError struct {
+	timeout time.Duration // WithSyncTimeout: how long the writer took none
+	n       int           // events it did not take
+}
+
+func (e *stuckError) Error() string {
+	return fmt.Sprintf("cwzap: the fallback writer took no event for %v: dropped %s it could not take; unblock it (a full pipe, a stopped reader?)", e.timeout, plural(e.n, "event"))
+}
+
 // deadlineError is the cause a sync deadline cancels puts with.
 type deadlineError struct {
 	timeout time.Duration // WithSyncTimeout; 0 when the caller's context ended

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -157,6 +158,7 @@ func replaySyncer(t *testing.T, srv *cwlogstest.Server, dir string, opts ...cwza
 	if err != nil {
 		t.Fatal(err)
 	}
+	errs.attach(s)
 	t.Cleanup(func() { s.Close() })
 	if err := s.Sync(); err != nil {
 		t.Fatal(err)
@@ -165,8 +167,8 @@ func replaySyncer(t *testing.T, srv *cwlogstest.Server, dir string, opts ...cwza
 }
 
 // checkStoredOnce checks that the stream holds events 0 … n-1 exactly
-// once each, with the times the child gave them.
-func checkStoredOnce(t *testing.T, srv *cwlogstest.Server, n int) {
+// once each, with the times the child gave them, but for those of lost.
+func checkStoredOnce(t *testing.T, srv *cwlogstest.Server, n int, lost ...int) {
 	t.Helper()
 	seen := map[string]int{}
 	for _, e := range srv.Events(_spoolGroup, _spoolStream) {
@@ -180,12 +182,16 @@ func checkStoredOnce(t *testing.T, srv *cwlogstest.Server, n int) {
 		}
 	}
 	for i := range n {
-		if m := "event " + strconv.Itoa(i); seen[m] != 1 {
-			t.Errorf("%q stored %d times, want once", m, seen[m])
+		want := 1
+		if slices.Contains(lost, i) {
+			want = 0
+		}
+		if m := "event " + strconv.Itoa(i); seen[m] != want {
+			t.Errorf("%q stored %d times, want %d", m, seen[m], want)
 		}
 	}
-	if len(seen) != n {
-		t.Errorf("%d distinct events stored, want %d", len(seen), n)
+	if len(seen) != n-len(lost) {
+		t.Errorf("%d distinct events stored, want %d", len(seen), n-len(lost))
 	}
 }
 

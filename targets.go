@@ -3,7 +3,6 @@ package cwzap
 import (
 	"cmp"
 	"slices"
-	"sync"
 )
 
 // Targets: where each batch goes. A Syncer whose names hold {date} writes
@@ -34,7 +33,7 @@ type targets struct {
 	dated           bool         // a name holds {date}: one target per UTC day
 	proto           streamConfig // what every target's logStream shares
 
-	mu     sync.Mutex
+	mu     rankedMutex
 	byDay  map[int64]*target
 	newest *target // the target of the latest day seen
 }
@@ -45,6 +44,7 @@ func newTargets(groupT, streamT nameTemplate, proto streamConfig) *targets {
 		streamT: streamT,
 		dated:   groupT.dated() || streamT.dated(),
 		proto:   proto,
+		mu:      rankedMutex{rank: rankTargets},
 		byDay:   make(map[int64]*target, 2),
 	}
 }
@@ -100,14 +100,7 @@ func (ts *targets) getLocked(day int64) *target {
 		return t
 	}
 	group, stream := ts.groupT.expand(day), ts.streamT.expand(day)
-	st := &logStream{
-		streamConfig: ts.proto,
-		group:        group,
-		name:         stream,
-		tokenMu:      make(chan struct{}, 1),
-		createMu:     make(chan struct{}, 1),
-	}
-	t := &target{day: day, header: requestHeader(group, stream), st: st}
+	t := &target{day: day, header: requestHeader(group, stream), st: newLogStream(ts.proto, group, stream)}
 	for d, old := range ts.byDay {
 		if old.refs == 0 && old != ts.newest {
 			delete(ts.byDay, d)
@@ -126,7 +119,7 @@ func (b *batch) nextDay() int {
 	if b.tgt2 == nil {
 		return b.len()
 	}
-	k, _ := slices.BinarySearchFunc(b.events, b.tgt2.day, func(e event, day int64) int {
+	k, _ := slices.BinarySearchFunc(b.slots, b.tgt2.day, func(e slot, day int64) int {
 		return cmp.Compare(dayOf(e.ts), day)
 	})
 	return k

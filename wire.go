@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -137,22 +137,19 @@ type wire struct {
 	compress   bool
 	entity     *types.Entity // for clients other than the SDK's
 	entityJSON []byte        // `"entity":{…},`, for the fast path's body
-	onError    func(error)
+	rep        *reporter
 
 	rejected atomic.Uint64 // puts whose entity the service rejected
 }
 
 // newWire returns the wire of o, or nil when there is nothing to do.
-func (o *syncerOptions) newWire() *wire {
-	w := &wire{compress: DefaultCompression, entity: o.wire.entity, onError: o.onError}
+func (o *syncerOptions) newWire(rep *reporter) *wire {
+	w := &wire{compress: DefaultCompression, entity: o.wire.entity, rep: rep}
 	if o.wire.compression != 0 {
 		w.compress = o.wire.compression > 0
 	}
 	if !w.compress && w.entity == nil {
 		return nil
-	}
-	if w.onError == nil {
-		w.onError = func(err error) { fmt.Fprintln(os.Stderr, err) }
 	}
 	if e := w.entity; e != nil {
 		b := []byte(`"entity":{"keyAttributes":`)
@@ -180,8 +177,8 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 }
 
 // wireClient returns c set up for the options' compression and entity.
-func (o *syncerOptions) wireClient(c Client) Client {
-	w := o.newWire()
+func (o *syncerOptions) wireClient(c Client, rep *reporter) Client {
+	w := o.newWire(rep)
 	if w == nil {
 		return c
 	}
@@ -257,7 +254,7 @@ func (w *wire) checkEntity(info *types.RejectedEntityInfo) {
 		return
 	}
 	if w.rejected.Add(1) == 1 {
-		w.onError(fmt.Errorf("cwzap: the service stored the events but rejected the entity (%s); check WithEntity's key attributes for their Type. Reported once", info.ErrorType))
+		w.rep.report(reportSetup, "", fmt.Errorf("cwzap: the service stored the events but rejected the entity (%s); check WithEntity's key attributes for their Type. Reported once", info.ErrorType))
 	}
 }
 
@@ -303,3 +300,70 @@ func (c *entityClient) PutLogEvents(ctx context.Context, in *cloudwatchlogs.PutL
 	}
 	return out, err
 }
+
+// callOptions are the per-call options of every call a Syncer makes: no
+// retries of the SDK's own, so that each is counted and bounded by the
+// Syncer's deadline rather than multiplied by the SDK's, and answers read
+// up to MaxAnswerBytes.
+func callOptions(o *cloudwatchlogs.Options) {
+	o.RetryMaxAttempts = 1
+	o.APIOptions = append(o.APIOptions, addAnswerLimit)
+}
+
+// MaxAnswerBytes is the most of an answer a Syncer reads: the service's
+// answers to the calls it makes are a few hundred bytes (a
+// DescribeLogStreams page of 50 streams, the largest, about 20 KB). An
+// endpoint that answers with more gets its request failed, and the
+// connection closed, rather than the Syncer's memory and time.
+const MaxAnswerBytes = 64 << 10
+
+// ErrAnswerTooLarge is the cause of a call whose answer is over
+// MaxAnswerBytes.
+var ErrAnswerTooLarge = errors.New("cwzap: the endpoint's answer is larger than MaxAnswerBytes (64 KiB); it is not a CloudWatch Logs endpoint, or a proxy in between answers instead")
+
+func addAnswerLimit(stack *middleware.Stack) error {
+	return stack.Deserialize.Add(answerLimit{}, middleware.After)
+}
+
+// answerLimit is a deserialize-step middleware next to the transport: it
+// hands the SDK's deserializers the answer's body limited to
+// MaxAnswerBytes. Reading the body is bounded by the call's context.
+type answerLimit struct{}
+
+var _ middleware.DeserializeMiddleware = answerLimit{}
+
+func (answerLimit) ID() string { return "cwzap.AnswerLimit" }
+
+func (answerLimit) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+	out, md, err := next.HandleDeserialize(ctx, in)
+	if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp != nil && resp.Body != nil {
+		resp.Body = &limitedBody{r: resp.Body, left: MaxAnswerBytes}
+	}
+	return out, md, err
+}
+
+// limitedBody reads up to left bytes of r, then fails with
+// ErrAnswerTooLarge; closing it closes r.
+type limitedBody struct {
+	r    io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the limit from a larger one.
+		var one [1]byte
+		if n, err := b.r.Read(one[:]); n == 0 {
+			return 0, err
+		}
+		return 0, ErrAnswerTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.r.Close() }
