@@ -70,7 +70,7 @@ func (a *tailArgs) followLive(ctx context.Context, c *cloudwatchlogs.Client, not
 		return nil
 	}
 	if liveErr != nil {
-		n.once("live", fmt.Sprintf("cwzap tail: no live tail (%v); polling FilterLogEvents every %v", oneLine(liveErr.Error()), a.interval))
+		n.once("live", fmt.Sprintf("cwzap tail: no live tail (%v); polling FilterLogEvents every -interval (%v)", oneLine(liveErr.Error()), a.interval))
 	}
 	return a.poll(ctx, c, from, seen, n)
 }
