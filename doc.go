@@ -44,6 +44,18 @@
 // the other constructor does not compile. [New] and [Spec.Build] take
 // [Option], which both kinds are.
 //
+// # AWS configuration
+//
+// Without [WithClient], [NewSyncer] and the sink load the default AWS
+// configuration (or use [WithAWSConfig]'s). A configured region wins; with
+// none, a client with an endpoint (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS,
+// AWS_ENDPOINT_URL, aws.Config.BaseEndpoint, the sink's endpoint=) uses
+// us-east-1, which a local endpoint such as cwlogstest ignores; with
+// neither, it is an error naming AWS_REGION and AWS_PROFILE. Error texts
+// carry no credentials: access key ids, secret keys, session tokens and
+// signatures are removed by their shape, and request ids, names and paths
+// stay.
+//
 // # Presets
 //
 // A [Spec] describes a logger in data (class, level, group, stream,

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"go.uber.org/zap"
 )
 
@@ -55,11 +53,12 @@ import (
 //
 // The sink loads the default AWS configuration (AWS_REGION, AWS_PROFILE,
 // credentials, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) with the URL's keys
-// applied over it. With endpoint and no region in the URL or the
-// environment, the region is us-east-1, as in the cwzap command. With endpoint but without anonymous=true, zap.Config.Build (or
-// zap.Open) looks up credentials at once and fails, naming
-// anonymous=true, when there are none: a local endpoint such as
-// cwlogstest or "cwzap serve" wants anonymous=true.
+// applied over it. Its region rule is NewSyncer's: with an endpoint
+// (endpoint=, or one the configuration names) and no region, the region is
+// us-east-1; with neither, it is an error. With an endpoint but without
+// anonymous=true, zap.Config.Build (or zap.Open) looks up credentials at
+// once and fails, naming anonymous=true, when there are none: a local
+// endpoint such as cwlogstest or "cwzap serve" wants anonymous=true.
 //
 // The sink is a *Syncer. zap writes it through its own core, so it gets
 // Write, not WriteEntry: the event time is the time of the write, not the
@@ -253,7 +252,7 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	if sc.protect {
 		opts = append(opts, WithDeletionProtection(true))
 	}
-	load := []func(*config.LoadOptions) error{quietSDKLog(os.Stderr)}
+	var load []func(*config.LoadOptions) error
 	if sc.region != "" {
 		load = append(load, config.WithRegion(sc.region))
 	}
@@ -263,46 +262,30 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	if sc.anonymous {
 		load = append(load, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	client, err := newClient(ctx, clientSource{sink: true, load: load, endpoint: sc.endpoint})
 	if err != nil {
-		return nil, wrapRedacted("cwzap: sink: load AWS configuration", err)
+		return nil, err
 	}
-	if cfg.Region == "" {
-		if sc.endpoint == "" {
-			return nil, fmt.Errorf("cwzap: sink: no AWS region: add region= to the URL or set AWS_REGION")
-		}
-		cfg.Region = _localRegion
-	}
-	if sc.endpoint != "" && !sc.anonymous {
+	if ep := client.Options().BaseEndpoint; ep != nil && !sc.anonymous {
 		// Found now rather than at the first Sync, where the SDK would
 		// report an EC2 metadata error far from its cause.
-		if err := hasCredentials(ctx, cfg); err != nil {
-			return nil, wrapRedacted(fmt.Sprintf("cwzap: sink: endpoint %s: no AWS credentials; add anonymous=true for a local endpoint such as cwlogstest, or configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID)", sc.endpoint), err)
+		if err := hasCredentials(ctx, client.Options().Credentials); err != nil {
+			return nil, wrapRedacted(fmt.Sprintf("cwzap: sink: endpoint %s: no AWS credentials; add anonymous=true for a local endpoint such as cwlogstest, or configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID)", *ep), err)
 		}
 	}
-	client := cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
-		if sc.endpoint != "" {
-			o.BaseEndpoint = aws.String(sc.endpoint)
-		}
-	})
 	return append(opts, WithClient(client)), nil
 }
-
-// _localRegion is the region of a sink with an endpoint when none is
-// configured, as in the cwzap command: a local endpoint such as cwlogstest
-// ignores it, but the SDK signs every request with one.
-const _localRegion = "us-east-1"
 
 // _credentialsTimeout bounds the look-up of credentials for a sink with an
 // endpoint; off EC2 the metadata service answers nothing.
 const _credentialsTimeout = 5 * time.Second
 
-func hasCredentials(ctx context.Context, cfg aws.Config) error {
-	if cfg.Credentials == nil {
+func hasCredentials(ctx context.Context, creds aws.CredentialsProvider) error {
+	if creds == nil {
 		return errors.New("no credentials provider")
 	}
 	ctx, cancel := context.WithTimeout(ctx, _credentialsTimeout)
 	defer cancel()
-	_, err := cfg.Credentials.Retrieve(ctx)
+	_, err := creds.Retrieve(ctx)
 	return err
 }

@@ -2,7 +2,6 @@ package cwzap
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"go.uber.org/zap/zapcore"
 )
@@ -164,18 +162,11 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 }
 
 func defaultClient(o syncerOptions) (Client, error) {
-	var cfg = o.awsConfig
-	if cfg == nil {
-		c, err := config.LoadDefaultConfig(context.Background(), quietSDKLog(os.Stderr))
-		if err != nil {
-			return nil, wrapRedacted("cwzap: load AWS configuration", err)
-		}
-		cfg = &c
+	c, err := newClient(context.Background(), clientSource{config: o.awsConfig}) // awsconfig.go
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Region == "" {
-		return nil, errors.New("cwzap: no AWS region: set AWS_REGION (or a profile with a region in AWS_PROFILE), or pass WithAWSConfig or WithClient")
-	}
-	return cloudwatchlogs.NewFromConfig(*cfg), nil
+	return c, nil
 }
 
 // Write stores p as one event stamped now. One trailing newline is trimmed;
