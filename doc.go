@@ -42,7 +42,11 @@
 // A [SyncerOption] configures delivery and goes to [NewSyncer]; a
 // [CoreOption] configures the encoding and goes to [NewCore]. Giving one to
 // the other constructor does not compile. [New] and [Spec.Build] take
-// [Option], which both kinds are.
+// [Option], which both kinds are. A [Spec]'s fields and the query keys of a
+// cloudwatch:// URL ([SinkScheme]) are the same options, checked by the
+// same code; an error names the value as it was written: the option
+// ("WithRetention(13)"), the Spec field
+// ("logging.cloud-watch.group-class"), or the URL key ("synctimeout=-1s").
 //
 // # AWS configuration
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"go.uber.org/zap"
 )
 
@@ -51,6 +53,12 @@ import (
 //	class        WithLogGroupClass: STANDARD or INFREQUENT_ACCESS
 //	protect      WithDeletionProtection ("true")
 //
+// Each of the last eight keys is the option it names, checked as that
+// option is; a value the option would take for its default (a duration or
+// concurrency <= 0, retention 0) is an error here: leave the key out for
+// the default. Errors name the key and the value as written
+// ("cwzap: sink: synctimeout=-1s: …").
+//
 // The sink loads the default AWS configuration (AWS_REGION, AWS_PROFILE,
 // credentials, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) with the URL's keys
 // applied over it. Its region rule is NewSyncer's: with an endpoint
@@ -80,26 +88,24 @@ func newSink(u *url.URL) (zap.Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts, err := sc.options(context.Background())
+	client, err := sc.client(context.Background())
 	if err != nil {
 		return nil, err
 	}
-	return NewSyncer(sc.group, sc.stream, opts...)
+	return NewSyncer(sc.group, sc.stream, append(sc.opts, WithClient(client))...)
 }
 
-// sinkConfig is a parsed sink URL: plain values, so tests compare them.
+// sinkConfig is a parsed sink URL.
 type sinkConfig struct {
 	group, stream string
 
+	// The client's keys.
 	region, profile, endpoint string
 	anonymous                 bool
 
-	flush, timeout, syncTimeout time.Duration
-	retention                   int32
-	concurrency                 int
-	create                      *bool
-	class                       LogGroupClass
-	protect                     bool
+	// The Syncer's keys, as the options they name, each labelled with its
+	// key and value (options.go checks them), in the order of the keys.
+	opts []SyncerOption
 }
 
 // sinkError reports a bad sink URL in zap's style: lowercase, the bad value
@@ -146,18 +152,26 @@ func parseSinkURL(u *url.URL) (sinkConfig, error) {
 	if err != nil {
 		return sc, sinkError("query: %v", err)
 	}
-	for key, vals := range q {
+	for _, key := range slices.Sorted(maps.Keys(q)) {
+		vals := q[key]
 		if len(vals) != 1 {
 			return sc, sinkError("query key %q given %d times", key, len(vals))
 		}
 		if err := sc.set(key, vals[0]); err != nil {
-			return sc, sinkError("query key %q: %v", key, err)
+			return sc, err
 		}
 	}
-	return sc, nil
+	// The options' own check, now, rather than after the AWS configuration
+	// is loaded.
+	o := buildSyncerOptions(sc.opts)
+	return sc, o.err()
 }
 
+// set reads one query key: the client's, or a Syncer option's, parsed from
+// text into the option's type; the option checks the value.
 func (sc *sinkConfig) set(key, val string) error {
+	at := origin{door: doorURL, key: key, text: val}
+	var opt SyncerOption
 	switch key {
 	case "region":
 		sc.region = val
@@ -166,92 +180,62 @@ func (sc *sinkConfig) set(key, val string) error {
 	case "endpoint":
 		e, err := url.Parse(val)
 		if err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" {
-			return fmt.Errorf("want an http or https URL, got %q", val)
+			return at.errorf("want an http or https URL such as http://127.0.0.1:4566")
 		}
 		sc.endpoint = val
-	case "anonymous":
+	case "anonymous", "create", "protect":
 		b, err := strconv.ParseBool(val)
 		if err != nil {
-			return fmt.Errorf("want true or false, got %q", val)
+			return at.errorf("want true or false")
 		}
-		sc.anonymous = b
+		switch key {
+		case "anonymous":
+			sc.anonymous = b
+		case "create":
+			opt = WithCreateGroup(b)
+		default:
+			opt = WithDeletionProtection(b)
+		}
 	case "flush", "timeout", "synctimeout":
 		d, err := time.ParseDuration(val)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("want a positive duration such as \"2s\", got %q", val)
+		if err != nil {
+			return at.errorf("want a Go duration such as \"2s\"")
 		}
 		switch key {
 		case "flush":
-			sc.flush = d
+			opt = WithFlushInterval(d)
 		case "timeout":
-			sc.timeout = d
+			opt = WithPutTimeout(d)
 		default:
-			sc.syncTimeout = d
+			opt = WithSyncTimeout(d)
 		}
 	case "retention":
 		n, err := strconv.ParseInt(val, 10, 32)
-		if err != nil || !slices.Contains(_retentionDays, int32(n)) {
-			return fmt.Errorf("want one of %v days, got %q", _retentionDays, val)
+		if err != nil {
+			return at.errorf("want one of %v days", _retentionDays)
 		}
-		sc.retention = int32(n)
+		opt = WithRetention(int32(n))
 	case "concurrency":
 		n, err := strconv.Atoi(val)
-		if err != nil || n <= 0 {
-			return fmt.Errorf("want a positive integer, got %q", val)
-		}
-		sc.concurrency = n
-	case "create", "protect":
-		b, err := strconv.ParseBool(val)
 		if err != nil {
-			return fmt.Errorf("want true or false, got %q", val)
+			return at.errorf("want a positive integer")
 		}
-		if key == "protect" {
-			sc.protect = b
-		} else {
-			sc.create = &b
-		}
+		opt = WithConcurrency(n)
 	case "class":
-		var o syncerOptions
-		WithLogGroupClass(LogGroupClass(val)).applySyncer(&o)
-		if o.err() != nil {
-			return fmt.Errorf("want %s or %s, got %q", LogGroupClassStandard, LogGroupClassInfrequentAccess, val)
-		}
-		sc.class = o.group.class
+		opt = WithLogGroupClass(LogGroupClass(val))
 	default:
-		return fmt.Errorf("unknown key (want region, profile, endpoint, anonymous, flush, timeout, synctimeout, retention, concurrency, create, class or protect)")
+		return at.errorf("unknown key (want region, profile, endpoint, anonymous, flush, timeout, synctimeout, retention, concurrency, create, class or protect)")
+	}
+	if opt != nil {
+		sc.opts = append(sc.opts, written(opt, doorURL, key, val))
 	}
 	return nil
 }
 
-// options maps the sink's settings to Syncer options, with a client built
-// from the default AWS configuration and the URL's region, profile,
-// endpoint and anonymous (and the SDK's logger of sdklog.go).
-func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
-	var opts []SyncerOption
-	if sc.flush > 0 {
-		opts = append(opts, WithFlushInterval(sc.flush))
-	}
-	if sc.timeout > 0 {
-		opts = append(opts, WithPutTimeout(sc.timeout))
-	}
-	if sc.syncTimeout > 0 {
-		opts = append(opts, WithSyncTimeout(sc.syncTimeout))
-	}
-	if sc.retention > 0 {
-		opts = append(opts, WithRetention(sc.retention))
-	}
-	if sc.concurrency > 0 {
-		opts = append(opts, WithConcurrency(sc.concurrency))
-	}
-	if sc.create != nil {
-		opts = append(opts, WithCreateGroup(*sc.create))
-	}
-	if sc.class != "" {
-		opts = append(opts, WithLogGroupClass(sc.class))
-	}
-	if sc.protect {
-		opts = append(opts, WithDeletionProtection(true))
-	}
+// client returns the CloudWatch Logs client of the URL's region, profile,
+// endpoint and anonymous, over the default AWS configuration, under the
+// region rule of awsconfig.go.
+func (sc sinkConfig) client(ctx context.Context) (*cloudwatchlogs.Client, error) {
 	var load []func(*config.LoadOptions) error
 	if sc.region != "" {
 		load = append(load, config.WithRegion(sc.region))
@@ -273,7 +257,7 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 			return nil, wrapRedacted(fmt.Sprintf("cwzap: sink: endpoint %s: no AWS credentials; add anonymous=true for a local endpoint such as cwlogstest, or configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID)", *ep), err)
 		}
 	}
-	return append(opts, WithClient(client)), nil
+	return client, nil
 }
 
 // _credentialsTimeout bounds the look-up of credentials for a sink with an
