@@ -2,18 +2,12 @@ package cwzap
 
 import (
 	"context"
-	"errors"
-	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"go.uber.org/zap/zapcore"
 )
@@ -87,7 +81,10 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 		return nil, err
 	}
 	rep := newReporter(o.onError)
-	client, release := o.client, func() {}
+	client, release := o.client, o.release
+	if release == nil {
+		release = func() {}
+	}
 	if client == nil {
 		if client, release, err = defaultClient(o); err != nil {
 			return nil, err
@@ -160,67 +157,10 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 	return s, nil
 }
 
-// defaultClient builds the client of a Syncer given no WithClient, with an
-// HTTP client of the Syncer's own unless the configuration holds one of
-// the caller's, and returns what releases its connections.
+// defaultClient builds the client of a Syncer given no WithClient, and
+// returns what releases its connections.
 func defaultClient(o syncerOptions) (Client, func(), error) {
-	var cfg = o.awsConfig
-	if cfg == nil {
-		c, err := config.LoadDefaultConfig(context.Background(), quietSDKLog(os.Stderr))
-		if err != nil {
-			return nil, nil, wrapRedacted("cwzap: load AWS configuration", err)
-		}
-		cfg = &c
-	}
-	if cfg.Region == "" {
-		return nil, nil, errors.New("cwzap: no AWS region: set AWS_REGION (or a profile with a region in AWS_PROFILE), or pass WithAWSConfig or WithClient")
-	}
-	c := *cfg
-	release := func() {}
-	if hc, tr := ownHTTPClient(c.HTTPClient); hc != nil {
-		c.HTTPClient, release = hc, tr.CloseIdleConnections
-	}
-	return cloudwatchlogs.NewFromConfig(c), release, nil
-}
-
-// ownHTTPClient returns an HTTP client of the Syncer's own, and its
-// transport, for a configuration whose HTTP client is none or the SDK's
-// buildable default, which every service client copies, connection pool
-// and all: the Syncer may then close that pool. It returns nil for an HTTP
-// client of the caller's, which the caller may share and close.
-func ownHTTPClient(hc aws.HTTPClient) (*http.Client, *http.Transport) {
-	var b *awshttp.BuildableClient
-	switch c := hc.(type) {
-	case nil:
-		b = awshttp.NewBuildableClient()
-	case *awshttp.BuildableClient:
-		b = c
-	default:
-		return nil, nil
-	}
-	tr := b.GetTransport() // the buildable's settings, in a transport of our own
-	return &http.Client{
-		Transport: readOnlyBodies{tr},
-		Timeout:   b.GetTimeout(),
-		// As the SDK's: an answer that redirects is an answer.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}, tr
-}
-
-// readOnlyBodies hides the io.WriterTo of request bodies from the
-// transport. The SDK closes a request body once the answer's headers have
-// come, and its body then answers WriteTo with io.EOF; http.Transport,
-// having copied a body of known length, drains it once more through
-// WriteTo, and a fast endpoint's answer can come before that drain: the
-// transport would then close the connection under the answer.
-type readOnlyBodies struct{ rt http.RoundTripper }
-
-func (r readOnlyBodies) RoundTrip(req *http.Request) (*http.Response, error) {
-	if _, ok := req.Body.(io.WriterTo); ok {
-		req = req.WithContext(req.Context()) // a shallow copy: the caller's request stays as it is
-		req.Body = struct{ io.ReadCloser }{req.Body}
-	}
-	return r.rt.RoundTrip(req)
+	return newClient(context.Background(), clientSource{config: o.awsConfig}) // awsconfig.go
 }
 
 // Write stores p as one event stamped now. One trailing newline is trimmed;

@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -70,58 +71,72 @@ const (
 	_entityMaxValueLen = 512
 )
 
-// EntityKeyAttributes are the key attribute names the service accepts in
-// an entity.
-var EntityKeyAttributes = []string{"Type", "ResourceType", "Identifier", "Name", "Environment"}
+// _entityKeyAttributes are the key attribute names the service accepts in
+// an entity. Unexported, so that no importer can change what WithEntity
+// accepts; EntityKeyAttributeNames returns a copy.
+var _entityKeyAttributes = []string{"Type", "ResourceType", "Identifier", "Name", "Environment"}
+
+// EntityKeyAttributeNames returns the key attribute names the service
+// accepts in an entity (WithEntity): Type, ResourceType, Identifier, Name
+// and Environment. The slice is the caller's: changing it changes nothing
+// in cwzap.
+func EntityKeyAttributeNames() []string {
+	return slices.Clone(_entityKeyAttributes)
+}
 
 // WithEntity sets the entity sent with every PutLogEvents call: the
 // resource or service that wrote the events, which CloudWatch's "Explore
-// related" view ties them to. keyAttributes identify it: 2 to 4 of
-// EntityKeyAttributes (Type, ResourceType, Identifier, Name, Environment),
-// values of 1 to 512 characters, for example
+// related" view ties them to. keyAttributes identify it: 2 to 4 of the
+// names EntityKeyAttributeNames returns (Type, ResourceType, Identifier,
+// Name, Environment), values of 1 to 512 characters, for example
 //
 //	{"Type": "Service", "Name": "checkout", "Environment": "prod"}
 //
 // attributes describe it: at most 10, keys of 1 to 256 characters, values
-// of 1 to 512. A value outside those rules is an error from NewSyncer. The
-// maps are copied. Defaults to none.
+// of 1 to 512. A value outside those rules is an error from NewSyncer that
+// says what is wanted. The maps are copied. Defaults to none.
 //
 // An entity the service refuses for what it means (an unknown Type, a
 // field its Type requires missing) never fails a put: the events are
 // stored without it, and the error handler hears of the first refusal.
 func WithEntity(keyAttributes, attributes map[string]string) SyncerOption {
 	e := &types.Entity{KeyAttributes: maps.Clone(keyAttributes), Attributes: maps.Clone(attributes)}
-	return syncerOption(func(o *syncerOptions) {
+	return newSyncerSetting("WithEntity", "", func(o *syncerOptions, at origin) {
 		if err := validateEntity(e); err != nil {
-			o.errs = append(o.errs, err)
+			o.refuse(at, "%v", err)
 			return
 		}
 		o.wire.entity = e
 	})
 }
 
+// validateEntity says what is wrong with e, if anything, and what is
+// wanted instead.
 func validateEntity(e *types.Entity) error {
-	n := len(e.KeyAttributes)
-	if n < _entityMinKeys || n > _entityMaxKeys {
-		return fmt.Errorf("cwzap: WithEntity: %d key attributes; want %d to %d of %v", n, _entityMinKeys, _entityMaxKeys, EntityKeyAttributes)
+	names := strings.Join(_entityKeyAttributes, ", ")
+	switch n := len(e.KeyAttributes); {
+	case n == 1:
+		return fmt.Errorf("1 key attribute; want %d to %d of %s", _entityMinKeys, _entityMaxKeys, names)
+	case n < _entityMinKeys || n > _entityMaxKeys:
+		return fmt.Errorf("%d key attributes; want %d to %d of %s", n, _entityMinKeys, _entityMaxKeys, names)
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.KeyAttributes)) {
-		if !slices.Contains(EntityKeyAttributes, k) {
-			return fmt.Errorf("cwzap: WithEntity: key attribute %q: want one of %v", k, EntityKeyAttributes)
+		if !slices.Contains(_entityKeyAttributes, k) {
+			return fmt.Errorf("key attribute %q: want one of %s", k, names)
 		}
 		if v := e.KeyAttributes[k]; !lengthOK(v, _entityMaxValueLen) {
-			return fmt.Errorf("cwzap: WithEntity: key attribute %s = %q: want 1 to %d characters", k, v, _entityMaxValueLen)
+			return fmt.Errorf("key attribute %s = %q: want 1 to %d characters of valid UTF-8", k, v, _entityMaxValueLen)
 		}
 	}
 	if len(e.Attributes) > _entityMaxAttrs {
-		return fmt.Errorf("cwzap: WithEntity: %d attributes; the service takes at most %d", len(e.Attributes), _entityMaxAttrs)
+		return fmt.Errorf("%d attributes; the service takes at most %d", len(e.Attributes), _entityMaxAttrs)
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.Attributes)) {
 		if !lengthOK(k, _entityMaxAttrKey) {
-			return fmt.Errorf("cwzap: WithEntity: attribute %q: want a name of 1 to %d characters", k, _entityMaxAttrKey)
+			return fmt.Errorf("attribute %q: want a name of 1 to %d characters of valid UTF-8", k, _entityMaxAttrKey)
 		}
 		if v := e.Attributes[k]; !lengthOK(v, _entityMaxValueLen) {
-			return fmt.Errorf("cwzap: WithEntity: attribute %s = %q: want 1 to %d characters", k, v, _entityMaxValueLen)
+			return fmt.Errorf("attribute %s = %q: want 1 to %d characters of valid UTF-8", k, v, _entityMaxValueLen)
 		}
 	}
 	return nil
