@@ -41,3 +41,7 @@ func (b *LockedBuffer) Lines() []string {
 // WaitReports waits until the error handler has been given every report
 // the Syncer has made so far.
 func (s *Syncer) WaitReports() { <-s.rep.idle() }
+
+// WaitSpoolWritten waits until the spool's writer has written every record
+// taken so far and done its chores (trimming settled segments).
+func (s *Syncer) WaitSpoolWritten() { <-s.spool.idle() }

@@ -722,10 +722,6 @@ func WithEncoderConfig(cfg EncoderConfig) CoreOption {
 	})
 }
 
-func clamp(n, lo, hi int) int {
-	return min(max(n, lo), hi)
-}
-
 // WithMetricNamespace sets the CloudWatch namespace of the metrics that
 // Metric fields carry. Defaults to the AWS_EMF_NAMESPACE environment
 // variable, else DefaultMetricNamespace ("aws-embedded-metrics"). A

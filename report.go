@@ -3,6 +3,7 @@ package cwzap
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -25,6 +26,11 @@ import (
 //
 // The Core returns neither from Write, so zap's ErrorOutput does not print
 // them a third time; it hears only of entries the Core could not write.
+
+// defaultErrorHandler writes each error as one line to stderr: the
+// handler of every Syncer built without WithErrorHandler, and of what an
+// encoder without a Syncer finds wrong with metrics.
+func defaultErrorHandler(err error) { fmt.Fprintln(os.Stderr, err) }
 
 // ErrClosed is returned by Write and WriteEntry after Close; the event goes
 // to the fallback writer.

@@ -3,7 +3,6 @@ package cwzap
 import (
 	"errors"
 	"fmt"
-	"os"
 )
 
 // A reporter is the one way background errors reach the error handler
@@ -72,10 +71,6 @@ const (
 	_maxCauses  = 256 // causes kept apart
 	_maxPending = 4   // reports of one cause waiting for the handler
 )
-
-// defaultErrorHandler writes each error as one line to stderr: the
-// handler of every Syncer built without WithErrorHandler.
-func defaultErrorHandler(err error) { fmt.Fprintln(os.Stderr, err) }
 
 func newReporter(handler func(error)) *reporter {
 	if handler == nil {

@@ -1,6 +1,7 @@
 package cwzap
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,14 +24,15 @@ import (
 // (the batch is sorted by time when sealed), so the spool needs none. A
 // goroutine of the spool's own, started when records wait and ended when
 // none do, writes them with write(2), so that under load a caller never
-// waits for the disk. An event that finds the writer idle and whose time
-// is a millisecond or more past the last such event's (so at most some
-// 1,000 a second) is written by its caller before Write returns: then a
-// process killed as soon as Write returns keeps it. The kernel's page
-// cache outlives the process (SIGKILL, a panic, the OOM killer), so no
-// caller pays for an fsync: a segment is fsynced when it is full, at most a
-// second after a write while records keep coming, and at Close. Only a
-// power loss or a kernel crash loses what was not fsynced.
+// waits for the disk. An event whose time is a millisecond or more past
+// the last event's (so at most some 1,000 a second) is waited for: its
+// caller returns once the writer has written it, or after WithSyncTimeout,
+// so that a process killed as soon as Write returns keeps it, and a disk
+// that hangs holds no caller longer than that. The kernel's page cache outlives the process (SIGKILL, a
+// panic, the OOM killer), so no caller pays for an fsync: a segment is
+// fsynced when it is full, at most a second after a write while records
+// keep coming, and at Close. Only a power loss or a kernel crash loses what
+// was not fsynced.
 //
 // When the files fail (a full disk, an I/O error, the directory removed)
 // the spool says so once, through the reporter, when it happens; from then
@@ -58,10 +60,13 @@ type spool struct {
 	top     uint64        // the highest batch seq ever appended
 	mark    uint64        // every batch up to it is settled
 	writing bool          // the writer runs: its goroutine, or a caller
-	lastTS  int64         // the time (ms) of the last event that found the writer idle
+	lastTS  int64         // the time (ms) of the last event
 	idleCh  chan struct{} // closed when the writer ends; nil when nobody waits
 	stuck   bool          // a caller's wait for the disk ran out; cleared by the next write
 	room    chan struct{} // closed when the writer takes buf; nil when nobody waits
+	taken   uint64        // records appended to buf, ever: a caller's ticket
+	written uint64        // of those, records the writer has written
+	wrote   chan struct{} // closed when written moves; nil when nobody waits
 	closed  bool
 }
 
@@ -119,7 +124,7 @@ func openSpool(c spoolConfig) (*spool, []string, error) {
 			rep:    c.rep,
 		},
 	}
-	s.w.bytes = &s.stats.fileBytes
+	s.w.bytes, s.w.lostEvs = &s.stats.fileBytes, &s.stats.unspooled
 	s.runWrite = s.write
 	s.buf, s.spare = make([]byte, 0, _spoolBuf), make([]byte, 0, _spoolBuf)
 	n, err := s.w.open()
@@ -182,72 +187,60 @@ func (s *spool) append(seq uint64, ev *event) {
 	s.buf = appendEventRecord(s.buf, seq, ev.ts, ev.size, ev.obj) // in the room reserved
 	s.bufTop = max(s.bufTop, seq)
 	s.top = max(s.top, seq)
-	if s.writing {
-		if len(s.buf) >= _spoolBuf && !s.waitLocked() {
-			s.stuck = true
-			s.w.rep.report(reportSpool, "", fmt.Errorf("cwzap: spool %s: the disk took nothing for %v; events are delivered but not kept for a crash until it does (SpoolStats.Unspooled counts them)", s.w.dir, s.timeout))
-		}
-		s.mu.Unlock()
-		return
-	}
-	// Writes are rare: write this one now, so that a process killed as
-	// soon as Write returns keeps it. Otherwise the writer goroutine
-	// takes it with the others, a moment later.
-	s.writing = true
-	inline := ev.ts-s.lastTS >= 1 || ev.ts < s.lastTS // by the events' own times: no clock read
+	s.taken++
+	// Writes are rare (by the events' own times: no clock read): wait for
+	// this one, so that a process killed as soon as Write returns keeps
+	// it. Otherwise the writer takes it with the others, a moment later,
+	// and callers wait only when they are a buffer ahead of the disk.
+	rare := ev.ts-s.lastTS >= 1 || ev.ts < s.lastTS
 	s.lastTS = ev.ts
-	if inline {
-		s.writeNow()
-	} else {
-		go s.runWrite()
+	s.startLocked()
+	ticket := s.taken
+	switch {
+	case rare && !s.waitLocked(&s.wrote, func() bool { return s.written >= ticket }):
+		s.stuckLocked()
+	case !rare && len(s.buf) >= _spoolBuf && !s.waitLocked(&s.room, func() bool { return len(s.buf) < _spoolBuf }):
+		s.stuckLocked()
 	}
 	s.mu.Unlock()
 }
 
-// waitLocked waits, with mu released, until the writer takes buf, or for
-// the sync timeout, and reports whether the writer took it: buf stays
-// within its size, as long as the disk keeps up, and callers slow down to
-// the disk's pace rather than fill memory.
-func (s *spool) waitLocked() bool {
-	if s.room == nil {
-		s.room = make(chan struct{})
-	}
-	ch := s.room
-	s.mu.Unlock()
-	outside("waiting for the spool's disk")
+// waitLocked waits, with mu released, until done holds, woken through *ch
+// by the writer, or for the sync timeout, and reports whether it holds.
+// Callers so slow down to the disk's pace rather than fill memory, and a
+// disk that hangs holds none of them longer than the timeout.
+func (s *spool) waitLocked(ch *chan struct{}, done func() bool) bool {
 	t := time.NewTimer(s.timeout)
-	took := true
-	select {
-	case <-ch:
-	case <-t.C:
-		took = false
+	defer t.Stop()
+	for !done() {
+		if s.stuck {
+			return false // one caller waited its time already
+		}
+		if *ch == nil {
+			*ch = make(chan struct{})
+		}
+		c := *ch
+		s.mu.Unlock()
+		outside("waiting for the spool's disk")
+		select {
+		case <-c:
+			s.mu.Lock()
+		case <-t.C:
+			s.mu.Lock()
+			return done()
+		}
 	}
-	t.Stop()
-	s.mu.Lock()
-	return took
+	return true
 }
 
-// writeNow writes buf on the caller's goroutine, and leaves to the writer
-// goroutine what more there is: the chores of the files, or records added
-// meanwhile. mu is held, and writing set.
-func (s *spool) writeNow() {
-	buf, top := s.buf, s.bufTop
-	s.buf, s.spare, s.bufTop = s.spare[:0], nil, 0
-	wake(&s.room)
-	s.mu.Unlock()
-	s.w.put(buf, top)
-	s.mu.Lock()
-	s.stuck = false
-	s.size -= s.w.takeDropped()
-	if cap(buf) <= 2*_segmentMax {
-		s.spare = buf
-	}
-	if len(s.buf) > 0 || s.w.due(s.mark) {
-		go s.runWrite()
+// stuckLocked says, once, that the disk takes nothing: until it writes
+// again, events are delivered but not kept.
+func (s *spool) stuckLocked() {
+	if s.stuck {
 		return
 	}
-	s.writing = false
-	wake(&s.idleCh)
+	s.stuck = true
+	s.w.rep.report(reportSpool, "", fmt.Errorf("cwzap: spool %s: the disk took nothing for %v; events are delivered but not kept for a crash until it does (SpoolStats.Unspooled counts them)", s.w.dir, s.timeout))
 }
 
 // settle marks batch seq settled, and every batch up to mark. The ledger
@@ -296,17 +289,21 @@ func (s *spool) write() {
 			s.mu.Unlock()
 			return
 		}
-		buf, top := s.buf, s.bufTop
+		buf, top, ticket := s.buf, s.bufTop, s.taken
 		s.buf, s.spare, s.bufTop = s.spare[:0], nil, 0
 		wake(&s.room)
 		s.mu.Unlock()
 
 		lingered = false
 		s.w.put(buf, top)
+		s.mu.Lock()
+		s.written = ticket // written, or lost and counted: no caller waits for it longer
+		s.stuck = false
+		wake(&s.wrote)
+		s.mu.Unlock()
 		delta := s.w.chores(mark)
 
 		s.mu.Lock()
-		s.stuck = false
 		s.size += delta - s.w.takeDropped()
 		if cap(buf) <= 2*_segmentMax {
 			s.spare = buf // keeps a burst's buffer from staying
@@ -367,6 +364,20 @@ func (s *spool) close(deadline time.Time) {
 	s.lock.Close() // releases the lock
 }
 
+// idle returns a channel closed once the writer has written what it holds
+// and done its chores.
+func (s *spool) idle() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.writing {
+		return _closed
+	}
+	if s.idleCh == nil {
+		s.idleCh = make(chan struct{})
+	}
+	return s.idleCh
+}
+
 func (s *spool) snapshot() SpoolStats {
 	return SpoolStats{
 		Replayed:     s.stats.replayed.Load(),
@@ -392,10 +403,11 @@ type segWriter struct {
 	f        spoolFile // nil while the files are lost
 	next     int       // index of the next segment file
 	lastSync time.Time
-	failed   atomic.Bool   // the files are lost: events are not kept until a segment opens again
-	lastTry  time.Time     // the last attempt to open a segment after a failure
-	dropped  int64         // bytes handed to put but not written, for the spool's size
-	bytes    *atomic.Int64 // what the live segments hold (SpoolStats.Bytes)
+	failed   atomic.Bool    // the files are lost: events are not kept until a segment opens again
+	lastTry  time.Time      // the last attempt to open a segment after a failure
+	dropped  int64          // bytes handed to put but not written, for the spool's size
+	bytes    *atomic.Int64  // what the live segments hold (SpoolStats.Bytes)
+	lostEvs  *atomic.Uint64 // events not kept (SpoolStats.Unspooled)
 	rep      *reporter
 }
 
@@ -420,20 +432,33 @@ func (w *segWriter) takeDropped() int64 {
 // segment: one write(2), nothing else, so that a caller may do it.
 func (w *segWriter) put(buf []byte, top uint64) {
 	if w.f == nil {
-		w.dropped += int64(len(buf))
+		w.drop(buf, 0)
 		return
 	}
 	n, err := w.f.Write(buf)
 	if err != nil {
 		// A write cut short leaves a torn record, which the reader skips;
 		// the next segment starts clean.
-		w.dropped += int64(len(buf) - n)
+		w.drop(buf, n)
 		w.fail(err)
 	}
 	cur := &w.segs[len(w.segs)-1]
 	cur.bytes += int64(n)
 	cur.top = max(cur.top, top)
 	w.bytes.Add(int64(n))
+}
+
+// drop counts what of buf was not written from byte n on: its bytes, and
+// the events of the records not written whole.
+func (w *segWriter) drop(buf []byte, n int) {
+	w.dropped += int64(len(buf) - n)
+	for at := 0; at < len(buf); {
+		end := at + _recPrefix + int(binary.LittleEndian.Uint32(buf[at:]))
+		if end > n && buf[at+_recPrefix] == _recEvent {
+			w.lostEvs.Add(1)
+		}
+		at = end
+	}
 }
 
 // due reports whether chores has work: a full segment, an fsync due, a

@@ -84,11 +84,9 @@ func TestSpoolChild(t *testing.T) {
 	}
 	// Wait until the spool's writer has handed every record to the
 	// kernel: the files then hold what SpoolStats counts.
-	for deadline := time.Now().Add(30 * time.Second); spoolFileBytes(t, dir) != s.SpoolStats().Bytes; {
-		if time.Now().After(deadline) {
-			t.Fatalf("spool files hold %d bytes, SpoolStats %d", spoolFileBytes(t, dir), s.SpoolStats().Bytes)
-		}
-		time.Sleep(time.Millisecond)
+	s.WaitSpoolWritten()
+	if onDisk := spoolFileBytes(t, dir); onDisk != s.SpoolStats().Bytes {
+		t.Fatalf("spool files hold %d bytes, SpoolStats %d", onDisk, s.SpoolStats().Bytes)
 	}
 	fmt.Printf("written %d\n", synced+unsynced)
 	time.Sleep(time.Hour) // until killed
@@ -297,15 +295,14 @@ func TestSpoolTrims(t *testing.T) {
 	}
 }
 
-// waitSpoolBelow waits until the spool's writer has removed settled
-// segments enough for the spool to hold less than n bytes.
+// waitSpoolBelow waits until the spool's writer is done with the settle
+// marks a Sync left it, and checks that it removed settled segments enough
+// for the spool to hold less than n bytes.
 func waitSpoolBelow(t *testing.T, s *cwzap.Syncer, n int64) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); s.SpoolStats().Bytes >= n; {
-		if time.Now().After(deadline) {
-			t.Fatalf("the spool still holds %d bytes, want < %d", s.SpoolStats().Bytes, n)
-		}
-		time.Sleep(time.Millisecond)
+	s.WaitSpoolWritten()
+	if got := s.SpoolStats().Bytes; got >= n {
+		t.Fatalf("the spool holds %d bytes once its writer is done, want < %d", got, n)
 	}
 }
 

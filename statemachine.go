@@ -184,8 +184,8 @@ func rejectedFrom(info *types.RejectedLogEventsInfo, n int) rejectedRange {
 	if v := info.TooNewLogEventStartIndex; v != nil {
 		r.newFrom = int(*v)
 	}
-	r.old = clamp(r.old, 0, n)
-	r.newFrom = clamp(r.newFrom, r.old, n)
+	r.old = min(max(r.old, 0), n)
+	r.newFrom = min(max(r.newFrom, r.old), n)
 	return r
 }
 
@@ -213,7 +213,7 @@ type streamConfig struct {
 	kmsKey  string
 	tags    map[string]string
 	retain  int32
-	class   LogGroupClass // "": the service's default
+	class   types.LogGroupClass // "": the service's default
 	protect bool
 	rep     *reporter
 }
@@ -357,7 +357,7 @@ func (st *logStream) createGroup(ctx context.Context) (outcome, error) {
 		in.Tags = st.tags
 	}
 	if st.class != "" {
-		in.LogGroupClass = types.LogGroupClass(st.class)
+		in.LogGroupClass = st.class
 	}
 	if st.protect {
 		in.DeletionProtectionEnabled = &st.protect

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -90,7 +91,7 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 			return nil, err
 		}
 	}
-	client = o.wireClient(client, rep) // compression and the entity, when asked
+	client = wireClient(client, newWire(o.wire.compressed(), o.wire.entity, rep)) // compression and the entity, when asked
 
 	// An arena holds the escaped event objects of one batch; half again the
 	// batch's size leaves room for the quotes of JSON events.
@@ -108,7 +109,7 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 		kmsKey:  o.group.kmsKey,
 		tags:    o.group.tags,
 		retain:  o.group.retention,
-		class:   o.group.class,
+		class:   types.LogGroupClass(o.group.class),
 		protect: o.group.protect,
 		rep:     rep,
 	})
