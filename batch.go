@@ -24,8 +24,10 @@ import (
 // read only, by its put and by a deadline's handover at once, and its life
 // is the dispatcher's (batchlife.go).
 type batch struct {
-	seq   uint64 // from 1, in the order batches are opened; the ledger settles by it
-	after uint64 // a batch holding an earlier part of a split entry: put this one only once that one is settled; 0 for none
+	seq      uint64 // from 1, in the order batches are opened; the ledger settles by it
+	after    uint64 // a batch holding an earlier part of a split entry: put this one only once that one is settled; 0 for none
+	route    string // the route of its events (route.go)
+	maxBytes int    // the most log data it takes: WithMaxBatchBytes, or its route's share of the buffer
 	// Where it goes, set when it is sealed: tgt, and tgt2 for the events of
 	// the next day when it spans midnight.
 	tgt, tgt2 *target
@@ -69,29 +71,29 @@ func newBatch(arenaCap, maxEvents int) *batch {
 func (b *batch) reset() {
 	b.arena = b.arena[:0]
 	b.slots = b.slots[:0]
-	b.seq, b.after, b.tgt, b.tgt2 = 0, 0, nil, nil
+	b.seq, b.after, b.route, b.maxBytes, b.tgt, b.tgt2 = 0, 0, "", 0, nil, nil
 	b.size, b.minTS, b.maxTS, b.sorted, b.metrics = 0, 0, 0, true, 0
 	b.life = batchQueued
 }
 
 func (b *batch) len() int { return len(b.slots) }
 
-// fits reports whether ev may join b without breaking a service limit or
-// growing b.
-func (b *batch) fits(ev *event, maxEvents, maxBytes int) bool {
+// fits reports whether ev may join b without breaking a limit or growing
+// b.
+func (b *batch) fits(ev *event, maxEvents int) bool {
 	if len(b.arena)+1+len(ev.obj) > cap(b.arena) || len(b.slots) == cap(b.slots) {
 		return false
 	}
-	return b.fitsLimits(ev, maxEvents, maxBytes)
+	return b.fitsLimits(ev, maxEvents)
 }
 
-// fitsLimits reports whether ev may join b without breaking a service
-// limit: count, bytes, or the 24-hour span.
-func (b *batch) fitsLimits(ev *event, maxEvents, maxBytes int) bool {
+// fitsLimits reports whether ev may join b without breaking a limit:
+// count, bytes (b.maxBytes), or the 24-hour span.
+func (b *batch) fitsLimits(ev *event, maxEvents int) bool {
 	if len(b.slots) == 0 {
 		return true
 	}
-	if len(b.slots) >= maxEvents || b.size+ev.size+EventOverhead > maxBytes {
+	if len(b.slots) >= maxEvents || b.size+ev.size+EventOverhead > b.maxBytes {
 		return false
 	}
 	return max(b.maxTS, ev.ts)-min(b.minTS, ev.ts) <= _maxBatchSpan.Milliseconds()

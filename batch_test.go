@@ -48,6 +48,7 @@ func FuzzEventObjectRoundTrip(f *testing.F) {
 // in any chunk size, and again after seeking back.
 func TestBodyReader(t *testing.T) {
 	b := newBatch(1024, 16)
+	b.maxBytes = 1 << 20
 	for i, m := range []string{"c", "a \"q\"", "b", "d"} {
 		_, obj1 := appendEventObject(nil, int64(3-i%3), []byte(m))
 		b.add(&obj1)
@@ -118,9 +119,10 @@ var _bodyMessages = []string{"a", `{"json":"with \"quotes\""}`, "ctl \x00\x1f\n\
 func newTestBatch(t *testing.T, evs []testEvent) *batch {
 	t.Helper()
 	b := newBatch(64<<10, len(evs))
+	b.maxBytes = 1 << 20
 	for _, ev := range evs {
 		_, obj1 := appendEventObject(nil, ev.ts, []byte(ev.msg))
-		if !b.fits(&obj1, len(evs), 1<<20) {
+		if !b.fits(&obj1, len(evs)) {
 			t.Fatalf("event %d does not fit", b.len())
 		}
 		b.add(&obj1)
@@ -306,7 +308,7 @@ func TestBodyOfUnsortedBatch(t *testing.T) {
 // A batch across midnight is sent as one span per day, each to its day's
 // stream, and halves of them when the service refuses one as too large.
 func TestBodyOfBatchAcrossMidnight(t *testing.T) {
-	g, s, err := parseNames("g", "s-{date}")
+	g, s, _, err := parseNames("g", "s-{date}")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,6 +343,7 @@ func TestBodyOfLargeBatch(t *testing.T) {
 		evs = append(evs, testEvent{ts, fmt.Sprint(i, msg)})
 	}
 	b := newBatch(1<<19, len(evs))
+	b.maxBytes = 1 << 20
 	for _, ev := range evs {
 		_, obj1 := appendEventObject(nil, ev.ts, []byte(ev.msg))
 		b.add(&obj1)
@@ -409,8 +412,9 @@ func TestBatchFitsCountsCommas(t *testing.T) {
 		exact := k * (1 + len(obj))
 		for _, capacity := range []int{exact, exact - 1} {
 			b := newBatch(capacity, 16)
+			b.maxBytes = 1 << 20
 			n := 0
-			for b.fits(&obj1, 16, 1<<20) {
+			for b.fits(&obj1, 16) {
 				b.add(&obj1)
 				n++
 			}
@@ -436,13 +440,14 @@ func TestBudgetGrowCountsCommas(t *testing.T) {
 		{2 * (1 + len(obj)), true},
 		{2*(1+len(obj)) - 1, false},
 	} {
-		m := newBudget(1<<20, 1<<20, tt.arenaCap, 16)
+		m := newBudget(1<<20, tt.arenaCap, 16)
 		b := newBatch(1+len(obj), 1)
+		b.maxBytes = 1 << 20
 		b.add(&obj1)
 		if got := m.grow(b, len(obj)); got != tt.want {
 			t.Fatalf("arena cap %d: grow for a second event of %d bytes = %v, want %v", tt.arenaCap, len(obj), got, tt.want)
 		}
-		if tt.want && !b.fits(&obj1, 16, 1<<20) {
+		if tt.want && !b.fits(&obj1, 16) {
 			t.Fatalf("arena cap %d: the second event does not fit after grow (arena %d of %d)", tt.arenaCap, len(b.arena), cap(b.arena))
 		}
 	}

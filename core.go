@@ -90,9 +90,7 @@ func newCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, cfg EncoderConfi
 		// escaped once while they are encoded (encoder_wire.go); what the
 		// encoder finds wrong with metrics goes to the Syncer's reporter.
 		c.enc = newEncoder(cfg, true, s.reportSetup)
-		if c.enc.set.wire {
-			c.s = s
-		}
+		c.s = s
 	} else {
 		c.enc = newEncoder(cfg, false, nil)
 	}
@@ -100,15 +98,19 @@ func newCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, cfg EncoderConfi
 	return c
 }
 
+// _routeBuf is the room on the stack for an entry's route.
+const _routeBuf = 128
+
 // core is small: derived cores share everything but the encoder.
 type core struct {
 	zapcore.LevelEnabler
 	enc   *encoder
 	out   zapcore.WriteSyncer
-	s     *Syncer     // out, when the encoder writes the wire form for it; else nil
+	s     *Syncer     // out, when it is a *Syncer; else nil
 	we    entryWriter // out as an entryWriter, or nil
 	pu    purger      // out as a purger, or nil
 	purge bool        // every entry purges (With(Purge()))
+	route []string    // the route values of the With fields, when s's names take any (route.go)
 }
 
 var _ zapcore.Core = (*core)(nil)
@@ -122,6 +124,9 @@ func (c *core) Level() zapcore.Level {
 // A Purge field makes every entry of the new Core a purge.
 func (c *core) With(fields []zapcore.Field) zapcore.Core {
 	clone := *c
+	if c.s != nil && len(c.s.route.keys) > 0 {
+		clone.route = c.s.route.withValues(c.route, fields, c.enc.depth > 0)
+	}
 	clone.enc = c.enc.with(fields)
 	for i := range fields {
 		if isPurge(&fields[i]) {
@@ -155,9 +160,21 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	var err error
 	outside("encoding an entry") // a marshaler of the caller's may run
 	if c.s != nil {
-		ev, buf := c.enc.encodeEvent(ent, fields, eventTime(ent.Time))
-		err = c.s.writeEvent(&ev)
-		freeBuffer(buf)
+		route := c.s.noRoute
+		var rb [_routeBuf]byte
+		if len(c.s.route.keys) > 0 {
+			route = c.s.route.appendRoute(rb[:0], &ent, fields, c.route, c.enc.depth > 0)
+		}
+		if c.enc.set.wire {
+			ev, buf := c.enc.encodeEvent(ent, fields, eventTime(ent.Time))
+			ev.route = route
+			err = c.s.writeEvent(&ev)
+			freeBuffer(buf)
+		} else {
+			buf, _ := c.enc.EncodeEntry(ent, fields) // never fails
+			err = c.s.writeText(ent.Time, buf.Bytes(), route)
+			buf.Free()
+		}
 	} else {
 		buf, _ := c.enc.EncodeEntry(ent, fields) // never fails
 		if c.we != nil {

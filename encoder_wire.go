@@ -27,12 +27,13 @@ import (
 // An event is one log event as the Syncer takes it, whether the Core's
 // encoder wrote it or Syncer.WriteEntry escaped a caller's bytes: its time,
 // the request body's event object, the size of its message as the service
-// counts it, and whether it carries metrics.
+// counts it, whether it carries metrics, and its route.
 type event struct {
 	ts      int64  // ms since the epoch
 	obj     []byte // {"timestamp":ts,"message":"…"}
 	size    int    // the message's UTF-8 bytes, unescaped
 	metrics bool   // the message is an EMF document: the put says so (emf_wire.go)
+	route   []byte // the values the Syncer's names take from the entry (route.go); nil for none
 }
 
 // A lit is a fixed text of the layout in an encoder's form, with its less.

@@ -121,7 +121,7 @@ func TestCoreWritesTheWireForm(t *testing.T) {
 	if c := newCore(s, zap.InfoLevel, EncoderConfig{}); !c.enc.set.wire || c.s != s {
 		t.Error("a Core writing JSON to a Syncer does not write the wire form")
 	}
-	if c := newCore(s, zap.InfoLevel, EncoderConfig{Format: FormatStandard}); c.enc.set.wire || c.s != nil {
+	if c := newCore(s, zap.InfoLevel, EncoderConfig{Format: FormatStandard}); c.enc.set.wire || c.s != s {
 		t.Error("a text format writes the wire form")
 	}
 	if c := newCore(zapcore.AddSync(&bytes.Buffer{}), zap.InfoLevel, EncoderConfig{}); c.enc.set.wire {

@@ -21,7 +21,7 @@ var _layers = []struct {
 	name  string
 	files []string
 }{
-	{"base", []string{"limits.go", "names.go", "redact.go", "report.go", "lockrank.go"}},
+	{"base", []string{"limits.go", "names.go", "route.go", "redact.go", "report.go", "lockrank.go"}},
 	{"encoder", []string{"encoder.go", "encoder_wire.go", "escape.go", "numbers.go", "format.go", "emf.go", "sequence.go"}},
 	{"put and leaves", []string{
 		"statemachine.go", "batch.go", "batchlife.go", "wire.go", "emf_wire.go", "split.go", // the put

@@ -228,6 +228,7 @@ const (
 	DefaultFlushInterval = 5 * time.Second
 	DefaultBufferLimit   = 64 << 20 // 64 MiB of batches (WithBufferLimit)
 	DefaultConcurrency   = 4
+	DefaultMaxStreams    = 100 // routes open at once (WithMaxStreams)
 	DefaultPutTimeout    = time.Minute
 	// DefaultSyncTimeout bounds Sync, Close and purges (WithSyncTimeout):
 	// a third of the 30 s a Kubernetes pod gets after SIGTERM, leaving the
@@ -258,6 +259,7 @@ type syncerOptions struct {
 	onError       func(error)
 	group         groupOptions // settings of a group the Syncer creates
 	concurrency   int
+	maxStreams    int // WithMaxStreams
 	putTimeout    time.Duration
 	syncTimeout   time.Duration
 	wire          wireOptions  // compression and entity (wire.go)
@@ -293,6 +295,7 @@ func defaultSyncerOptions() syncerOptions {
 		overflow:      OverflowFallback,
 		group:         groupOptions{create: true},
 		concurrency:   DefaultConcurrency,
+		maxStreams:    DefaultMaxStreams,
 		putTimeout:    DefaultPutTimeout,
 		syncTimeout:   DefaultSyncTimeout,
 		spool:         spoolOptions{limit: DefaultSpoolLimit},
@@ -648,6 +651,22 @@ func WithDeletionProtection(on bool) SyncerOption {
 func WithConcurrency(n int) SyncerOption {
 	return newSyncerSetting("WithConcurrency", strconv.Itoa(n), func(o *syncerOptions, at origin) {
 		o.concurrency = positive(o, at, n, DefaultConcurrency, "a positive number of puts")
+	})
+}
+
+// WithMaxStreams bounds the routes a Syncer whose names take values from
+// entries ({logger}, {field:KEY}) keeps open at once: each has a batch
+// taking its events, and up to this many streams are written to at once.
+// When an entry of another route comes, the route least recently used is
+// sealed (its batch sent as it is) and gives up its place; nothing is
+// lost, but a program that cycles through more routes than this sends
+// small batches. Open batches share half of WithBufferLimit. Defaults to
+// DefaultMaxStreams (100); a value <= 0 keeps the default. A Syncer whose
+// names take nothing from entries writes to one stream (or one a day) and
+// ignores it.
+func WithMaxStreams(n int) SyncerOption {
+	return newSyncerSetting("WithMaxStreams", strconv.Itoa(n), func(o *syncerOptions, at origin) {
+		o.maxStreams = positive(o, at, n, DefaultMaxStreams, "a positive number of streams")
 	})
 }
 

@@ -52,7 +52,7 @@ func (s *Syncer) replay(old []string) error {
 // replayEvent stores one spooled event, after a Sync if the buffer is full.
 func (s *Syncer) replayEvent(e spooledEvent) {
 	s.spool.stats.replayed.Add(1)
-	ev := event{ts: e.ts, obj: e.obj, size: e.size, metrics: hasEMFMember(e.obj)}
+	ev := event{ts: e.ts, obj: e.obj, size: e.size, metrics: hasEMFMember(e.obj), route: e.route}
 	s.ledger.accepted()
 	for try := 0; ; try++ {
 		seq, r := s.take(&ev, 0)

@@ -20,7 +20,11 @@ import (
 //
 //	header   kind, generation u64            first in every segment: the process that wrote it
 //	event    kind, batch seq u64, time i64, size u32, the event object
+//	routed   kind, batch seq u64, time i64, size u32, route length u16, route, the event object
 //	settled  kind, batch seq u64, watermark u64 (every batch up to it is settled)
+//
+// A routed event is an event of a Syncer whose names take values from
+// entries: the route (route.go) sends it to its stream again at replay.
 //
 // Batch seqs count from 1 in each process, so a mark applies to the
 // events of its own generation only.
@@ -29,6 +33,7 @@ const (
 	_recHeader  = 1
 	_recEvent   = 2
 	_recSettled = 3
+	_recRouted  = 4
 
 	_recPrefix    = 8             // length and CRC
 	_eventFixed   = 1 + 8 + 8 + 4 // an event body without its object
@@ -43,15 +48,32 @@ var _castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // appendEventRecord appends the event record of batch seq. The CRC is
 // computed over the body where it lands: a stack array handed to crc32
 // would escape, and cost an allocation an event.
-func appendEventRecord(b []byte, seq uint64, ts int64, size int, obj []byte) []byte {
+func appendEventRecord(b []byte, seq uint64, ev *event) []byte {
 	at := len(b)
 	b = binary.LittleEndian.AppendUint64(b, 0) // length and CRC, filled below
-	b = append(b, _recEvent)
+	kind := byte(_recEvent)
+	if len(ev.route) > 0 {
+		kind = _recRouted
+	}
+	b = append(b, kind)
 	b = binary.LittleEndian.AppendUint64(b, seq)
-	b = binary.LittleEndian.AppendUint64(b, uint64(ts))
-	b = binary.LittleEndian.AppendUint32(b, uint32(size))
-	b = append(b, obj...)
+	b = binary.LittleEndian.AppendUint64(b, uint64(ev.ts))
+	b = binary.LittleEndian.AppendUint32(b, uint32(ev.size))
+	if kind == _recRouted {
+		b = binary.LittleEndian.AppendUint16(b, uint16(len(ev.route)))
+		b = append(b, ev.route...)
+	}
+	b = append(b, ev.obj...)
 	return sealRecord(b, at)
+}
+
+// eventRecordSize is what the event record of ev takes.
+func eventRecordSize(ev *event) int64 {
+	n := int64(_recPrefix + _eventFixed + len(ev.obj))
+	if len(ev.route) > 0 {
+		n += 2 + int64(len(ev.route))
+	}
+	return n
 }
 
 // sealRecord fills in the length and CRC of the record starting at at,
@@ -84,10 +106,11 @@ const _settledRecord = _recPrefix + 17
 
 // A spooled event, as read back.
 type spooledEvent struct {
-	seq  uint64
-	ts   int64
-	size int
-	obj  []byte // in the segment's bytes
+	seq   uint64
+	ts    int64
+	size  int
+	route []byte // in the segment's bytes; nil for none
+	obj   []byte // likewise
 }
 
 // A segmentReader reads the records of one segment's bytes. A record
@@ -158,8 +181,8 @@ func readRecord(data []byte) (body []byte, n int, ok bool) {
 		ok = size == 9
 	case _recSettled:
 		ok = size == 17
-	case _recEvent:
-		ok = size > _eventFixed && bytes.HasPrefix(body[_eventFixed:], _eventStart)
+	case _recEvent, _recRouted:
+		_, ok = parseEvent(body)
 	}
 	if !ok || crc32.Checksum(body, _castagnoli) != binary.LittleEndian.Uint32(data[4:]) {
 		return nil, 0, false
@@ -167,17 +190,26 @@ func readRecord(data []byte) (body []byte, n int, ok bool) {
 	return body, _recPrefix + size, true
 }
 
-// parseEvent reads an event body; ok is false for other kinds.
+// parseEvent reads an event body, routed or not; ok is false for other
+// kinds and for bodies whose object does not start as one.
 func parseEvent(body []byte) (spooledEvent, bool) {
-	if body[0] != _recEvent || len(body) < _eventFixed {
+	if body[0] != _recEvent && body[0] != _recRouted || len(body) < _eventFixed {
 		return spooledEvent{}, false
 	}
-	return spooledEvent{
+	e := spooledEvent{
 		seq:  binary.LittleEndian.Uint64(body[1:]),
 		ts:   int64(binary.LittleEndian.Uint64(body[9:])),
 		size: int(binary.LittleEndian.Uint32(body[17:])),
 		obj:  body[_eventFixed:],
-	}, true
+	}
+	if body[0] == _recRouted {
+		if len(e.obj) < 2 || len(e.obj) < 2+int(binary.LittleEndian.Uint16(e.obj)) {
+			return spooledEvent{}, false
+		}
+		n := int(binary.LittleEndian.Uint16(e.obj))
+		e.route, e.obj = e.obj[2:2+n], e.obj[2+n:]
+	}
+	return e, bytes.HasPrefix(e.obj, _eventStart)
 }
 
 // parseSettled reads a settled body; ok is false for other kinds.

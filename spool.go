@@ -139,29 +139,26 @@ func openSpool(c spoolConfig) (*spool, []string, error) {
 // _spoolBuf is the starting size of the spool's two buffers.
 const _spoolBuf = 256 << 10
 
-// recordSize is what the event record of an object of n bytes takes.
-func recordSize(n int) int64 { return int64(_recPrefix + _eventFixed + n) }
-
-// reserve makes room for the record of an event object of n bytes, before
-// the accumulator takes the event, and reports whether there was room: an
-// event that finds the spool full is refused (counted), and follows the
-// overflow policy. The caller then calls append, or unreserve when the
-// accumulator did not take the event.
-func (s *spool) reserve(n int) bool {
+// reserve makes room for the record of ev, before the accumulator takes
+// the event, and reports whether there was room: an event that finds the
+// spool full is refused (counted), and follows the overflow policy. The
+// caller then calls append, or unreserve when the accumulator did not
+// take the event.
+func (s *spool) reserve(ev *event) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.closed && s.size+recordSize(n) > s.limit {
+	if !s.closed && s.size+eventRecordSize(ev) > s.limit {
 		s.stats.refused.Add(1)
 		return false
 	}
-	s.size += recordSize(n)
+	s.size += eventRecordSize(ev)
 	return true
 }
 
 // unreserve gives back a reservation the event did not use.
-func (s *spool) unreserve(n int) {
+func (s *spool) unreserve(ev *event) {
 	s.mu.Lock()
-	s.size -= recordSize(n)
+	s.size -= eventRecordSize(ev)
 	s.mu.Unlock()
 }
 
@@ -169,14 +166,14 @@ func (s *spool) unreserve(n int) {
 func (s *spool) append(seq uint64, ev *event) {
 	s.mu.Lock()
 	if s.closed {
-		s.size -= recordSize(len(ev.obj))
+		s.size -= eventRecordSize(ev)
 		s.mu.Unlock()
 		return
 	}
 	if s.stuck || s.w.lost() {
 		// Never wait on a stuck disk twice, nor write to a failed one:
 		// the event is delivered as usual, only not kept.
-		s.size -= recordSize(len(ev.obj))
+		s.size -= eventRecordSize(ev)
 		s.stats.unspooled.Add(1)
 		if s.w.lost() {
 			s.startLocked() // the writer tries a new segment, at most once a second
@@ -184,7 +181,7 @@ func (s *spool) append(seq uint64, ev *event) {
 		s.mu.Unlock()
 		return
 	}
-	s.buf = appendEventRecord(s.buf, seq, ev.ts, ev.size, ev.obj) // in the room reserved
+	s.buf = appendEventRecord(s.buf, seq, ev) // in the room reserved
 	s.bufTop = max(s.bufTop, seq)
 	s.top = max(s.top, seq)
 	s.taken++
@@ -454,7 +451,7 @@ func (w *segWriter) drop(buf []byte, n int) {
 	w.dropped += int64(len(buf) - n)
 	for at := 0; at < len(buf); {
 		end := at + _recPrefix + int(binary.LittleEndian.Uint32(buf[at:]))
-		if end > n && buf[at+_recPrefix] == _recEvent {
+		if kind := buf[at+_recPrefix]; end > n && (kind == _recEvent || kind == _recRouted) {
 			w.lostEvs.Add(1)
 		}
 		at = end

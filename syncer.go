@@ -48,7 +48,9 @@ type Syncer struct {
 	targets *targets
 	spool   *spool // WithSpool; nil for none
 	rep     *reporter
-	release func() // closes the idle connections of the client NewSyncer built
+	release func()    // closes the idle connections of the client NewSyncer built
+	route   routeKeys // what the names take from entries (route.go)
+	noRoute []byte    // the route of an event with no entry: Write, WriteEntry
 
 	closed    atomic.Bool   // set once Close starts
 	closeDone chan struct{} // closed when Close has finished
@@ -73,7 +75,7 @@ var _ zapcore.WriteSyncer = (*Syncer)(nil)
 // caller owns the Syncer and must Sync or Close it before the process
 // exits.
 func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
-	groupT, streamT, err := parseNames(group, stream)
+	groupT, streamT, route, err := parseNames(group, stream)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +128,11 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 			return nil, err
 		}
 	}
-	mem := newBudget(o.bufferLimit, o.maxBytes, arenaCap, o.maxEvents)
+	maxRoutes := 0 // one route: the names take nothing from entries
+	if len(route.keys) > 0 {
+		maxRoutes = o.maxStreams
+	}
+	mem := newBudget(o.bufferLimit, arenaCap, o.maxEvents)
 	fb := newFallback(fallbackW, o.syncTimeout)
 	l := newLedger(groupT.text, streamT.text, fb, rep, sp)
 	d := newDispatcher(o.concurrency, o.putTimeout, l, mem, tg)
@@ -139,9 +145,13 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 			maxEvents:     o.maxEvents,
 			maxBytes:      o.maxBytes,
 			arenaCap:      arenaCap,
+			bufferLimit:   o.bufferLimit,
+			maxRoutes:     maxRoutes,
 			flushInterval: o.flushInterval,
 			block:         o.overflow == OverflowBlock,
 		}, mem, tg, d, rep),
+		route:     route,
+		noRoute:   route.none(),
 		disp:      d,
 		ledger:    l,
 		fb:        fb,
@@ -181,6 +191,11 @@ func (s *Syncer) Write(p []byte) (int, error) {
 // doc); invalid UTF-8 is replaced with U+FFFD. p is copied: the caller may
 // reuse it when WriteEntry returns.
 func (s *Syncer) WriteEntry(t time.Time, p []byte) error {
+	return s.writeText(t, p, s.noRoute)
+}
+
+// writeText is WriteEntry on route, for a Core of a text format too.
+func (s *Syncer) writeText(t time.Time, p []byte, route []byte) error {
 	if n := len(p); n > 0 && p[n-1] == '\n' {
 		p = p[:n-1]
 	}
@@ -190,6 +205,7 @@ func (s *Syncer) WriteEntry(t time.Time, p []byte) error {
 	bp := s.getScratch()
 	obj, ev := appendEventObject((*bp)[:0], eventTime(t), p)
 	*bp = obj
+	ev.route = route
 	err := s.write(&ev, p)
 	s.putScratch(bp)
 	return err
@@ -212,7 +228,7 @@ func (s *Syncer) write(ev *event, raw []byte) error {
 		raw = appendMessage((*bp)[:0], ev.obj)
 		*bp = raw
 	}
-	return s.writeParts(ev.ts, raw)
+	return s.writeParts(ev.ts, raw, ev.route)
 }
 
 func (s *Syncer) getScratch() *[]byte {
@@ -261,12 +277,12 @@ func (s *Syncer) store(ev *event, raw []byte, after uint64) (uint64, error) {
 // take hands ev to the accumulator, with room in the spool reserved for
 // it; the caller appends an event added to the spool.
 func (s *Syncer) take(ev *event, after uint64) (uint64, addResult) {
-	if s.spool != nil && !s.spool.reserve(len(ev.obj)) {
+	if s.spool != nil && !s.spool.reserve(ev) {
 		return 0, s.acc.overflow()
 	}
 	seq, r := s.acc.add(ev, after)
 	if r != added && s.spool != nil {
-		s.spool.unreserve(len(ev.obj))
+		s.spool.unreserve(ev)
 	}
 	return seq, r
 }
@@ -274,13 +290,14 @@ func (s *Syncer) take(ev *event, after uint64) (uint64, addResult) {
 // writeParts stores an oversize event as several part events (split.go),
 // each batch of a later part put only once the earlier one is settled, so
 // that the parts are stored in order.
-func (s *Syncer) writeParts(ts int64, p []byte) error {
+func (s *Syncer) writeParts(ts int64, p, route []byte) error {
 	var buf []byte
 	var seq uint64
 	id := s.partsID + "-" + strconv.FormatUint(s.entries.Add(1), 10)
 	for _, part := range splitEvent(p, MaxEventBytes, id) {
 		var ev event
 		buf, ev = appendEventObject(buf[:0], ts, part)
+		ev.route = route
 		stored, err := s.store(&ev, part, seq)
 		if err != nil {
 			return err
