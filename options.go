@@ -552,11 +552,18 @@ func WithFallback(w io.Writer) SyncerOption {
 
 // WithErrorHandler sets the function that receives errors from the
 // background: a batch that failed for good or events the service rejected
-// (a *DeliveryError), the first overflow of an episode (ErrBufferFull), a
-// failed retention call. It is called from the Syncer's goroutines, never
-// with a lock held; it must not block for long, and must not call the
-// Syncer's Sync or Close, which wait for the goroutine calling it. Defaults
-// to writing the error as one line to os.Stderr.
+// (a *DeliveryError), events a deadline handed to the fallback writer, an
+// overflow of the buffer (ErrBufferFull), the spool losing its files, a
+// failed retention call. Reports of one cause are added up: the first
+// comes at once, the rest as one report when the episode ends (a put to
+// the stream succeeds again, the buffer has room again) or at the next
+// Sync or Close; a deadline is one report a stream.
+//
+// It is called from a goroutine of the Syncer's own, one report at a time,
+// with no lock held: it may log through the logger whose Syncer reports to
+// it, and one that is slow or never returns holds no writer and no Sync
+// (reports wait for it, bounded in number; Close waits for it only until
+// its deadline). Defaults to writing the error as one line to os.Stderr.
 func WithErrorHandler(f func(error)) SyncerOption {
 	return newSyncerSetting("WithErrorHandler", "", func(o *syncerOptions, _ origin) { o.onError = f })
 }
@@ -684,12 +691,18 @@ func WithPutTimeout(d time.Duration) SyncerOption {
 
 // WithSyncTimeout sets the one deadline of the end of work: Sync, Close and
 // every purge (an entry carrying Purge, or above ErrorLevel) return within
-// it, however many batches are pending. When it passes, the events the
-// call was waiting for that are not yet delivered go to the fallback
-// writer, their puts are cancelled, and the call returns a *DeliveryError
-// that counts them. SyncContext and CloseContext keep the earlier of this
-// and their context's deadline. Defaults to DefaultSyncTimeout (10 s); a
-// value <= 0 keeps the default.
+// it, however many batches are pending. Before it passes, by the handover
+// reserve (what writing the pending events to the fallback writer took
+// last time, a tenth to a half of the wait), the events the call was
+// waiting for that are not yet delivered go to the fallback writer, their
+// puts are cancelled, and the call returns a *DeliveryError that counts
+// them. In an outage that a deadline already gave up on, with no put
+// succeeding since, a call gives up after a quarter of it instead, unless
+// a put succeeds meanwhile: a program that syncs and closes against an
+// endpoint that is down waits about one WithSyncTimeout, not two.
+// SyncContext and CloseContext keep the earlier of this and their
+// context's deadline. Defaults to DefaultSyncTimeout (10 s); a value <= 0
+// keeps the default.
 func WithSyncTimeout(d time.Duration) SyncerOption {
 	return newSyncerSetting("WithSyncTimeout", d.String(), func(o *syncerOptions, at origin) {
 		o.syncTimeout = positive(o, at, d, DefaultSyncTimeout, `a positive duration such as "2s"`)
