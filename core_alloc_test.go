@@ -80,11 +80,17 @@ func TestAllocsMetrics(t *testing.T) {
 	fields := append(tenScalars(),
 		Metric("latency", 12.5, UnitMilliseconds),
 		Metric("bytes_out", 2048, UnitBytes),
-		Metric("latency", 7.25, UnitMilliseconds))
+		Metric("latency", 7.25, UnitMilliseconds),
+		MetricHighResolution("queue", 3, UnitCount))
 	core := NewCore(zapcore.AddSync(io.Discard), zap.InfoLevel,
 		WithMetricNamespace("shop"), WithMetricDimensions("route", "level")).
 		With([]zapcore.Field{zap.String("route", "/pay")})
 	ent := zapcore.Entry{Level: zapcore.InfoLevel, Time: time.Now(), Message: "paid"}
-	wantAllocs(t, "entry with 3 metrics", 0, func() { _ = core.Write(ent, fields) })
-	wantAllocs(t, "Metric", 0, func() { _ = Metric("latency", 1, UnitMilliseconds) })
+	wantAllocs(t, "entry with 4 metrics", 0, func() { _ = core.Write(ent, fields) })
+	wantAllocs(t, "Metric", 0, func() { _fieldSink = Metric("latency", 1, UnitMilliseconds) })
+	wantAllocs(t, "MetricHighResolution", 0, func() { _fieldSink = MetricHighResolution("latency", 1, UnitMilliseconds) })
+	wantAllocs(t, "Metric of an unknown unit", 0, func() { _fieldSink = Metric("latency", 1, "Parsecs") })
 }
+
+// _fieldSink keeps a field the compiler would otherwise not build.
+var _fieldSink zapcore.Field

@@ -63,7 +63,7 @@ func FuzzEncoderJSON(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, msg, key, val string, b []byte, fl float64) {
 		ctx, fields := fuzzFields(key, val, b, fl)
-		fields = append([]zapcore.Field{Metric(key, fl, UnitCount)}, fields...)
+		fields = append([]zapcore.Field{Metric(key, fl, UnitCount), MetricHighResolution(val, fl, UnitSeconds)}, fields...)
 		enc := newEncoder(EncoderConfig{}, false, nil).with(ctx)
 		twin := enc.wireTwin()
 		// The Core's own encoder: the context too written in the wire form.
@@ -100,6 +100,11 @@ func FuzzEncoderJSON(f *testing.F) {
 		for _, k := range []string{"timestamp", "level", "location", "message", "exception"} {
 			if counts[k] != 1 {
 				t.Fatalf("layout key %q appears %d times: %q", k, counts[k], out)
+			}
+		}
+		for _, k := range []string{"_aws"} {
+			if counts[k] > 1 {
+				t.Fatalf("key %q appears %d times: %q", k, counts[k], out)
 			}
 		}
 		if s, ok := m["message"].(string); ok && utf8.ValidString(msg) && s != msg {

@@ -291,3 +291,28 @@ func ExampleMetric() {
 	// latency [12.5] Milliseconds map[route:/pay]
 	// orders [1] Count map[route:/pay]
 }
+
+// A high-resolution metric is stored at one second: its definition says
+// "StorageResolution": 1, and cwlogstest extracts it so.
+func ExampleMetricHighResolution() {
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	ws, err := cwzap.NewSyncer("/app/jobs", "worker-1", cwzap.WithClient(srv.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ws.Close()
+	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel, cwzap.WithMetricNamespace("jobs")))
+
+	logger.Info("tick",
+		cwzap.MetricHighResolution("queue_depth", 42, cwzap.UnitCount),
+		cwzap.Metric("batches", 1, cwzap.UnitCount))
+	logger.Sync()
+
+	for _, m := range srv.Metrics("jobs") {
+		fmt.Println(m.Name, m.Values, m.Unit, m.StorageResolution)
+	}
+	// Output:
+	// queue_depth [42] Count 1
+	// batches [1] Count 60
+}
