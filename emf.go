@@ -213,7 +213,7 @@ type emfSettings struct {
 	reported atomic.Uint32
 }
 
-func newEMFSettings(ns string, dims []string, report func(error)) *emfSettings {
+func newEMFSettings(ns string, dims []string, owns func(key string) bool, report func(error)) *emfSettings {
 	if report == nil {
 		report = defaultErrorHandler
 	}
@@ -224,7 +224,7 @@ func newEMFSettings(ns string, dims []string, report func(error)) *emfSettings {
 	if ns == "" {
 		ns = DefaultMetricNamespace
 	}
-	if err := validateEMF(ns, dims); err != nil {
+	if err := validateEMF(ns, dims, owns); err != nil {
 		s.off, s.cfgErr = true, err
 		return s
 	}
@@ -256,8 +256,13 @@ func (s *emfSettings) setWire() {
 
 // validateEMF checks a namespace and dimension keys against the
 // specification and CloudWatch's rules, so that a typo fails at
-// construction and not silently in CloudWatch.
-func validateEMF(ns string, dims []string) error {
+// construction and not silently in CloudWatch. owns tells the keys the
+// layout writes itself (EncoderConfig.layoutOwns); nil means the layout's
+// fixed keys.
+func validateEMF(ns string, dims []string, owns func(key string) bool) error {
+	if owns == nil {
+		owns = isLayoutKey
+	}
 	if n := utf8.RuneCountInString(ns); n > _emfMaxName || !utf8.ValidString(ns) || ns[0] == ':' {
 		return fmt.Errorf("cwzap: WithMetricNamespace(%q): want 1 to %d characters of valid UTF-8, not starting with ':'", ns, _emfMaxName)
 	}
@@ -268,8 +273,8 @@ func validateEMF(ns string, dims []string) error {
 		if d == "" || utf8.RuneCountInString(d) > _emfMaxName || !utf8.ValidString(d) || d[0] == ':' {
 			return fmt.Errorf("cwzap: WithMetricDimensions: key %q: want 1 to %d characters of valid UTF-8, not starting with ':'", d, _emfMaxName)
 		}
-		if isLayoutKey(d) && d != "level" && d != "location" {
-			return fmt.Errorf("cwzap: WithMetricDimensions: key %q: the layout owns it (of its keys only level and location can be dimensions)", d)
+		if owns(d) && d != "level" && d != "location" {
+			return fmt.Errorf("cwzap: WithMetricDimensions: key %q: the layout writes it (timestamp, message, exception, _aws; seq with WithSequenceKey; trace_id, span_id with WithTraceContext); of its keys only level and location can be dimensions", d)
 		}
 		for _, o := range dims[:i] {
 			if o == d {
@@ -291,7 +296,7 @@ func (c EncoderConfig) validateMetrics() error {
 	if ns == "" {
 		ns = DefaultMetricNamespace
 	}
-	return validateEMF(ns, c.MetricDimensions)
+	return validateEMF(ns, c.MetricDimensions, c.layoutOwns)
 }
 
 // reportConfig reports, once, why metrics are off, if they are.
@@ -371,7 +376,7 @@ func (e *encoder) metricProblem(ctx *encoder, fields []zapcore.Field, i int) (pr
 	switch {
 	case name == "" || len(name) > _emfMaxName || !utf8.ValidString(name):
 		return "want a name of 1 to 255 bytes of valid UTF-8", false
-	case isLayoutKey(name) || e.set.seq != nil && name == _sequenceKey:
+	case e.set.owns(name):
 		return "the layout owns the name", true
 	case dimIndex(e.set.emf, name) >= 0:
 		return "the name is a dimension key", true
@@ -387,7 +392,7 @@ func (e *encoder) metricProblem(ctx *encoder, fields []zapcore.Field, i int) (pr
 		if g.Type == zapcore.NamespaceType {
 			inNS = true
 		}
-		if !inNS && j != i && g.Key == name && metricUnit(g) == nil && g.Type != zapcore.SkipType {
+		if !inNS && j != i && g.Key == name && metricUnit(g) == nil && g.Type != zapcore.SkipType && !e.isTraceContext(g) {
 			return "another field has the name", true
 		}
 	}
@@ -549,7 +554,7 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 			if f.Type == zapcore.NamespaceType {
 				inNS = true
 			}
-			if inNS {
+			if inNS || e.isTraceContext(f) {
 				continue
 			}
 			if d := dimIndex(set, f.Key); d >= 0 {

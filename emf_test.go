@@ -2,6 +2,7 @@ package cwzap_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -147,6 +148,45 @@ func TestMetricHighResolutionIsExtractedByTheService(t *testing.T) {
 	}
 	if errs := f.errs.all(); len(errs) != 0 {
 		t.Errorf("error handler got %v", errs)
+	}
+}
+
+// With WithTraceContext, trace_id and span_id are the layout's: no metric
+// takes them.
+func TestMetricNamedTraceID(t *testing.T) {
+	f := newFixture(t)
+	logger := f.metricLogger(cwzap.WithMetricNamespace("ns"), cwzap.WithTraceContext(func(context.Context) (string, string) { return "t", "s" }))
+	logger.Info("m", zap.Any("ctx", context.Background()), cwzap.Metric("trace_id", 1, cwzap.UnitCount), cwzap.Metric("n", 2, cwzap.UnitCount))
+	f.syncOK(t)
+	msgs := f.messages(t)
+	if len(msgs) != 1 || !strings.Contains(msgs[0], `"message":"m","trace_id":"t","span_id":"s","_aws":`) || !strings.HasSuffix(msgs[0], `"n":2,"_trace_id":1}`) {
+		t.Errorf("events = %q, want the ids and the metric as _trace_id", msgs)
+	}
+	if got := f.srv.Metrics("ns"); len(got) != 1 || got[0].Name != "n" {
+		t.Errorf("metrics = %+v, want n only", got)
+	}
+	if errs := f.errs.all(); len(errs) != 1 || !strings.Contains(errs[0].Error(), `Metric("trace_id"): the layout owns the name`) {
+		t.Errorf("error handler got %v", errs)
+	}
+}
+
+// With WithTraceContext a context field is not written, so it neither
+// takes a metric's name nor gives a dimension its value.
+func TestMetricContextFieldIsNotAField(t *testing.T) {
+	f := newFixture(t)
+	hook := cwzap.WithTraceContext(func(context.Context) (string, string) { return "t", "s" })
+	logger := f.metricLogger(cwzap.WithMetricNamespace("ns"), cwzap.WithMetricDimensions("route"), hook)
+	logger.Info("a", zap.String("route", "/a"), zap.Any("n", context.Background()), cwzap.Metric("n", 1, cwzap.UnitCount))
+	logger.Info("b", zap.Any("route", context.Background()), cwzap.Metric("n", 2, cwzap.UnitCount))
+	f.syncOK(t)
+	if got := f.srv.Metrics("ns"); len(got) != 1 || got[0].Name != "n" || got[0].Values[0] != 1 {
+		t.Errorf("metrics = %+v, want n of the first entry", got)
+	}
+	if n := f.srv.EMFErrors(); n != 0 {
+		t.Errorf("%d documents broke the specification", n)
+	}
+	if errs := f.errs.all(); len(errs) != 1 || !strings.Contains(errs[0].Error(), `lacks dimension "route"`) {
+		t.Errorf("error handler got %v, want the second entry's missing dimension", errs)
 	}
 }
 
@@ -370,6 +410,9 @@ func TestMetricOptionsAreValidated(t *testing.T) {
 		{"31 dimensions", []cwzap.Option{cwzap.WithMetricDimensions(tooMany...)}, "at most 30"},
 		{"a dimension twice", []cwzap.Option{cwzap.WithMetricDimensions("a", "a")}, "twice"},
 		{"a layout key", []cwzap.Option{cwzap.WithMetricDimensions("message")}, "layout"},
+		{"trace_id with WithTraceContext", []cwzap.Option{cwzap.WithMetricDimensions("route", "trace_id"),
+			cwzap.WithTraceContext(func(context.Context) (string, string) { return "", "" })}, `key "trace_id": the layout writes it`},
+		{"seq with WithSequenceKey", []cwzap.Option{cwzap.WithSequenceKey(), cwzap.WithMetricDimensions("seq")}, `key "seq": the layout writes it`},
 		{"an empty key", []cwzap.Option{cwzap.WithMetricDimensions("")}, "WithMetricDimensions"},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package cwzap_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -315,4 +317,32 @@ func ExampleMetricHighResolution() {
 	// Output:
 	// queue_depth [42] Count 1
 	// batches [1] Count 60
+}
+
+// spanKey is where this example's own tracer keeps the ids of the current
+// span; cwzapotel reads an OpenTelemetry span's.
+type spanKey struct{}
+
+// An entry carrying a context gets the ids the hook reads from it.
+func ExampleWithTraceContext() {
+	hook := func(ctx context.Context) (traceID, spanID string) {
+		ids, _ := ctx.Value(spanKey{}).([2]string)
+		return ids[0], ids[1]
+	}
+	var out bytes.Buffer
+	logger := zap.New(cwzap.NewCore(zapcore.AddSync(&out), zap.InfoLevel, cwzap.WithTraceContext(hook)))
+
+	ctx := context.WithValue(context.Background(), spanKey{}, [2]string{"4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"})
+	logger.Info("paid", zap.Any("ctx", ctx), zap.Int("items", 3))
+	logger.With(zap.Any("ctx", ctx)).Info("shipped")
+	logger.Info("no context", zap.Int("items", 0))
+
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		_, fields, _ := strings.Cut(line, `"message":`)
+		fmt.Println(fields)
+	}
+	// Output:
+	// "paid","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","items":3}
+	// "shipped","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"}
+	// "no context","items":0}
 }

@@ -1,6 +1,7 @@
 package cwzap
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -362,12 +363,12 @@ func (o *coreOptions) err() error {
 		errs = append(errs, o.formatAt.wrap(err))
 	}
 	if ns := o.encoder.MetricNamespace; ns != "" {
-		if err := validateEMF(ns, nil); err != nil {
+		if err := validateEMF(ns, nil, nil); err != nil {
 			errs = append(errs, o.namespaceAt.wrap(err))
 		}
 	}
 	if dims := o.encoder.MetricDimensions; len(dims) > 0 {
-		if err := validateEMF(DefaultMetricNamespace, dims); err != nil {
+		if err := validateEMF(DefaultMetricNamespace, dims, o.encoder.layoutOwns); err != nil {
 			errs = append(errs, o.dimensionsAt.wrap(err))
 		}
 	}
@@ -752,6 +753,33 @@ func WithEncoderConfig(cfg EncoderConfig) CoreOption {
 		o.formatAt, o.namespaceAt, o.dimensionsAt = at, at, at
 		o.formatAt.field, o.namespaceAt.field, o.dimensionsAt.field = "Format", "MetricNamespace", "MetricDimensions"
 	})
+}
+
+// WithTraceContext joins entries to traces: an entry carrying a
+// context.Context field, under any key (zap.Any("ctx", ctx), as
+// OpenTelemetry's zap bridge otelzap reads it), gets the trace and span
+// ids that f reads from that context, as "trace_id" and "span_id", the
+// keys OpenTelemetry specifies for log formats other than OTLP. Module
+// github.com/cwzap/cwzap/cwzapotel gives f for OpenTelemetry.
+//
+// In the JSON layout the ids follow the layout's keys (after exception and
+// seq), before the context and entry fields; in a text format they open
+// the fields object (after seq and formatError). An empty id is left out,
+// and the context field itself is not written. An entry with several
+// context fields uses the last one. A context field given to With is read
+// once, by With, and its ids go to every entry of that logger that carries
+// no context of its own; an entry's own context wins, even one without a
+// span. Fields keyed trace_id or span_id take a "_" prefix, as those
+// colliding with the layout do, and no metric or dimension may use these
+// names.
+//
+// f runs on the logging goroutine, possibly concurrently, once per entry
+// that carries a context field; a panic in it is contained, and its text
+// written under "trace_idError". Defaults to nil: a context field is an
+// ordinary field, written as zap writes it. Entries without a context
+// field cost nothing more.
+func WithTraceContext(f func(ctx context.Context) (traceID, spanID string)) CoreOption {
+	return newCoreSetting("WithTraceContext", "", func(o *coreOptions, _ origin) { o.encoder.TraceContext = f })
 }
 
 // WithMetricNamespace sets the CloudWatch namespace of the metrics that
