@@ -34,16 +34,17 @@ func containsRun(haystack, needle []string) bool {
 }
 
 // Every Go block of the README is code that runs: it is in example_test.go,
-// where an Example or a test runs it, in a test of this file, or in
-// examples/slog, whose test runs it. The Lambda block belongs to the cwzaplambda module and is run by
-// examples/lambda.
+// where an Example or a test runs it, in a test of this file, in
+// examples/slog, whose test runs it, or in cwzapotel's example_test.go,
+// whose Example runs it. The Lambda block belongs to the cwzaplambda
+// module and is run by examples/lambda.
 func TestREADMESnippetsAreExamples(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sources [][]string
-	for _, path := range []string{"example_test.go", "example_readme_test.go", "examples/slog/main.go"} {
+	for _, path := range []string{"example_test.go", "example_readme_test.go", "examples/slog/main.go", "cwzapotel/example_test.go"} {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -81,7 +82,7 @@ func TestREADMESnippetsAreExamples(t *testing.T) {
 			found = found || containsRun(src, want)
 		}
 		if !found {
-			t.Errorf("README block not found, as written, in example_test.go, example_readme_test.go or examples/slog/main.go:\n%s", block)
+			t.Errorf("README block not found, as written, in example_test.go, example_readme_test.go, examples/slog/main.go or cwzapotel/example_test.go:\n%s", block)
 		}
 	}
 }
