@@ -124,7 +124,11 @@ func FuzzEncoderText(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, msg, key, val string, b []byte, fl float64) {
 		ctx, fields := fuzzFields(key, val, b, fl)
-		enc := newEncoder(EncoderConfig{Format: "{level}|{func}|{caller}|", Function: key}, false, nil).with(ctx)
+		ctx = append(ctx, zap.Any(key, withIDs(context.Background(), key, val)))
+		if len(b)%2 == 1 {
+			fields = append(fields, zap.Any(val, withIDs(context.Background(), val, key)))
+		}
+		enc := newEncoder(EncoderConfig{Format: "{level}|{func}|{caller}|", Function: key, TraceContext: testTrace}, false, nil).with(ctx)
 		ent := testEntry(zapcore.WarnLevel, msg)
 		ent.Caller = zapcore.EntryCaller{Defined: true, Function: "pkg." + val, Line: 1}
 		encodeOne := func(msg string) string {
