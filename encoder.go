@@ -1308,5 +1308,5 @@ func needsEscape(b []byte) bool {
 
 // safeAddString JSON-escapes s into the buffer, as zap does.
 func (e *encoder) safeAddString(s string) {
-	e.less += appendEscapedTo(e.set.esc, e.buf, s)
+	e.less += e.set.esc.appendTo(e.buf, s)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
@@ -199,17 +198,17 @@ var _messageKey = []byte(`,"message":"`)
 // since the service counts and stores UTF-8. It returns the event, whose
 // object is in dst; metrics is set when p is an EMF document.
 func appendEventObject(dst []byte, ts int64, p []byte) ([]byte, event) {
-	// One measuring pass serves both the UTF-8 check and the escaping.
-	extra, high := escapeCost(p)
-	if high >= utf8.RuneSelf && !utf8.Valid(p) {
-		p = bytes.ToValidUTF8(p, []byte("\ufffd"))
-		extra, high = escapeCost(p)
-	}
 	n := len(dst)
 	dst = append(dst, `{"timestamp":`...)
 	dst = strconv.AppendInt(dst, ts, 10)
 	dst = append(dst, _messageKey...)
-	dst, size := appendEscapedCost(dst, p, extra, high)
+	m := len(dst)
+	// One pass escapes and checks the UTF-8; text with invalid bytes, rare,
+	// is escaped again once repaired, each run of them as one U+FFFD.
+	dst, size, _ := _json.append(dst, asString(p))
+	if size != len(p) {
+		dst, size, _ = _json.append(dst[:m], asString(bytes.ToValidUTF8(p, []byte("\ufffd"))))
+	}
 	dst = append(dst, `"}`...)
 	obj := dst[n:]
 	return dst, event{ts: ts, obj: obj, size: size, metrics: hasEMFMember(obj)}
