@@ -1190,7 +1190,8 @@ func (e *encoder) AppendTime(val time.Time) {
 		return
 	}
 	e.quote()
-	e.buf.AppendTime(val, time.RFC3339Nano)
+	var a [_rfc3339Nano]byte
+	e.buf.Write(appendRFC3339Nano(a[:0], val))
 	e.quote()
 }
 

@@ -103,3 +103,39 @@ func FuzzAppendNumbers(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendRFC3339Nano checks the encoder's time fields against
+// time.AppendFormat: every day of years at the ends of the range and
+// around leap days and eras, and random instants in zones of every kind
+// (UTC, offsets of minutes and of seconds, negative, a zone with summer
+// time, the local one).
+func TestAppendRFC3339Nano(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("", 0), time.FixedZone("", 3600),
+		time.FixedZone("", -30*60), time.FixedZone("", 5*3600+45*60), time.FixedZone("", -3661),
+		time.FixedZone("", 99*3600+59*60), time.FixedZone("", 100*3600), time.FixedZone("", -100*3600)}
+	if ny, err := time.LoadLocation("America/New_York"); err == nil {
+		zones = append(zones, ny)
+	}
+	check := func(tm time.Time) {
+		t.Helper()
+		want := tm.AppendFormat([]byte("x"), time.RFC3339Nano)
+		if got := appendRFC3339Nano([]byte("x"), tm); string(got) != string(want) {
+			t.Fatalf("appendRFC3339Nano(%v) = %s, want %s", tm, got, want)
+		}
+	}
+	for _, y := range []int{-1, 0, 1, 4, 99, 100, 399, 400, 401, 1600, 1899, 1900, 1969, 1970, 2000, 2024, 2100, 9999, 10000} {
+		for d := range 367 {
+			for _, z := range zones {
+				check(time.Date(y, 1, 1+d, 0, 0, 0, 0, z))
+				check(time.Date(y, 1, 1+d, 23, 59, 59, 999999999, z))
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 200_000 {
+		z := zones[r.IntN(len(zones))]
+		ns := []int64{0, r.Int64N(1e9), r.Int64N(1000) * 1e6, r.Int64N(1e6) * 1e3}[r.IntN(4)]
+		check(time.Unix(r.Int64N(2*_year10KSecs)-_year10KSecs, ns).In(z))
+		check(time.Unix(0, r.Int64()).In(z))
+	}
+}
