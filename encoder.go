@@ -391,11 +391,15 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 		started = true
 	}
 	for i := range fields {
-		f := &fields[i]
-		if f.Type == zapcore.NamespaceType {
-			inNS = true
+		if inNS {
+			break // nothing after a namespace is at the top
 		}
-		if inNS || f.Type != zapcore.ErrorType || f.Key != "error" {
+		f := &fields[i]
+		if f.Type != zapcore.ErrorType {
+			inNS = f.Type == zapcore.NamespaceType
+			continue
+		}
+		if f.Key != "error" {
 			continue
 		}
 		if started {
@@ -435,16 +439,23 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 	}
 	inNS = e.depth > 0
 	metrics := false
+	trace := e.set.trace != nil
 	for i := range fields {
 		f := &fields[i]
-		if f.Type == zapcore.NamespaceType {
+		switch f.Type {
+		case zapcore.NamespaceType:
 			inNS = true
-		} else if !inNS && f.Type == zapcore.ErrorType && f.Key == "error" {
-			continue
-		} else if metricUnit(f) != nil {
-			metrics = true // written at the root, after "_aws"
-			continue
-		} else if e.isTraceContext(f) {
+		case zapcore.ErrorType:
+			if !inNS && f.Key == "error" {
+				continue // in the exception
+			}
+		case zapcore.Float64Type:
+			if metricUnit(f) != nil {
+				metrics = true // written at the root, after "_aws"
+				continue
+			}
+		}
+		if trace && e.isTraceContext(f) {
 			continue
 		}
 		e.addField(f)
@@ -825,28 +836,47 @@ func (e *encoder) repair() {
 }
 
 func (e *encoder) addKey(key string) {
-	e.addElementSeparator()
-	if e.depth == 0 && e.set.owns(key) {
-		e.lit(e.set.t.keyLayout)
+	e.keyStart(key)
+	if e.set.wire {
+		e.lit(e.set.t.keyEnd)
 	} else {
+		e.buf.AppendString(`":`)
+	}
+}
+
+// keyStart writes the separator a key needs, its opening quote (and "_"
+// when it collides with the layout's) and the key. The plain form's
+// fixed texts are constants: the compiler writes them without a copy.
+func (e *encoder) keyStart(key string) {
+	n := e.buf.Len()
+	sep := n > 0 && !_opens[e.buf.Bytes()[n-1]]
+	switch {
+	case e.depth == 0 && e.set.owns(key):
+		if sep {
+			e.buf.AppendByte(',')
+		}
+		e.lit(e.set.t.keyLayout)
+	case e.set.wire:
+		if sep {
+			e.buf.AppendByte(',')
+		}
 		e.quote()
+	case sep:
+		e.buf.AppendString(`,"`)
+	default:
+		e.buf.AppendByte('"')
 	}
 	e.safeAddString(key)
-	e.lit(e.set.t.keyEnd)
 }
 
 func (e *encoder) addElementSeparator() {
-	last := e.buf.Len() - 1
-	if last < 0 {
-		return
-	}
-	switch e.buf.Bytes()[last] {
-	case '{', '[', ':', ',':
-		return
-	default:
+	if n := e.buf.Len(); n > 0 && !_opens[e.buf.Bytes()[n-1]] {
 		e.buf.AppendByte(',')
 	}
 }
+
+// _opens marks the bytes after which a value needs no separator.
+var _opens = [256]bool{'{': true, '[': true, ':': true, ',': true}
 
 func (e *encoder) closeOpenNamespaces() {
 	for range e.openNamespaces {
@@ -944,8 +974,13 @@ func (e *encoder) AddInt8(key string, val int8) { e.AddInt64(key, int64(val)) }
 
 // AddString implements zapcore.ObjectEncoder.
 func (e *encoder) AddString(key, val string) {
-	e.addKey(key)
-	e.quote()
+	e.keyStart(key)
+	if e.set.wire {
+		e.lit(e.set.t.keyEnd)
+		e.quote()
+	} else {
+		e.buf.AppendString(`":"`)
+	}
 	e.safeAddString(val)
 	e.quote()
 }
