@@ -1344,5 +1344,9 @@ func needsEscape(b []byte) bool {
 
 // safeAddString JSON-escapes s into the buffer, as zap does.
 func (e *encoder) safeAddString(s string) {
-	e.less += e.set.esc.appendTo(e.buf, s)
+	if i := plainRun(s, 0); i < len(s) {
+		e.less += e.set.esc.appendRest(e.buf, s, i)
+		return
+	}
+	e.buf.AppendString(s) // plain: most keys and values
 }
