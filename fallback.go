@@ -2,6 +2,7 @@ package cwzap
 
 import (
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,13 +38,28 @@ type fallback struct {
 	pendN   int           // events in pend
 	queued  uint64        // events ever queued: a line's ticket
 	stuck   bool          // a wait for the writer ran out; cleared by the next write
-	wrote   chan struct{} // closed after each write; nil when nobody waits
+	waiting []*writerWait // callers waiting for room or for a write, woken by moved
 	spare   []byte        // the writing goroutine's buffer, swapped with pend
 	writing bool          // a goroutine is writing: the drain or a Syncer's own
-	room    chan struct{} // closed when pend is taken; nil when nobody waits
 	idleCh  chan struct{} // closed when nothing waits or is being written
 	wg      sync.WaitGroup
+	drainFn func() // f.drain, made once: a go statement on a method value allocates it
 }
+
+// A writerWait is a caller waiting for the writer, with its own channel and
+// timer, kept for the next wait: a Syncer overflowing in an outage sends
+// every entry to the fallback writer, and a wait that allocated would
+// fill the heap with garbage while the buffer holds its limit.
+type writerWait struct {
+	ch chan struct{} // buffered: moved never blocks
+	t  *time.Timer
+}
+
+var _waiters = sync.Pool{New: func() any {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &writerWait{ch: make(chan struct{}, 1), t: t}
+}}
 
 // _fallbackBuffer bounds the lines waiting for the writer; a single line
 // longer than this still goes, alone.
@@ -54,7 +70,9 @@ const _fallbackBuffer = 32 << 10
 const _costSample = 100
 
 func newFallback(w io.Writer, timeout time.Duration) *fallback {
-	return &fallback{w: w, timeout: timeout, mu: rankedMutex{rank: rankFallback}}
+	f := &fallback{w: w, timeout: timeout, mu: rankedMutex{rank: rankFallback}}
+	f.drainFn = f.drain
+	return f
 }
 
 // perEvent returns what handing one event to the writer took in the last
@@ -70,7 +88,7 @@ func (f *fallback) line(p []byte) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for !f.fitsLocked(len(p) + 1) {
-		if f.stuck || !f.waitLocked(&f.room, &deadline) {
+		if f.stuck || !f.waitLocked(&deadline) {
 			f.stuck = true
 			return false
 		}
@@ -81,10 +99,10 @@ func (f *fallback) line(p []byte) bool {
 	if !f.writing {
 		f.writing = true
 		f.wg.Add(1)
-		go f.drain()
+		go f.drainFn()
 	}
 	for ticket := f.queued; !f.stuck && f.written.Load() < ticket; {
-		if !f.waitLocked(&f.wrote, &deadline) {
+		if !f.waitLocked(&deadline) {
 			f.stuck = true
 		}
 	}
@@ -116,7 +134,7 @@ func (f *fallback) queueEvents(b *batch, lo, hi int) int {
 				f.writeLocked()
 				continue
 			}
-			if f.stuck || !f.waitLocked(&f.room, &deadline) {
+			if f.stuck || !f.waitLocked(&deadline) {
 				f.stuck = true
 				return i
 			}
@@ -136,10 +154,11 @@ func (f *fallback) fitsLocked(n int) bool {
 	return len(f.pend) == 0 || len(f.pend)+n <= _fallbackBuffer
 }
 
-// waitLocked waits, with mu released, until the drain closes *ch (room
-// or wrote), or the deadline it sets on first use passes; it reports
-// whether the drain moved.
-func (f *fallback) waitLocked(ch *chan struct{}, deadline *time.Time) bool {
+// waitLocked waits, with mu released, until the writer moves (takes pend
+// or finishes a write), or the deadline it sets on first use passes; it
+// reports whether the writer moved. The caller checks again what it
+// waits for.
+func (f *fallback) waitLocked(deadline *time.Time) bool {
 	if deadline.IsZero() {
 		*deadline = time.Now().Add(f.timeout)
 	}
@@ -147,22 +166,45 @@ func (f *fallback) waitLocked(ch *chan struct{}, deadline *time.Time) bool {
 	if wait <= 0 {
 		return false
 	}
-	if *ch == nil {
-		*ch = make(chan struct{})
-	}
-	c := *ch
+	w := _waiters.Get().(*writerWait)
+	f.waiting = append(f.waiting, w)
 	f.mu.Unlock()
 	outside("waiting for the fallback writer")
-	t := time.NewTimer(wait)
-	defer t.Stop()
+	w.t.Reset(wait)
 	ok := true
 	select {
-	case <-c:
-	case <-t.C:
+	case <-w.ch:
+	case <-w.t.C:
 		ok = false
 	}
+	if !w.t.Stop() {
+		select { // a timer of a module before Go 1.23 may have fired meanwhile
+		case <-w.t.C:
+		default:
+		}
+	}
 	f.mu.Lock()
+	if i := slices.Index(f.waiting, w); i >= 0 {
+		f.waiting = slices.Delete(f.waiting, i, i+1) // timed out, not woken
+	}
+	select { // woken as it timed out
+	case <-w.ch:
+	default:
+	}
+	_waiters.Put(w)
 	return ok
+}
+
+// movedLocked wakes every waiting caller.
+func (f *fallback) movedLocked() {
+	for i, w := range f.waiting {
+		select {
+		case w.ch <- struct{}{}: // empty: a waiter is woken once
+		default:
+		}
+		f.waiting[i] = nil
+	}
+	f.waiting = f.waiting[:0]
 }
 
 // drain writes pend for callers' lines until it is empty.
@@ -186,7 +228,7 @@ func (f *fallback) writeLocked() {
 	f.writing = true
 	buf, n := f.pend, f.pendN
 	f.pend, f.pendN, f.spare = f.spare[:0], 0, nil
-	wake(&f.room)
+	f.movedLocked() // room
 	f.mu.Unlock()
 
 	outside("the fallback writer")
@@ -196,7 +238,7 @@ func (f *fallback) writeLocked() {
 	f.written.Add(uint64(n))
 	f.stuck = false
 	f.writing = false
-	wake(&f.wrote)
+	f.movedLocked() // written
 	if cap(buf) <= 2*_fallbackBuffer {
 		f.spare = buf // keeps a huge line's buffer from staying
 	}
@@ -237,7 +279,7 @@ func (f *fallback) discard() int {
 	n := f.pendN
 	f.pend, f.pendN = f.pend[:0], 0
 	f.written.Add(uint64(n)) // their tickets are settled: later lines need not wait for them
-	wake(&f.wrote)
+	f.movedLocked()
 	if !f.writing {
 		wake(&f.idleCh)
 	}

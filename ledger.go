@@ -115,7 +115,7 @@ func (l *ledger) overflowed(raw []byte, drop, first bool, limit int) {
 		l.rep.report(reportOverflow, "", &overflowError{group: l.group, stream: l.stream, limit: limit, what: what})
 	} else {
 		e.Group, e.Stream = l.group, l.stream
-		l.rep.report(reportOverflow, "", &e)
+		l.rep.count(reportOverflow, "", &e)
 	}
 	l.direct(raw, drop)
 }

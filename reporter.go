@@ -106,6 +106,21 @@ func (r *reporter) report(k reportKind, stream string, err error) {
 	r.queueLocked(c, t)
 }
 
+// count is report for a DeliveryError that most often joins an open
+// episode, as those of overflowing events do, one an event: it is added up
+// without being kept, which costs no allocation, or else reported.
+func (r *reporter) count(k reportKind, stream string, e *DeliveryError) {
+	r.mu.Lock()
+	if t := r.causes[cause{k, stream}]; t != nil && t.open {
+		t.addDelivery(e)
+		r.mu.Unlock()
+		return
+	}
+	r.mu.Unlock()
+	c := *e
+	r.report(k, stream, &c)
+}
+
 // push makes err wait for the handler, or, when too many wait, adds it up.
 func (t *tally) push(err error) {
 	if len(t.pending) < _maxPending {
@@ -126,14 +141,18 @@ func (t *tally) push(err error) {
 func (t *tally) add(err error) {
 	var de *DeliveryError
 	if errors.As(err, &de) {
-		if t.sum.Events == 0 && t.sum.Dropped == 0 {
-			t.sum.Group, t.sum.Stream = de.Group, de.Stream
-		}
-		t.sum.add(de)
+		t.addDelivery(de)
 		return
 	}
 	t.others++
 	t.lastErr = err
+}
+
+func (t *tally) addDelivery(de *DeliveryError) {
+	if t.sum.Events == 0 && t.sum.Dropped == 0 {
+		t.sum.Group, t.sum.Stream = de.Group, de.Stream
+	}
+	t.sum.add(de)
 }
 
 // end ends the episode of a cause: what was added up since its first
