@@ -8,7 +8,8 @@
 #	ROUNDS=6 bench/compare.sh OUTDIR old.test new.test ...
 #
 # For each binary X it writes OUTDIR/X.txt in the benchmark format, one
-# line per round and contender (BenchmarkCore/cwzap ... <cpu> cpu-ns/op),
+# line per round and contender (BenchmarkCore/cwzap ... <cpu> cpu-ns/op;
+# Logger, Core and, in binaries that have it, Corpus),
 # plus the BenchmarkEndToEnd lines of the same round (cpu-ns/op there is the
 # process's CPU per event, endpoint included), so that
 # `benchstat OUTDIR/old.txt OUTDIR/new.txt` compares them; ratios against
@@ -38,7 +39,8 @@ fi
 echo "start $(date -u +%FT%TZ) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/load.txt"
 
 subs=(Logger:cwzap:serial Logger:cwzap:parallel Logger:zap:serial Logger:zap:parallel
-	Core:cwzap:serial Core:cwzap:parallel Core:zap:serial Core:zap:parallel)
+	Core:cwzap:serial Core:cwzap:parallel Core:zap:serial Core:zap:parallel
+	Corpus:cwzap:serial Corpus:zap:serial)
 for i in $(seq "$ROUNDS"); do
 	echo "round $i $(date -u +%T) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.txt"
 	n=${#BINS[@]}
@@ -47,6 +49,8 @@ for i in $(seq "$ROUNDS"); do
 		out="$OUT/$(basename "$b" .test).txt"
 		for s in "${subs[@]}"; do
 			IFS=: read -r top who mode <<<"$s"
+			# A binary of a commit without the benchmark (BenchmarkCorpus) skips it.
+			"$b" -test.list "^Benchmark$top\$" | grep -q . || continue
 			lvl='^$'
 			name="Benchmark$top/$who"
 			if [ "$mode" = parallel ]; then lvl='^parallel$'; name="$name/parallel"; fi

@@ -94,13 +94,18 @@ func cpuTime() time.Duration {
 // goroutines of split, timed, then syncs; it returns the process's CPU
 // time and the heap allocations it took.
 func logAll(b *testing.B, syncer *cwzap.Syncer) (cpu time.Duration, allocs uint64) {
+	return logAllOn(b, syncer, _workers)
+}
+
+// logAllOn is logAll on the given number of goroutines.
+func logAllOn(b *testing.B, syncer *cwzap.Syncer, workers int) (cpu time.Duration, allocs uint64) {
 	logger := zap.New(cwzap.NewCore(syncer, zap.InfoLevel))
 	fields := tenFields()
 	b.ReportAllocs()
 	m0 := mallocs()
 	cpu0 := cpuTime()
 	b.ResetTimer()
-	split(b.N, func(_, count int) {
+	splitOn(workers, b.N, func(_, count int) {
 		for range count {
 			logger.Info(_message, fields...)
 		}
@@ -176,11 +181,14 @@ func (e *errorCounter) handle(error) { e.n.Add(1) }
 
 // split runs f on _workers goroutines, giving each its share of n and its
 // index, and waits for them.
-func split(n int, f func(worker, count int)) {
+func split(n int, f func(worker, count int)) { splitOn(_workers, n, f) }
+
+// splitOn is split on the given number of goroutines.
+func splitOn(workers, n int, f func(worker, count int)) {
 	var wg sync.WaitGroup
-	for w := range _workers {
-		count := n / _workers
-		if w < n%_workers {
+	for w := range workers {
+		count := n / workers
+		if w < n%workers {
 			count++
 		}
 		wg.Add(1)

@@ -173,6 +173,7 @@ func (r *remote) stop(tb testing.TB) (events int, cpu time.Duration) {
 // cwzap: the Syncer's defaults (4 puts in flight) but OverflowBlock, so
 // that every event is delivered and the rate is the delivered rate;
 // _workers goroutines call logger.Info; logger.Sync ends the timed region.
+// cwzap/serial: the same with one goroutine.
 //
 // rawSDK: the same texts, encoded beforehand by cwzap's Core (free for
 // it), in full batches sent with PutLogEvents by 4 goroutines, the SDK's
@@ -181,11 +182,12 @@ func (r *remote) stop(tb testing.TB) (events int, cpu time.Duration) {
 // Each contender's run starts its own endpoint process, and fails unless
 // the endpoint counted exactly b.N events.
 func BenchmarkRemote(b *testing.B) {
-	b.Run("cwzap", benchRemoteCwzap)
+	b.Run("cwzap", func(b *testing.B) { benchRemoteCwzap(b, _workers) })
+	b.Run("cwzap/serial", func(b *testing.B) { benchRemoteCwzap(b, 1) })
 	b.Run("rawSDK", benchRemoteRawSDK)
 }
 
-func benchRemoteCwzap(b *testing.B) {
+func benchRemoteCwzap(b *testing.B, workers int) {
 	r := startRemote(b)
 	var fb countingWriter
 	var errs errorCounter
@@ -198,7 +200,7 @@ func benchRemoteCwzap(b *testing.B) {
 		r.stop(b)
 		b.Fatal(err)
 	}
-	cpu, allocs := logAll(b, syncer)
+	cpu, allocs := logAllOn(b, syncer, workers)
 
 	if err := syncer.Close(); err != nil {
 		b.Error(err)
