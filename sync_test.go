@@ -1,11 +1,13 @@
 package cwzap_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -110,6 +112,237 @@ func TestSyncDeadlineInAnOutage(t *testing.T) {
 			})
 		})
 	}
+}
+
+// slowWriter is a fallback writer whose every line takes perLine of the
+// bubble's time, as a slow disk would: a handover of 100 events or more
+// times it.
+type slowWriter struct {
+	lockedBuffer
+	perLine time.Duration
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(time.Duration(bytes.Count(p, []byte{'\n'})) * w.perLine)
+	return w.lockedBuffer.Write(p)
+}
+
+// deadlineTimes is an error handler that keeps when each deadline's
+// report came: the moment that deadline gave up on its puts.
+type deadlineTimes struct {
+	mu sync.Mutex
+	at []time.Time
+}
+
+func (d *deadlineTimes) handle(err error) {
+	if errors.Is(err, cwzap.ErrDeadline) {
+		d.mu.Lock()
+		d.at = append(d.at, time.Now())
+		d.mu.Unlock()
+	}
+}
+
+func (d *deadlineTimes) all() []time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.at)
+}
+
+// A deadline gives up on its puts the handover reserve before it passes:
+// the pending events times what an event took the fallback writer in the
+// last handover of 100 or more, at least a tenth and at most half of the
+// wait. So the writer has them by the deadline when it can.
+func TestSyncGivesUpTheHandoverReserveEarly(t *testing.T) {
+	const (
+		timeout = 10 * time.Second
+		perLine = 5 * time.Millisecond
+		timed   = 100 // events of the first handover, the fewest that time the writer
+	)
+	tests := []struct {
+		name        string
+		givePending int
+		wantReserve time.Duration
+	}{
+		{name: "pending times the measured cost", givePending: 600, wantReserve: 3 * time.Second},
+		{name: "at least a tenth of the wait", givePending: 100, wantReserve: timeout / 10},
+		{name: "at most half of the wait", givePending: 1600, wantReserve: timeout / 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				w := &slowWriter{perLine: perLine}
+				var gaveUp deadlineTimes
+				f := bubbleFixture(t, cwzap.WithFallback(w), cwzap.WithErrorHandler(gaveUp.handle),
+					cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(timeout))
+				f.createStream(t)
+				// syncIn writes n events and syncs, in an outage or not; it
+				// returns Sync's error, when Sync began and how long it took.
+				syncIn := func(outage bool, n int) (error, time.Time, time.Duration) {
+					f.srv.SetFaults(cwlogstest.Faults{Outage: outage})
+					for i := range n {
+						f.syncer.Write(fmt.Appendf(nil, "event %d", i))
+					}
+					start := time.Now()
+					err := f.syncer.Sync()
+					return err, start, time.Since(start)
+				}
+
+				// Nothing timed yet: the reserve is a tenth of the wait, and
+				// Sync returns once the handover has written, 100 × 5 ms later.
+				err, _, took := syncIn(true, timed)
+				if want := timeout - timeout/10 + timed*perLine; lateOf(err) != timed || took != want {
+					t.Fatalf("first Sync = %v after %v; want %d late events after %v", err, took, timed, want)
+				}
+				// A put that succeeds ends the outage: the next deadline
+				// keeps its full wait, less the reserve.
+				if err, _, _ := syncIn(false, 1); err != nil {
+					t.Fatalf("Sync after the outage = %v", err)
+				}
+
+				err, start, took := syncIn(true, tt.givePending)
+				if lateOf(err) != tt.givePending {
+					t.Fatalf("Sync = %v, want %d late events", err, tt.givePending)
+				}
+				at := gaveUp.all()
+				if len(at) != 2 {
+					t.Fatalf("%d deadline reports, want 2", len(at))
+				}
+				if got, want := at[1].Sub(start), timeout-tt.wantReserve; got != want {
+					t.Errorf("%d pending at 5 ms an event: Sync gave up after %v, want %v (a reserve of %v)", tt.givePending, got, want, tt.wantReserve)
+				}
+				// It returns once the writer has them; when that is past the
+				// deadline, it waits on while the writer takes events, at
+				// most the reserve past it.
+				if written := timeout - tt.wantReserve + time.Duration(tt.givePending)*perLine; written <= timeout && took != written {
+					t.Errorf("Sync returned after %v, want %v, once the writer had every event", took, written)
+				} else if written > timeout && (took < timeout || took > timeout+tt.wantReserve) {
+					t.Errorf("Sync returned after %v with the writer busy until %v, want %v to %v", took, written, timeout, timeout+tt.wantReserve)
+				}
+				// Close waits while the writer takes what the handover left.
+				if err := f.syncer.Close(); err != nil {
+					t.Errorf("Close = %v; the late events were reported already", err)
+				}
+				if got := len(w.Lines()); got != timed+tt.givePending {
+					t.Errorf("the fallback writer holds %d lines, want %d", got, timed+tt.givePending)
+				}
+				checkStatsAddUp(t, f.syncer.Stats())
+			})
+		})
+	}
+}
+
+// In an outage that a deadline gave up on, with no put succeeding since,
+// the next Sync or Close gives up after a quarter of its wait: a program
+// that syncs and then closes against an endpoint that is down waits about
+// one WithSyncTimeout in all, not two.
+func TestSyncThenCloseInAnOutageWaitAboutOneTimeout(t *testing.T) {
+	const timeout = 4 * time.Second
+	tests := []struct {
+		name      string
+		giveDown  string // "outage": the endpoint answers 503; "refused": it refuses connections
+		giveClose bool
+		giveCtx   time.Duration // SyncContext / CloseContext with this timeout; 0: Sync / Close
+	}{
+		{name: "Sync then Close, outage", giveDown: "outage", giveClose: true},
+		{name: "Sync then Sync, outage", giveDown: "outage"},
+		{name: "Sync then CloseContext, outage", giveDown: "outage", giveClose: true, giveCtx: 2 * timeout},
+		{name: "Sync then SyncContext, outage", giveDown: "outage", giveCtx: 2 * timeout},
+		{name: "Sync then Close, refused", giveDown: "refused", giveClose: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				opts := []cwzap.SyncerOption{cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(timeout)}
+				var f *fixture
+				if tt.giveDown == "refused" {
+					f = &fixture{fallback: &lockedBuffer{}, errs: &errorLog{}}
+					s, err := cwzap.NewSyncer("/test/app", "refused", append(opts,
+						cwzap.WithClient(closedEndpoint(t)), cwzap.WithFallback(f.fallback), cwzap.WithErrorHandler(f.errs.handle))...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					f.syncer = f.errs.attach(s)
+					t.Cleanup(func() { s.Close() })
+				} else {
+					f = bubbleFixture(t, opts...)
+					f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+				}
+				write := func(from int) {
+					for i := from; i < from+100; i++ {
+						f.syncer.Write(fmt.Appendf(nil, "event %d", i))
+					}
+				}
+
+				start := time.Now()
+				write(0)
+				if err := f.syncer.Sync(); lateOf(err) != 100 {
+					t.Fatalf("first Sync = %v, want 100 late events", err)
+				}
+				if took, want := time.Since(start), timeout-timeout/10; took != want {
+					t.Errorf("first Sync returned after %v, want %v: the deadline less the handover reserve", took, want)
+				}
+				write(100)
+				ctx, cancel := context.Background(), context.CancelFunc(func() {})
+				if tt.giveCtx > 0 {
+					ctx, cancel = context.WithTimeout(ctx, tt.giveCtx)
+				}
+				defer cancel()
+				var err error
+				switch {
+				case tt.giveClose:
+					err = f.syncer.CloseContext(ctx)
+				default:
+					err = f.syncer.SyncContext(ctx)
+				}
+				if lateOf(err) != 100 || !errors.Is(err, cwzap.ErrDeadline) {
+					t.Errorf("second call = %v, want the 100 events written since late", err)
+				}
+				if took, want := time.Since(start), timeout-timeout/10+timeout/4; took != want {
+					t.Errorf("both returned after %v, want %v: a quarter of the wait for the second", took, want)
+				}
+				st := f.syncer.Stats()
+				checkStatsAddUp(t, st)
+				if st.Fallback != 200 || len(f.fallback.Lines()) != 200 {
+					t.Errorf("stats = %+v, %d fallback lines; want all 200 in the fallback", st, len(f.fallback.Lines()))
+				}
+			})
+		})
+	}
+}
+
+// A put that succeeds during that quarter means the endpoint answers
+// again: the full wait is back, and the Sync waits for the batches still
+// pending.
+func TestAPutThatSucceedsBringsTheFullWaitBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const timeout = 3 * time.Second
+		// One put at a time, each answered after a sixth of the wait: the
+		// first succeeds within the quarter, the second after it.
+		const latency = timeout / 6
+		f := bubbleFixture(t, cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(timeout),
+			cwzap.WithMaxBatchEvents(10), cwzap.WithConcurrency(1))
+		f.createStream(t)
+		f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+		for i := range 10 {
+			f.syncer.Write(fmt.Appendf(nil, "lost %d", i))
+		}
+		if err := f.syncer.Sync(); lateOf(err) != 10 {
+			t.Fatalf("Sync in the outage = %v, want 10 late events", err)
+		}
+
+		f.srv.SetFaults(cwlogstest.Faults{Latency: latency})
+		for i := range 20 {
+			f.syncer.Write(fmt.Appendf(nil, "found %d", i))
+		}
+		start := time.Now()
+		err := f.syncer.Sync()
+		if took := time.Since(start); err != nil || took != 2*latency {
+			t.Errorf("Sync = %v after %v; want both batches delivered after %v, past the quarter (%v)", err, took, 2*latency, timeout/4)
+		}
+		if st := f.syncer.Stats(); st.Delivered != 20 || st.Fallback != 10 {
+			t.Errorf("stats = %+v, want the 20 events since the outage delivered", st)
+		}
+	})
 }
 
 // closedEndpoint returns a client of an in-memory endpoint that is
