@@ -39,10 +39,7 @@ func testAStuckFallbackWriterHoldsNoCaller(t *testing.T) {
 	const n, deadline = 2000, 300 * time.Millisecond
 	w := &blockedWriter{release: make(chan struct{})}
 	errs := &errorLog{}
-	srv := cwlogstest.NewUnstartedServer()
-	srv.InMemory = true
-	srv.Start()
-	defer srv.Close()
+	srv := memoryServer(t)
 	srv.SetFaults(cwlogstest.Faults{Outage: true})
 	s, err := cwzap.NewSyncer("/test/app", "stuck-fallback",
 		cwzap.WithClient(srv.Client()),

@@ -31,7 +31,8 @@ func bubbleFixture(t *testing.T, opts ...cwzap.SyncerOption) *fixture {
 	return newFixtureOn(t, memoryServer(t), opts...)
 }
 
-// memoryServer starts an in-memory endpoint, closed when the test ends.
+// memoryServer starts an in-memory endpoint, closed when the test ends: in
+// a bubble, start it inside.
 func memoryServer(t *testing.T) *cwlogstest.Server {
 	t.Helper()
 	srv := cwlogstest.NewUnstartedServer()
