@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -188,7 +189,11 @@ func checkStatsAddUp(t *testing.T, st cwzap.Stats) {
 }
 
 func TestSyncerDeliversEveryEntryExactlyOnce(t *testing.T) {
-	f := newFixture(t, cwzap.WithMaxBatchEvents(500), cwzap.WithConcurrency(4))
+	synctest.Test(t, testSyncerDeliversEveryEntryExactlyOnce)
+}
+
+func testSyncerDeliversEveryEntryExactlyOnce(t *testing.T) {
+	f := bubbleFixture(t, cwzap.WithMaxBatchEvents(500), cwzap.WithConcurrency(4))
 	logger := zap.New(cwzap.NewCore(f.syncer, zap.DebugLevel))
 	const goroutines, perG = 8, 1500
 	var wg sync.WaitGroup
@@ -279,7 +284,12 @@ func TestSyncerPurge(t *testing.T) {
 }
 
 func TestSyncerCloseRefusesWrites(t *testing.T) {
-	f := newFixture(t)
+	synctest.Test(t, testSyncerCloseRefusesWrites)
+}
+
+func testSyncerCloseRefusesWrites(t *testing.T) {
+	ours := goleak.IgnoreCurrent()
+	f := bubbleFixture(t)
 	f.syncer.Write([]byte("before"))
 	if err := f.syncer.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -307,7 +317,7 @@ func TestSyncerCloseRefusesWrites(t *testing.T) {
 	if st.Written != 3 {
 		t.Errorf("Written = %d, want 3", st.Written)
 	}
-	goleak.VerifyNone(t, ignoreHTTP...)
+	goleak.VerifyNone(t, append(ignoreHTTP, ours)...)
 }
 
 func TestSyncerSyncTwiceAndEmpty(t *testing.T) {
@@ -344,15 +354,22 @@ var ignoreHTTP = []goleak.Option{
 	goleak.IgnoreAnyFunction("internal/poll.runtime_pollWait"),
 }
 
+// In a bubble goleak's waits between its looks are the bubble's: each
+// lets every goroutine that is ending end first.
 func TestSyncerLeavesNoGoroutineWhenIdle(t *testing.T) {
-	f := newFixture(t, cwzap.WithMaxBatchEvents(10), cwzap.WithConcurrency(3))
+	synctest.Test(t, testSyncerLeavesNoGoroutineWhenIdle)
+}
+
+func testSyncerLeavesNoGoroutineWhenIdle(t *testing.T) {
+	ours := goleak.IgnoreCurrent()
+	f := bubbleFixture(t, cwzap.WithMaxBatchEvents(10), cwzap.WithConcurrency(3))
 	for i := range 95 {
 		f.syncer.Write(fmt.Appendf(nil, "%d", i))
 	}
 	if err := f.syncer.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	goleak.VerifyNone(t, ignoreHTTP...)
+	goleak.VerifyNone(t, append(ignoreHTTP, ours)...)
 }
 
 func TestNewSyncerRejectsBadNames(t *testing.T) {
@@ -418,8 +435,11 @@ type plainSyncer struct{ *cwzap.Syncer }
 // and with every kind of text that escaping changes, in fields, context
 // and metrics.
 func TestSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
-	srv := cwlogstest.NewServer()
-	t.Cleanup(srv.Close)
+	synctest.Test(t, testSyncerCoreStoresWhatThePlainEncoderWrites)
+}
+
+func testSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
+	srv := memoryServer(t)
 	wire := newFixtureOn(t, srv)
 	plain := &fixture{srv: srv, fallback: &lockedBuffer{}, errs: &errorLog{}, group: wire.group, stream: wire.stream + "-plain"}
 	ps, err := cwzap.NewSyncer(plain.group, plain.stream, cwzap.WithClient(srv.Client()), cwzap.WithFallback(plain.fallback),
@@ -526,51 +546,54 @@ func TestSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
 func TestSyncerCoreOverflowsAsThePlainPath(t *testing.T) {
 	for _, policy := range []cwzap.OverflowPolicy{cwzap.OverflowFallback, cwzap.OverflowDrop} {
 		t.Run(fmt.Sprint(policy), func(t *testing.T) {
-			srv := cwlogstest.NewServer()
-			t.Cleanup(srv.Close)
-			srv.SetFaults(cwlogstest.Faults{Outage: true})
-			newSyncer := func(stream string, fallback *lockedBuffer) *cwzap.Syncer {
-				s, err := cwzap.NewSyncer("/test/app", stream, cwzap.WithClient(srv.Client()), cwzap.WithFallback(fallback),
-					cwzap.WithErrorHandler(func(error) {}), cwzap.WithFlushInterval(time.Hour),
-					cwzap.WithMaxBatchBytes(4096), cwzap.WithBufferLimit(8192), cwzap.WithOverflow(policy),
-					cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(time.Hour))
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				return s
-			}
-			wireFB, plainFB := &lockedBuffer{}, &lockedBuffer{}
-			ws, ps := newSyncer("wire", wireFB), newSyncer("plain", plainFB)
-			core := cwzap.NewCore(ws, zap.InfoLevel)
-			enc := cwzap.NewEncoder(cwzap.EncoderConfig{})
-			now := time.Now().Truncate(time.Millisecond)
-			write := func(i int) {
-				e := zapcore.Entry{Level: zap.InfoLevel, Time: now, Message: "entry \"" + strconv.Itoa(i) + "\"\n"}
-				fields := []zapcore.Field{zap.String("k\"\\", "v\x01\xff\"\\"), zap.Reflect("r", reflectedJSON(`["\u0001\"",`+"\"\xfe\"]"))}
-				if ce := core.Check(e, nil); ce != nil {
-					ce.Write(fields...)
-				}
-				buf, _ := enc.EncodeEntry(e, fields)
-				ps.WriteEntry(e.Time, buf.Bytes())
-				buf.Free()
-			}
-			for i := range 100 { // a little over 10 KB of events: the buffer overflows
-				write(i)
-			}
-			srv.SetFaults(cwlogstest.Faults{})
-			ws.Close()
-			ps.Close()
-			write(100) // to a closed Syncer: the fallback writer
-			if g, w := wireFB.String(), plainFB.String(); g != w || !strings.Contains(g, `"message":"entry \"100\"\n"`) {
-				t.Errorf("fallback writer:\n got %q\nwant %q", g, w)
-			}
-			gs, pst := ws.Stats(), ps.Stats()
-			gs.Retries, pst.Retries = 0, 0 // when the outage ends is up to the machine
-			if gs != pst || gs.Written != 101 || gs.Fallback+gs.Dropped < 2 {
-				t.Errorf("stats: the Core's %+v; the plain path's %+v", gs, pst)
-			}
-			checkStatsAddUp(t, gs)
+			synctest.Test(t, func(t *testing.T) { testSyncerCoreOverflowsAsThePlainPath(t, policy) })
 		})
 	}
+}
+
+func testSyncerCoreOverflowsAsThePlainPath(t *testing.T, policy cwzap.OverflowPolicy) {
+	srv := memoryServer(t)
+	srv.SetFaults(cwlogstest.Faults{Outage: true})
+	newSyncer := func(stream string, fallback *lockedBuffer) *cwzap.Syncer {
+		s, err := cwzap.NewSyncer("/test/app", stream, cwzap.WithClient(srv.Client()), cwzap.WithFallback(fallback),
+			cwzap.WithErrorHandler(func(error) {}), cwzap.WithFlushInterval(time.Hour),
+			cwzap.WithMaxBatchBytes(4096), cwzap.WithBufferLimit(8192), cwzap.WithOverflow(policy),
+			cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	wireFB, plainFB := &lockedBuffer{}, &lockedBuffer{}
+	ws, ps := newSyncer("wire", wireFB), newSyncer("plain", plainFB)
+	core := cwzap.NewCore(ws, zap.InfoLevel)
+	enc := cwzap.NewEncoder(cwzap.EncoderConfig{})
+	now := time.Now().Truncate(time.Millisecond)
+	write := func(i int) {
+		e := zapcore.Entry{Level: zap.InfoLevel, Time: now, Message: "entry \"" + strconv.Itoa(i) + "\"\n"}
+		fields := []zapcore.Field{zap.String("k\"\\", "v\x01\xff\"\\"), zap.Reflect("r", reflectedJSON(`["\u0001\"",`+"\"\xfe\"]"))}
+		if ce := core.Check(e, nil); ce != nil {
+			ce.Write(fields...)
+		}
+		buf, _ := enc.EncodeEntry(e, fields)
+		ps.WriteEntry(e.Time, buf.Bytes())
+		buf.Free()
+	}
+	for i := range 100 { // a little over 10 KB of events: the buffer overflows
+		write(i)
+	}
+	srv.SetFaults(cwlogstest.Faults{})
+	ws.Close()
+	ps.Close()
+	write(100) // to a closed Syncer: the fallback writer
+	if g, w := wireFB.String(), plainFB.String(); g != w || !strings.Contains(g, `"message":"entry \"100\"\n"`) {
+		t.Errorf("fallback writer:\n got %q\nwant %q", g, w)
+	}
+	gs, pst := ws.Stats(), ps.Stats()
+	gs.Retries, pst.Retries = 0, 0 // whether a put was tried before the outage ended is up to the scheduler
+	if gs != pst || gs.Written != 101 || gs.Fallback+gs.Dropped < 2 {
+		t.Errorf("stats: the Core's %+v; the plain path's %+v", gs, pst)
+	}
+	checkStatsAddUp(t, gs)
 }
