@@ -31,6 +31,11 @@ func bubbleFixture(t *testing.T, opts ...cwzap.SyncerOption) *fixture {
 	return newFixtureOn(t, memoryServer(t), opts...)
 }
 
+// inBubble returns f run in a testing/synctest bubble, for t.Run.
+func inBubble(f func(*testing.T)) func(*testing.T) {
+	return func(t *testing.T) { synctest.Test(t, f) }
+}
+
 // memoryServer starts an in-memory endpoint, closed when the test ends: in
 // a bubble, start it inside.
 func memoryServer(t *testing.T) *cwlogstest.Server {
