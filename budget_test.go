@@ -156,8 +156,10 @@ func TestSyncerOverflowPolicies(t *testing.T) {
 		{cwzap.OverflowBlock, false, false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.give.String(), func(t *testing.T) {
-			f := newFixture(t,
+		t.Run(tt.give.String(), inBubble(func(t *testing.T) {
+			// Puts take 100 ms of the bubble's time: a writer that
+			// blocks waits for one, however slow the machine.
+			f := bubbleFixture(t,
 				cwzap.WithBufferLimit(cwzap.MaxBatchBytes),
 				cwzap.WithOverflow(tt.give),
 				cwzap.WithFlushInterval(2*time.Second),
@@ -189,6 +191,6 @@ func TestSyncerOverflowPolicies(t *testing.T) {
 			if got := uint64(len(f.srv.Events(f.group, f.stream))); got != st.Delivered {
 				t.Errorf("endpoint holds %d events, Stats.Delivered = %d", got, st.Delivered)
 			}
-		})
+		}))
 	}
 }
