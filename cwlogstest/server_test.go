@@ -30,6 +30,17 @@ func newServer(t *testing.T) (*cwlogstest.Server, *cloudwatchlogs.Client) {
 	return ts, ts.Client(noRetry)
 }
 
+// newMemoryServer is newServer serving over in-memory connections
+// (InMemory), for a test in a testing/synctest bubble: start it inside.
+func newMemoryServer(t *testing.T) (*cwlogstest.Server, *cloudwatchlogs.Client) {
+	t.Helper()
+	ts := cwlogstest.NewUnstartedServer()
+	ts.InMemory = true
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return ts, ts.Client(noRetry)
+}
+
 // errorCode returns the API error code of err, "" for nil.
 func errorCode(t *testing.T, err error) string {
 	t.Helper()
