@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -73,13 +74,24 @@ func BenchmarkFleetWrap(b *testing.B) {
 }
 
 // TestFleetWrap runs a small fleet at twice its quota, with deferral off
-// and on, for the accounting checks under -race.
+// and on, for the accounting checks under -race. It runs in a bubble, on
+// an in-memory endpoint: the invocations' pace, the quota's token bucket,
+// the puts' backoff and every deadline are the bubble's time, so the fleet
+// does the same whatever the machine.
 func TestFleetWrap(t *testing.T) {
 	for _, deferral := range []time.Duration{0, DefaultMaxDeferral} {
-		r := wrapFleet(t, 40, 1, deferral, time.Second)
-		if r.invocations == 0 || r.total.Written != uint64(r.invocations*_fleetEntries) {
-			t.Errorf("deferral %v: %d invocations, %d written", deferral, r.invocations, r.total.Written)
-		}
+		t.Run(fmt.Sprintf("deferral=%v", deferral), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ts := cwlogstest.NewUnstartedServer()
+				ts.InMemory = true
+				ts.Start()
+				defer ts.Close()
+				r := runWrapFleet(t, ts, ts.Client(), 40, 1, deferral, time.Second)
+				if r.invocations != 40 || r.total.Written != uint64(r.invocations*_fleetEntries) {
+					t.Errorf("%d invocations, %d written; want one invocation of each of 40 instances in 1 s at 1/s", r.invocations, r.total.Written)
+				}
+			})
+		})
 	}
 }
 
@@ -96,12 +108,25 @@ type wrapFleetRow struct {
 	fallback, both int
 }
 
+// wrapFleet runs the fleet on a loopback endpoint, with an HTTP client
+// whose pool holds a connection for every instance.
 func wrapFleet(tb testing.TB, writers int, rate float64, deferral, window time.Duration) wrapFleetRow {
+	tb.Helper()
+	ts := cwlogstest.NewServer()
+	defer ts.Close()
+	tr := &http.Transport{Proxy: nil, MaxIdleConns: 2 * writers, MaxIdleConnsPerHost: 2 * writers}
+	defer tr.CloseIdleConnections()
+	cfg := ts.Config()
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	return runWrapFleet(tb, ts, cloudwatchlogs.NewFromConfig(cfg), writers, rate, deferral, window)
+}
+
+// runWrapFleet runs the fleet on ts, each instance's Syncer putting
+// through client.
+func runWrapFleet(tb testing.TB, ts *cwlogstest.Server, client *cloudwatchlogs.Client, writers int, rate float64, deferral, window time.Duration) wrapFleetRow {
 	tb.Helper()
 	r := wrapFleetRow{writers: writers, quota: max(1, _accountQuota*writers/_fleetModelled), rate: rate,
 		deferral: deferral, window: window}
-	ts := cwlogstest.NewServer()
-	defer ts.Close()
 	ctx := context.Background()
 	admin := ts.Client()
 	if _, err := admin.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(_fleetGroup)}); err != nil {
@@ -111,12 +136,6 @@ func wrapFleet(tb testing.TB, writers int, rate float64, deferral, window time.D
 		LogGroupName: aws.String(_fleetGroup), LogStreamName: aws.String(_fleetStream)}); err != nil {
 		tb.Fatal(err)
 	}
-	tr := &http.Transport{Proxy: nil, MaxIdleConns: 2 * writers, MaxIdleConnsPerHost: 2 * writers}
-	defer tr.CloseIdleConnections()
-	cfg := ts.Config()
-	cfg.HTTPClient = &http.Client{Transport: tr}
-	client := cloudwatchlogs.NewFromConfig(cfg)
-
 	var fb fallbackLines
 	flushers := make([]*flusher, writers)
 	for w := range flushers {
