@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -102,19 +103,25 @@ type fleetRow struct {
 	both           int // stored and in the fallback
 }
 
+// fleetScenario runs the fleet on a loopback endpoint.
 func fleetScenario(b testing.TB, writers int, rate float64, perInvocation bool, window time.Duration) fleetRow {
 	b.Helper()
-	r := fleetRow{writers: writers, quota: max(1, _accountQuota*writers/_fleetModelled), rate: rate,
-		perInvocation: perInvocation, window: window}
-	ts := fleetEndpoint(b)
+	ts := fleetEndpoint(b, false)
 	defer ts.Close()
 	// One keep-alive connection per writer, as each instance has its own.
 	tr := &http.Transport{Proxy: nil, MaxIdleConns: 2 * writers, MaxIdleConnsPerHost: 2 * writers}
 	defer tr.CloseIdleConnections()
 	cfg := ts.Config()
 	cfg.HTTPClient = &http.Client{Transport: tr}
-	client := cloudwatchlogs.NewFromConfig(cfg)
+	return runFleet(b, ts, cloudwatchlogs.NewFromConfig(cfg), writers, rate, perInvocation, window)
+}
 
+// runFleet runs the fleet on ts, each writer's Syncer putting through
+// client.
+func runFleet(b testing.TB, ts *cwlogstest.Server, client *cloudwatchlogs.Client, writers int, rate float64, perInvocation bool, window time.Duration) fleetRow {
+	b.Helper()
+	r := fleetRow{writers: writers, quota: max(1, _accountQuota*writers/_fleetModelled), rate: rate,
+		perInvocation: perInvocation, window: window}
 	var fb lineCollector
 	var errs errorCounter
 	syncers := make([]*cwzap.Syncer, writers)
@@ -187,10 +194,13 @@ func fleetScenario(b testing.TB, writers int, rate float64, perInvocation bool, 
 }
 
 // fleetEndpoint starts an endpoint that keeps events, with the fleet's
-// group and stream created, as an application's infrastructure would.
-func fleetEndpoint(b testing.TB) *cwlogstest.Server {
+// group and stream created, as an application's infrastructure would; in
+// memory (cwlogstest's InMemory) for a test in a testing/synctest bubble.
+func fleetEndpoint(b testing.TB, inMemory bool) *cwlogstest.Server {
 	b.Helper()
-	ts := cwlogstest.NewServer()
+	ts := cwlogstest.NewUnstartedServer()
+	ts.InMemory = inMemory
+	ts.Start()
 	client := ts.Client()
 	ctx := context.Background()
 	if _, err := client.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(_fleetGroup)}); err != nil {
@@ -207,13 +217,22 @@ func fleetEndpoint(b testing.TB) *cwlogstest.Server {
 }
 
 // TestFleet runs a small fleet at twice its quota, with both ways of
-// flushing, for the accounting checks of BenchmarkFleet under -race.
+// flushing, for the accounting checks of BenchmarkFleet under -race. It
+// runs in a bubble, on an in-memory endpoint: the invocations' pace, the
+// quota's token bucket, the puts' backoff and the Sync deadlines are the
+// bubble's time, so the fleet does the same whatever the machine.
 func TestFleet(t *testing.T) {
 	for _, perInvocation := range []bool{true, false} {
-		r := fleetScenario(t, 40, 1, perInvocation, time.Second)
-		if r.invocations == 0 || r.total.Written != uint64(r.invocations*_fleetEntries) {
-			t.Errorf("per invocation %v: %d invocations, %d written", perInvocation, r.invocations, r.total.Written)
-		}
+		t.Run(fmt.Sprintf("per invocation=%v", perInvocation), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ts := fleetEndpoint(t, true)
+				defer ts.Close()
+				r := runFleet(t, ts, ts.Client(), 40, 1, perInvocation, time.Second)
+				if r.invocations != 40 || r.total.Written != uint64(r.invocations*_fleetEntries) {
+					t.Errorf("%d invocations, %d written; want one invocation of each of 40 writers in 1 s at 1/s", r.invocations, r.total.Written)
+				}
+			})
+		})
 	}
 }
 
