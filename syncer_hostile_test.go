@@ -9,8 +9,8 @@ package cwzap_test
 //
 //	go test -race -run 'Reliab|Memory' -cwzap.soak -timeout 30m .
 //
-// runs the long variants: 200,000 entries per fault instead of 20,000, and a
-// 30 s outage instead of 3 s in the memory test.
+// runs the long variants: 200,000 entries per fault instead of 20,000, and
+// ten times the entries in the memory test.
 
 import (
 	"encoding/json"
