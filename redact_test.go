@@ -325,7 +325,7 @@ func causes(err error) []error {
 //
 //	go test -race -run 'Reliab|Memory' -cwzap.soak -timeout 30m .
 //
-// runs the long variants: 200,000 entries per fault instead of 20,000, and
+// runs the long variants: 200,000 entries per fault instead of 10,000, and
 // ten times the entries in the memory test.
 
 // credentialSpy checks that the credentials are really used, so that the
