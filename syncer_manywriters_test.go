@@ -38,7 +38,7 @@ import (
 const (
 	_mwWriterEnv = "CWZAP_MANYWRITERS_WRITER" // set in a writer process: its id
 	_mwWriters   = 8
-	_mwEntries   = 50_000
+	_mwEntries   = 10_000
 	_mwGroup     = "/app/fleet"
 	_mwStream    = "application"
 	_mwStats     = "manywriters-stats " // prefix of a writer's result line
