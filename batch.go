@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"sync/atomic"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -63,9 +62,6 @@ type event struct {
 	off uint32 // start of its JSON object in the arena, after its comma
 	end uint32
 }
-
-// _eventSize is what one entry of batch.events costs.
-const _eventSize = int(unsafe.Sizeof(event{}))
 
 func newBatch(arenaCap, maxEvents int) *batch {
 	return &batch{
