@@ -355,6 +355,47 @@ func TestSyncerKeepsTheEntryTime(t *testing.T) {
 	}
 }
 
+// Entries one goroutine logs within one millisecond are stored in the
+// order it logged them, in batches of every size up to a full one, also
+// when an entry of an earlier millisecond arrives among them (another
+// goroutine's, stamped before it was written), so that the batch is
+// sorted before it is sent.
+func TestSyncerKeepsTheOrderWithinAMillisecond(t *testing.T) {
+	for _, n := range []int{13, 100, 1000, cwzap.MaxBatchEvents} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			f := newFixture(t)
+			f.createStream(t)
+			now := time.Now().Truncate(time.Millisecond)
+			core := cwzap.NewCore(f.syncer, zap.InfoLevel, cwzap.WithFormat(cwzap.FormatMini))
+			logger := zap.New(core, zap.WithClock(&stepClock{now: now}))
+			for i := range n - 1 {
+				if i == n/2 {
+					earlier := zapcore.Entry{Level: zap.InfoLevel, Time: now.Add(-time.Millisecond), Message: "earlier"}
+					if err := core.Write(earlier, nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+				logger.Info(strconv.Itoa(i))
+			}
+			if err := f.syncer.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			events := f.srv.Events(f.group, f.stream)
+			if len(events) != n || events[0].Message != "earlier" || events[0].Timestamp != now.UnixMilli()-1 {
+				t.Fatalf("%d events stored, the first %+v; want %d, the earlier entry first", len(events), events[:min(len(events), 1)], n)
+			}
+			for i, e := range events[1:] {
+				if e.Message != strconv.Itoa(i) || e.Timestamp != now.UnixMilli() {
+					t.Fatalf("stored event %d is %q at %d, want %q at %d: entries of one millisecond out of the order logged", i+1, e.Message, e.Timestamp, strconv.Itoa(i), now.UnixMilli())
+				}
+			}
+			if st := f.syncer.Stats(); st.Batches != 1 {
+				t.Errorf("%d puts, want the %d events in one", st.Batches, n)
+			}
+		})
+	}
+}
+
 // reflectedJSON is a value whose MarshalJSON returns its own text, as
 // json.RawMessage does: encoding/json checks that it is JSON, not that it
 // is UTF-8.
