@@ -206,13 +206,30 @@ func fleetEndpoint(b testing.TB) *cwlogstest.Server {
 	return ts
 }
 
-// TestFleet runs a small fleet at twice its quota, with both ways of
-// flushing, for the accounting checks of BenchmarkFleet under -race.
+// TestFleet runs a small fleet at eight times its quota under -race, with
+// both ways of flushing, and checks what each does with the quota. A Sync
+// per invocation puts that invocation's entries alone, so the fleet is
+// throttled: each put carries one invocation. Left to the age flush, an
+// instance's entries wait for WithFlushInterval (5 s), longer than the
+// run: each instance makes one put, at its Close, of all its invocations.
 func TestFleet(t *testing.T) {
+	const writers, rate, window = 40, 4, time.Second
 	for _, perInvocation := range []bool{true, false} {
-		r := fleetScenario(t, 40, 1, perInvocation, time.Second)
-		if r.invocations == 0 || r.total.Written != uint64(r.invocations*_fleetEntries) {
-			t.Errorf("per invocation %v: %d invocations, %d written", perInvocation, r.invocations, r.total.Written)
+		r := fleetScenario(t, writers, rate, perInvocation, window)
+		st := r.total
+		if r.invocations == 0 || st.Written != uint64(r.invocations*_fleetEntries) {
+			t.Errorf("per invocation %v: %d invocations, %d written", perInvocation, r.invocations, st.Written)
+		}
+		if perInvocation {
+			if st.Delivered != _fleetEntries*st.Batches || r.throttled == 0 {
+				t.Errorf("Sync per invocation: %d entries in %d puts, %d throttled; want one invocation a put, and puts over the quota of %d/s throttled",
+					st.Delivered, st.Batches, r.throttled, r.quota)
+			}
+			continue
+		}
+		if st.Batches > writers || r.invocations <= writers {
+			t.Errorf("age flush: %d puts for %d invocations of %d instances; want one put an instance, at its Close",
+				st.Batches, r.invocations, writers)
 		}
 	}
 }
