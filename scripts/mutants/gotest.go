@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// A verdict is what became of one mutant.
+type verdict int
+
+const (
+	verdictNotRun   verdict = iota // only checked (-check)
+	verdictKilled                  // a test failed
+	verdictSurvived                // every test passed: no test guards the promise
+	verdictStale                   // its original text is not in its file exactly once
+	verdictInvalid                 // it does not compile, or the tests could not run
+)
+
+func (v verdict) text(detail string) string {
+	switch v {
+	case verdictNotRun:
+		return "not run"
+	case verdictKilled:
+		return "killed by " + detail
+	case verdictSurvived:
+		return "SURVIVED"
+	case verdictStale:
+		return "STALE: " + detail
+	}
+	return "INVALID: " + detail
+}
+
+// A result is one mutant's verdict; detail names the killing test, or
+// says what went wrong.
+type result struct {
+	m       mutant
+	verdict verdict
+	detail  string
+	output  string // go test's, when it tells more than detail
+}
+
+// A runner runs go test in a tree.
+type runner struct {
+	timeout     time.Duration
+	race        bool
+	compileOnly bool // build the tests, run none
+}
+
+// mutate plants m in t, runs its package's tests and takes m out again.
+// An error means the tree could not be restored: nothing run in it after
+// that is sound.
+func (r runner) mutate(t tree, m mutant) (result, error) {
+	undo, err := t.plant(m)
+	if err != nil {
+		return result{m: m, verdict: verdictStale, detail: err.Error()}, nil
+	}
+	res := r.test(t, m.pkgDir())
+	res.m = m
+	if err := undo(); err != nil {
+		return res, fmt.Errorf("take the bug out of %s: %w", m.file, err)
+	}
+	return res, nil
+}
+
+// test runs the whole test suite of package dir (relative to the tree's
+// root) from the module that holds it. A suite that passes gives
+// verdictSurvived.
+func (r runner) test(t tree, dir string) result {
+	mod, rel, err := moduleOf(t.dir, dir)
+	if err != nil {
+		return result{verdict: verdictInvalid, detail: err.Error()}
+	}
+	args := []string{"test", "-count=1", "-failfast", "-timeout", r.timeout.String()}
+	if r.race {
+		args = append(args, "-race")
+	}
+	if r.compileOnly {
+		args = append(args, "-run", "^$")
+	}
+	cmd := exec.Command("go", append(args, rel)...)
+	cmd.Dir = mod
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		return result{verdict: verdictInvalid, detail: fmt.Sprintf("go test: %v", err)}
+	}
+	return judge(err == nil, out.String())
+}
+
+// moduleOf returns the directory of the module holding package dir of the
+// tree at root, and the package's path from there ("./sub").
+func moduleOf(root, dir string) (mod, rel string, err error) {
+	abs := filepath.Join(root, dir)
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			r, err := filepath.Rel(d, abs)
+			if err != nil {
+				return "", "", err
+			}
+			return d, "./" + filepath.ToSlash(r), nil
+		}
+		if d == root || d == filepath.Dir(d) {
+			return "", "", fmt.Errorf("no go.mod holds %s", dir)
+		}
+	}
+}
+
+var (
+	_failLine = regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)`)
+	_timedOut = regexp.MustCompile(`panic: test timed out after \S+\s+running tests:\s+(\S+)`)
+	_panic    = regexp.MustCompile(`(?m)^panic: .*$`)
+)
+
+// judge reads go test's output: passed is whether it exited 0.
+func judge(passed bool, out string) result {
+	switch {
+	case passed:
+		return result{verdict: verdictSurvived}
+	case strings.Contains(out, "[build failed]") || strings.Contains(out, "[setup failed]"):
+		return result{verdict: verdictInvalid, detail: "does not compile", output: out}
+	}
+	if m := _timedOut.FindStringSubmatch(out); m != nil {
+		return result{verdict: verdictKilled, detail: m[1] + " (timed out)", output: out}
+	}
+	if name := failedTest(out); name != "" {
+		return result{verdict: verdictKilled, detail: name, output: out}
+	}
+	if strings.Contains(out, "goleak") {
+		return result{verdict: verdictKilled, detail: "TestMain (goleak: a goroutine outlived the tests)", output: out}
+	}
+	if p := _panic.FindString(out); p != "" {
+		return result{verdict: verdictKilled, detail: p, output: out}
+	}
+	return result{verdict: verdictInvalid, detail: "go test failed, naming no test", output: out}
+}
+
+// failedTest returns the first failed test, down to the subtest that
+// failed: go test prints a parent's FAIL line before its subtests'.
+func failedTest(out string) string {
+	name := ""
+	for _, m := range _failLine.FindAllStringSubmatch(out, -1) {
+		switch {
+		case name == "":
+			name = m[1]
+		case strings.HasPrefix(m[1], name+"/"):
+			name = m[1]
+		default:
+			return name
+		}
+	}
+	return name
+}
