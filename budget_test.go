@@ -145,6 +145,38 @@ func eventBytes(t *testing.T, srv *cwlogstest.Server) uint64 {
 	return uint64(n / len(events))
 }
 
+// The first overflow of an episode goes to the error handler, the rest
+// of it only to the counts and to Sync's error: an outage holds the one
+// batch the buffer has room for, so every later event overflows, in one
+// episode that lasts until a batch opens again.
+func TestSyncerReportsAnOverflowEpisodeOnce(t *testing.T) {
+	f := newFixture(t, cwzap.WithBufferLimit(cwzap.MaxBatchBytes))
+	f.createStream(t)
+	f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+	line := bytes.Repeat([]byte("y"), 10_000)
+	const n = 300 // about three batches' worth
+	for range n {
+		f.syncer.Write(line)
+	}
+	f.srv.SetFaults(cwlogstest.Faults{})
+	err := f.syncer.Sync()
+	st := f.syncer.Stats()
+	reports := 0
+	for _, err := range f.errs.all() {
+		if errors.Is(err, cwzap.ErrBufferFull) {
+			reports++
+		}
+	}
+	var de *cwzap.DeliveryError
+	if !errors.As(err, &de) || de.Overflow != int(st.Fallback) || de.Events != de.Overflow {
+		t.Errorf("Sync = %v; want a DeliveryError counting the %d overflowing events", err, st.Fallback)
+	}
+	checkStatsAddUp(t, st)
+	if reports != 1 || st.Fallback < 10 || st.Delivered+st.Fallback != n {
+		t.Errorf("%d overflow reports, stats %+v; want one report for the episode, the batch held through the outage delivered and the rest in the fallback", reports, st)
+	}
+}
+
 func TestSyncerOverflowPolicies(t *testing.T) {
 	tests := []struct {
 		give         cwzap.OverflowPolicy
