@@ -108,6 +108,18 @@ var _mutants = []mutant{
 		to:   "\t\ts.ledger.direct(p, false)\n\t\treturn nil\n",
 	},
 	{
+		bug:  "Close returns while the Syncer's senders still run",
+		file: "sync.go",
+		from: "\ts.waitWhileWriting(s.disp.done(), time.Now(), limit)\n",
+		to:   "\n",
+	},
+	{
+		bug:  "Close waits for a stuck fallback writer ten times WithSyncTimeout past its deadline",
+		file: "sync.go",
+		from: "limit := time.Now().Add(s.syncTimeout)",
+		to:   "limit := time.Now().Add(10 * s.syncTimeout)",
+	},
+	{
 		bug:  "a second Close returns before the first is done",
 		file: "sync.go",
 		from: "\t\tcase <-s.closeDone:\n",
@@ -196,10 +208,12 @@ var _mutants = []mutant{
 
 	// Delivery: the service's limits and order.
 	{
+		// Not batch.fitsLimits' count: the accumulator seals a batch as
+		// soon as it holds maxEvents, so that check alone never decides.
 		bug:  "batch limits: a batch takes 10,001 events",
-		file: "batch.go",
-		from: "len(b.events) >= maxEvents ||",
-		to:   "len(b.events) > maxEvents ||",
+		file: "limits.go",
+		from: "MaxBatchEvents = 10_000",
+		to:   "MaxBatchEvents = 10_001",
 	},
 	{
 		bug:  "batch limits: the 26 bytes of overhead an event are not counted",
@@ -260,6 +274,7 @@ var _mutants = []mutant{
 		file: "accumulator.go",
 		from: "d := flushDelay(a.flushInterval)",
 		to:   "d := flushDelay(a.flushInterval / 100)",
+		pkg:  "bench", // TestFleet: the age flush makes one put an instance
 	},
 
 	// An entry larger than one event: split order and chunk boundaries.
