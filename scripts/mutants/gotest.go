@@ -43,6 +43,7 @@ type result struct {
 	m       mutant
 	verdict verdict
 	detail  string
+	test    string // the test that failed, as go test names it; "" when none did
 	output  string // go test's, when it tells more than detail
 }
 
@@ -61,18 +62,26 @@ func (r runner) mutate(t tree, m mutant) (result, error) {
 	if err != nil {
 		return result{m: m, verdict: verdictStale, detail: err.Error()}, nil
 	}
-	res := r.test(t, m.pkgDir())
+	res := r.test(t, m.pkgDir(), "")
 	res.m = m
 	if err := undo(); err != nil {
 		return res, fmt.Errorf("take the bug out of %s: %w", m.file, err)
+	}
+	if res.verdict == verdictKilled && res.test != "" && !r.compileOnly {
+		// A kill counts only if the test passes without the bug: a flaky
+		// test would hide a mutant no test catches.
+		if again := r.test(t, m.pkgDir(), res.test); again.verdict != verdictSurvived {
+			res.verdict, res.detail = verdictInvalid, res.test+" fails without the bug too (flaky?)"
+		}
 	}
 	return res, nil
 }
 
 // test runs the whole test suite of package dir (relative to the tree's
-// root) from the module that holds it. A suite that passes gives
+// root) from the module that holds it, or only the test named only (as
+// go test names it, subtests after slashes). A suite that passes gives
 // verdictSurvived.
-func (r runner) test(t tree, dir string) result {
+func (r runner) test(t tree, dir, only string) result {
 	mod, rel, err := moduleOf(t.dir, dir)
 	if err != nil {
 		return result{verdict: verdictInvalid, detail: err.Error()}
@@ -81,8 +90,11 @@ func (r runner) test(t tree, dir string) result {
 	if r.race {
 		args = append(args, "-race")
 	}
-	if r.compileOnly {
+	switch {
+	case r.compileOnly:
 		args = append(args, "-run", "^$")
+	case only != "":
+		args = append(args, "-run", runPattern(only))
 	}
 	cmd := exec.Command("go", append(args, rel)...)
 	cmd.Dir = mod
@@ -129,10 +141,10 @@ func judge(passed bool, out string) result {
 		return result{verdict: verdictInvalid, detail: "does not compile", output: out}
 	}
 	if m := _timedOut.FindStringSubmatch(out); m != nil {
-		return result{verdict: verdictKilled, detail: m[1] + " (timed out)", output: out}
+		return result{verdict: verdictKilled, detail: m[1] + " (timed out)", test: m[1], output: out}
 	}
 	if name := failedTest(out); name != "" {
-		return result{verdict: verdictKilled, detail: name, output: out}
+		return result{verdict: verdictKilled, detail: name, test: name, output: out}
 	}
 	if strings.Contains(out, "goleak") {
 		return result{verdict: verdictKilled, detail: "TestMain (goleak: a goroutine outlived the tests)", output: out}
@@ -141,6 +153,16 @@ func judge(passed bool, out string) result {
 		return result{verdict: verdictKilled, detail: p, output: out}
 	}
 	return result{verdict: verdictInvalid, detail: "go test failed, naming no test", output: out}
+}
+
+// runPattern returns go test's -run pattern for exactly the test name,
+// subtests after slashes.
+func runPattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
 }
 
 // failedTest returns the first failed test, down to the subtest that
