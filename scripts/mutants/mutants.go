@@ -108,12 +108,6 @@ var _mutants = []mutant{
 		to:   "\t\ts.ledger.direct(p, false)\n\t\treturn nil\n",
 	},
 	{
-		bug:  "Close returns while the Syncer's senders still run",
-		file: "sync.go",
-		from: "\ts.waitWhileWriting(s.disp.done(), time.Now(), limit)\n",
-		to:   "\n",
-	},
-	{
 		bug:  "Close waits for a stuck fallback writer ten times WithSyncTimeout past its deadline",
 		file: "sync.go",
 		from: "limit := time.Now().Add(s.syncTimeout)",
