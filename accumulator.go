@@ -2,39 +2,50 @@ package cwzap
 
 import (
 	"math/rand/v2"
-	"sync"
 	"time"
 )
 
-// An accumulator owns the open batch: it copies each event, already
-// escaped, into the batch's arena, and seals the batch when it is full
-// (events, bytes, or a 24-hour span), when its oldest event is
-// WithFlushInterval old, and when a Sync asks. A sealed batch is sorted,
-// given its targets and handed to the dispatcher; the accumulator never
-// sees it again. When the budget has no room, the overflow policy decides.
+// An accumulator owns the open batches, one for each route (route.go):
+// one for a Syncer whose names take no value from entries. It copies each
+// event, already escaped, into the open batch of its route, and seals a
+// batch when it is full (events, bytes, or a 24-hour span), when its
+// oldest event is WithFlushInterval old, when a Sync asks, and when its
+// route is the least recently used of WithMaxStreams and another needs
+// room. A sealed batch is sorted, given its targets and handed to the
+// dispatcher; the accumulator never sees it again. When the budget has no
+// room, the overflow policy decides.
 //
-// The Syncer's writers call add, Sync calls seal, the flush timer calls
+// The open batches share the buffer: each takes at most its share of half
+// of WithBufferLimit, so that many routes open at once still leave room
+// for the batches being sent.
+//
+// The Syncer's writers call add, Sync calls seal, the routes' timers call
 // flushAged. mu guards the fields below it and is held while it calls the
-// budget, the targets, the spool (WithSpool: each event taken is appended
-// to it) and the dispatcher, none of which calls back.
+// budget, the targets, the dispatcher and the reporter, none of which
+// calls back, waits or does I/O.
 type accumulator struct {
-	maxEvents     int // WithMaxBatchEvents
-	maxBytes      int // WithMaxBatchBytes
-	arenaCap      int // the most an arena grows to, but for one huge event
-	flushInterval time.Duration
-	overflow      OverflowPolicy
-	mem           *budget
-	tg            *targets
-	next          *dispatcher
-	spool         *spool // WithSpool; nil for none
+	cfg  accumulatorConfig
+	mem  *budget
+	tg   *targets
+	next *dispatcher
+	rep  *reporter
 
-	mu      sync.Mutex
-	open    *batch      // the batch taking events; nil when none waits
-	openDue time.Time   // when open is WithFlushInterval old, give or take the jitter
-	timer   *time.Timer // age flush of open
-	seq     uint64      // seq of the last batch opened
-	full    bool        // in an overflow episode: reported, not over yet
-	closed  bool
+	mu     rankedMutex
+	routes map[string]*route // by route; at most cfg.maxRoutes
+	only   *route            // the one route of a Syncer whose names take nothing from entries
+	tick   uint64            // counts events: when each route was last used
+	seq    uint64            // seq of the last batch opened
+	full   bool              // in an overflow episode: reported, not over yet
+	closed bool
+}
+
+// A route is the open batch of one route, and its age.
+type route struct {
+	key   string
+	open  *batch      // the batch taking its events; nil when none waits
+	due   time.Time   // when open is WithFlushInterval old, give or take the jitter
+	timer *time.Timer // the age flush of open
+	used  uint64      // accumulator.tick at its last event
 }
 
 // addResult says what add did with an event.
@@ -51,64 +62,106 @@ const (
 // its comma: a batch with less room left than this is full.
 var _minEventObject = len(`,{"timestamp":0,"message":"x"}`)
 
-func newAccumulator(o *syncerOptions, arenaCap int, mem *budget, tg *targets, next *dispatcher) *accumulator {
-	a := &accumulator{
-		maxEvents:     o.maxEvents,
-		maxBytes:      o.maxBytes,
-		arenaCap:      arenaCap,
-		flushInterval: o.flushInterval,
-		overflow:      o.overflow,
-		mem:           mem,
-		tg:            tg,
-		next:          next,
+// accumulatorConfig is what an accumulator is made with.
+type accumulatorConfig struct {
+	maxEvents, maxBytes, arenaCap int
+	bufferLimit                   int // WithBufferLimit
+	maxRoutes                     int // WithMaxStreams; 0 when names take nothing from entries
+	flushInterval                 time.Duration
+	block                         bool
+}
+
+func newAccumulator(c accumulatorConfig, mem *budget, tg *targets, next *dispatcher, rep *reporter) *accumulator {
+	a := &accumulator{cfg: c, mem: mem, tg: tg, next: next, rep: rep, mu: rankedMutex{rank: rankAccumulator}}
+	if c.maxRoutes == 0 {
+		a.only = a.newRoute("")
+	} else {
+		a.routes = make(map[string]*route)
 	}
-	a.timer = time.AfterFunc(time.Hour, a.flushAged)
-	a.timer.Stop()
 	return a
 }
 
-// add stores one encoded event object (appendEventObject) of size message
-// bytes at ts, and returns the seq of the batch that took it. after is the
-// seq of the batch holding the previous part of the same split entry, or
-// 0: a batch holding a later part is put only once that one is settled.
-func (a *accumulator) add(ts int64, obj []byte, size int, after uint64) (uint64, addResult) {
+func (a *accumulator) newRoute(key string) *route {
+	r := &route{key: key}
+	r.timer = time.AfterFunc(time.Hour, func() { a.flushAged(r) })
+	r.timer.Stop()
+	return r
+}
+
+// routeLocked returns the route of key, made if new: the least recently
+// used route gives up its place when WithMaxStreams are open.
+func (a *accumulator) routeLocked(key []byte) *route {
+	if a.only != nil {
+		return a.only
+	}
+	if r := a.routes[string(key)]; r != nil {
+		return r
+	}
+	if len(a.routes) >= a.cfg.maxRoutes {
+		var lru *route
+		for _, r := range a.routes {
+			if lru == nil || r.used < lru.used {
+				lru = r
+			}
+		}
+		a.sealLocked(lru)
+		lru.timer.Stop()
+		delete(a.routes, lru.key)
+	}
+	r := a.newRoute(string(key))
+	a.routes[r.key] = r
+	return r
+}
+
+// shareLocked returns the log data an open batch takes: WithMaxBatchBytes,
+// or less, a route's share of half the buffer when WithMaxStreams routes
+// may be open.
+func (a *accumulator) shareLocked() int {
+	n := max(a.cfg.maxRoutes, 1)
+	return max(min(a.cfg.maxBytes, a.cfg.bufferLimit/(2*n)), EventOverhead+1)
+}
+
+// add copies ev into the open batch of its route, and returns the seq of
+// the batch that took it. after is the seq of the batch holding the
+// previous part of the same split entry, or 0: a batch holding a later
+// part is put only once that one is settled.
+func (a *accumulator) add(ev *event, after uint64) (uint64, addResult) {
 	var deadline time.Time // of an OverflowBlock wait, over all its wake-ups
 	a.mu.Lock()
-	if a.spool != nil && !a.closed && !a.spool.fits(len(obj)) {
-		return 0, a.overflowLocked()
-	}
+	var r *route
 	for {
 		if a.closed {
 			a.mu.Unlock()
 			return 0, refused
 		}
-		if b := a.open; b != nil {
-			if b.fits(ts, size, len(obj), a.maxEvents, a.maxBytes) ||
-				b.fitsLimits(ts, size, a.maxEvents, a.maxBytes) && a.mem.grow(b, len(obj)) {
+		r = a.routeLocked(ev.route)
+		if b := r.open; b != nil {
+			if b.fits(ev, a.cfg.maxEvents) || b.fitsLimits(ev, a.cfg.maxEvents) && a.mem.grow(b, len(ev.obj)) {
 				break
 			}
-			a.sealLocked()
+			a.sealLocked(r)
 		}
 		// A new batch is made outside mu: zeroing a large arena takes a
 		// while, and other writers may go on meanwhile.
+		share := a.shareLocked()
 		a.mu.Unlock()
-		b, space := a.mem.take(len(obj), a.overflow == OverflowBlock)
+		b, space := a.mem.take(len(ev.obj), share, a.cfg.block)
 		a.mu.Lock()
 		if b != nil {
-			if a.open != nil || a.closed {
+			if r = a.routeLocked(ev.route); r.open != nil || a.closed {
 				a.mem.give(b) // another writer opened one first
 				continue
 			}
-			a.openLocked(b)
+			a.openLocked(r, b, share)
 			break
 		}
-		if a.open != nil || a.closed {
+		if r = a.routeLocked(ev.route); r.open != nil || a.closed {
 			continue // use it, or refuse the event
 		}
-		// Every batch the buffer limit allows is waiting or in flight.
-		if a.overflow == OverflowBlock {
+		// Every batch the buffer limit allows is open, waiting or in flight.
+		if a.cfg.block {
 			if deadline.IsZero() {
-				deadline = time.Now().Add(a.flushInterval)
+				deadline = time.Now().Add(a.cfg.flushInterval)
 			}
 			if a.waitLocked(space, deadline) {
 				continue
@@ -116,17 +169,16 @@ func (a *accumulator) add(ts int64, obj []byte, size int, after uint64) (uint64,
 		}
 		return 0, a.overflowLocked()
 	}
-	b := a.open
-	if a.spool != nil {
-		a.spool.append(b.seq, ts, size, obj)
-	}
-	b.add(ts, size, obj)
+	b := r.open
+	b.add(ev)
 	if after != 0 && after != b.seq {
 		b.after = max(b.after, after)
 	}
+	a.tick++
+	r.used = a.tick
 	seq := b.seq
-	if b.len() >= a.maxEvents || b.size+EventOverhead+1 > a.maxBytes || len(b.arena)+_minEventObject > a.arenaCap {
-		a.sealLocked()
+	if b.len() >= a.cfg.maxEvents || b.size+EventOverhead+1 > b.maxBytes || len(b.arena)+_minEventObject > a.cfg.arenaCap {
+		a.sealLocked(r)
 	}
 	a.mu.Unlock()
 	return seq, added
@@ -143,15 +195,30 @@ func (a *accumulator) overflowLocked() addResult {
 	return r
 }
 
-// openLocked makes b the open batch and starts its age.
-func (a *accumulator) openLocked(b *batch) {
+// overflow ends an add refused for want of room elsewhere (the spool's),
+// as overflowLocked.
+func (a *accumulator) overflow() addResult {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return refused
+	}
+	return a.overflowLocked()
+}
+
+// openLocked makes b the open batch of r, taking at most share bytes, and
+// starts its age.
+func (a *accumulator) openLocked(r *route, b *batch, share int) {
 	a.seq++
-	b.seq = a.seq
-	a.open = b
-	d := flushDelay(a.flushInterval)
-	a.openDue = time.Now().Add(d)
-	a.timer.Reset(d)
-	a.full = false
+	b.seq, b.route, b.maxBytes = a.seq, r.key, share
+	r.open = b
+	d := flushDelay(a.cfg.flushInterval)
+	r.due = time.Now().Add(d)
+	r.timer.Reset(d)
+	if a.full {
+		a.full = false
+		a.rep.end(reportOverflow, "") // the episode is over: its sum goes to the handler
+	}
 }
 
 // waitLocked waits, with mu released, until space is closed or the
@@ -162,6 +229,7 @@ func (a *accumulator) waitLocked(space <-chan struct{}, deadline time.Time) bool
 		return false
 	}
 	a.mu.Unlock()
+	outside("waiting for room in the buffer")
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	ok := false
@@ -174,25 +242,30 @@ func (a *accumulator) waitLocked(space <-chan struct{}, deadline time.Time) bool
 	return ok
 }
 
-// seal seals the open batch, if any, and returns the seq of the last batch
+// seal seals every open batch, and returns the seq of the last batch
 // opened: every batch up to it is then with the dispatcher or settled.
 func (a *accumulator) seal() uint64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.sealLocked()
+	if a.only != nil {
+		a.sealLocked(a.only)
+	}
+	for _, r := range a.routes {
+		a.sealLocked(r)
+	}
 	return a.seq
 }
 
-// sealLocked sorts the open batch, gives it its targets and hands it to the
-// dispatcher. Sorting here, once, leaves the batch unchanged from then on,
-// so that a deadline's handover may read it while a put does.
-func (a *accumulator) sealLocked() {
-	b := a.open
+// sealLocked sorts the open batch of r, gives it its targets and hands it
+// to the dispatcher. Sorting here, once, leaves the batch unchanged from
+// then on, so that a deadline's handover may read it while a put does.
+func (a *accumulator) sealLocked(r *route) {
+	b := r.open
 	if b == nil {
 		return
 	}
-	a.open = nil
-	a.timer.Stop()
+	r.open = nil
+	r.timer.Stop()
 	a.mem.sealed(b)
 	b.sort()
 	a.tg.assign(b)
@@ -200,7 +273,7 @@ func (a *accumulator) sealLocked() {
 }
 
 // close refuses further events, and wakes writers waiting for room so
-// that they see it. The open batch stays for the Sync that follows.
+// that they see it. The open batches stay for the Sync that follows.
 func (a *accumulator) close() {
 	a.mu.Lock()
 	a.closed = true
@@ -208,11 +281,16 @@ func (a *accumulator) close() {
 	a.mem.wake()
 }
 
-// stop ends the flush timer, once nothing can open a batch.
+// stop ends the routes' timers, once nothing can open a batch.
 func (a *accumulator) stop() {
 	a.mu.Lock()
-	a.timer.Stop()
-	a.mu.Unlock()
+	defer a.mu.Unlock()
+	if a.only != nil {
+		a.only.timer.Stop()
+	}
+	for _, r := range a.routes {
+		r.timer.Stop()
+	}
 }
 
 // flushDelay returns the age at which a batch is sent: d, give or take a
@@ -222,17 +300,17 @@ func flushDelay(d time.Duration) time.Duration {
 	return d - d/10 + rand.N(d/5+1)
 }
 
-// flushAged runs on the flush timer.
-func (a *accumulator) flushAged() {
+// flushAged runs on the timer of route r.
+func (a *accumulator) flushAged(r *route) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.open == nil {
-		return
+	if r.open == nil {
+		return // sealed meanwhile, or its route gave up its place
 	}
 	// A timer that fired just as a new batch opened: wait out its own age.
-	if left := time.Until(a.openDue); left > a.flushInterval/10 {
-		a.timer.Reset(left)
+	if left := time.Until(r.due); left > a.cfg.flushInterval/10 {
+		r.timer.Reset(left)
 		return
 	}
-	a.sealLocked()
+	a.sealLocked(r)
 }

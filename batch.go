@@ -1,14 +1,10 @@
 package cwzap
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
-	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -18,98 +14,97 @@ import (
 )
 
 // A batch holds the events of one PutLogEvents call. Each event is stored
-// in the arena already escaped as the JSON object
+// in the arena as the request body's event object
 // {"timestamp":N,"message":"…"}, after a comma, so that the escaping runs
 // on the logging goroutines, in parallel, and the arena is the event list
 // of the request body: sending reads it in one piece (see bodyReader) with
 // no copy of the events.
 //
-// The arena has a fixed capacity, set when the batch is made: the buffer
-// limit counts whole arenas, so the memory a Syncer holds is what it says.
+// The accumulator fills a batch and seals it (sort); from then on it is
+// read only, by its put and by a deadline's handover at once, and its life
+// is the dispatcher's (batchlife.go).
 type batch struct {
-	seq   uint64 // from 1, in the order batches are opened; the ledger settles by it
-	after uint64 // a batch holding an earlier part of a split entry: put this one only once that one is settled; 0 for none
+	seq      uint64 // from 1, in the order batches are opened; the ledger settles by it
+	after    uint64 // a batch holding an earlier part of a split entry: put this one only once that one is settled; 0 for none
+	route    string // the route of its events (route.go)
+	maxBytes int    // the most log data it takes: WithMaxBatchBytes, or its route's share of the buffer
 	// Where it goes, set when it is sealed: tgt, and tgt2 for the events of
 	// the next day when it spans midnight.
 	tgt, tgt2 *target
 	arena     []byte
-	events    []event
+	slots     []slot
 	size      int   // as the service counts it: message bytes + EventOverhead each
 	minTS     int64 // ms
 	maxTS     int64 // ms
-	sorted    bool  // events are in time order
+	sorted    bool  // slots are in time order
+	metrics   int   // events that carry metrics (EMF)
 
-	// The dispatcher's, under its mu.
-	cancel    context.CancelCauseFunc // ends the batch's put while a sender has it
-	abandoned bool                    // a deadline gave up on the batch
-
-	// claim is taken by whichever settles the batch, its put or a
-	// deadline's handover; the other leaves its events alone. refs counts
-	// the holders of the arena (the ledger until it settles, a put while
-	// it runs): the last one returns the batch to the budget.
-	claim   atomic.Bool
-	refs    atomic.Int32
-	results []spanResult // what the put made of each span; the sender's until it settles
-
-	// The ledger's, under its mu.
-	done    bool // settled
-	claimed bool // a Sync whose wait ran out counted its events as late
+	life batchState // once sealed: the dispatcher's, under its lock
 }
 
-// event locates one event object in the arena.
-type event struct {
+// A slot locates one event object in the arena.
+type slot struct {
 	ts  int64  // ms since the epoch
-	off uint32 // start of its JSON object in the arena, after its comma
+	off uint32 // start of its object in the arena, after its comma; _metricsBit set when the event carries metrics
 	end uint32
 }
+
+// _metricsBit marks the slot of an event carrying metrics: arenas are far
+// smaller than 2 GiB.
+const _metricsBit = 1 << 31
+
+func (s slot) start() uint32 { return s.off &^ _metricsBit }
+
+func (s slot) metrics() bool { return s.off&_metricsBit != 0 }
+
+// object returns the event object of s.
+func (b *batch) object(s slot) []byte { return b.arena[s.start():s.end] }
 
 func newBatch(arenaCap, maxEvents int) *batch {
 	return &batch{
 		arena:  make([]byte, 0, arenaCap),
-		events: make([]event, 0, maxEvents),
+		slots:  make([]slot, 0, maxEvents),
 		sorted: true,
 	}
 }
 
 func (b *batch) reset() {
 	b.arena = b.arena[:0]
-	b.events = b.events[:0]
-	b.results = b.results[:0]
-	b.seq, b.after, b.tgt, b.tgt2 = 0, 0, nil, nil
-	b.size, b.minTS, b.maxTS, b.sorted = 0, 0, 0, true
-	b.cancel, b.abandoned, b.done, b.claimed = nil, false, false, false
-	b.claim.Store(false)
+	b.slots = b.slots[:0]
+	b.seq, b.after, b.route, b.maxBytes, b.tgt, b.tgt2 = 0, 0, "", 0, nil, nil
+	b.size, b.minTS, b.maxTS, b.sorted, b.metrics = 0, 0, 0, true, 0
+	b.life = batchQueued
 }
 
-func (b *batch) len() int { return len(b.events) }
+func (b *batch) len() int { return len(b.slots) }
 
-// fits reports whether an event of size message bytes at ts, encoded as n
-// bytes (and its comma), may join b without breaking a service limit or
-// growing b.
-func (b *batch) fits(ts int64, size, n, maxEvents, maxBytes int) bool {
-	if len(b.arena)+1+n > cap(b.arena) || len(b.events) == cap(b.events) {
+// fits reports whether ev may join b without breaking a limit or growing
+// b.
+func (b *batch) fits(ev *event, maxEvents int) bool {
+	if len(b.arena)+1+len(ev.obj) > cap(b.arena) || len(b.slots) == cap(b.slots) {
 		return false
 	}
-	return b.fitsLimits(ts, size, maxEvents, maxBytes)
+	return b.fitsLimits(ev, maxEvents)
 }
 
-// fitsLimits reports whether an event of size message bytes at ts may join
-// b without breaking a service limit: count, bytes, or the 24-hour span.
-func (b *batch) fitsLimits(ts int64, size, maxEvents, maxBytes int) bool {
-	if len(b.events) == 0 {
+// fitsLimits reports whether ev may join b without breaking a limit:
+// count, bytes (b.maxBytes), or the 24-hour span.
+func (b *batch) fitsLimits(ev *event, maxEvents int) bool {
+	if len(b.slots) == 0 {
 		return true
 	}
-	if len(b.events) >= maxEvents || b.size+size+EventOverhead > maxBytes {
+	if len(b.slots) >= maxEvents || b.size+ev.size+EventOverhead > b.maxBytes {
 		return false
 	}
-	return max(b.maxTS, ts)-min(b.minTS, ts) <= _maxBatchSpan.Milliseconds()
+	return max(b.maxTS, ev.ts)-min(b.minTS, ev.ts) <= _maxBatchSpan.Milliseconds()
 }
 
-// add appends one encoded event object (see appendEventObject) after a
-// comma, so that runs of the arena are runs of the request body's event
-// list (see bodyReader). The event's index entry excludes the comma.
-func (b *batch) add(ts int64, size int, obj []byte) {
-	if len(b.events) == 0 {
+// add appends ev's object after a comma, so that runs of the arena are
+// runs of the request body's event list (see bodyReader). Its slot
+// excludes the comma.
+func (b *batch) add(ev *event) {
+	ts := ev.ts
+	if len(b.slots) == 0 {
 		b.minTS, b.maxTS = ts, ts
 	} else {
 		if ts < b.maxTS {
@@ -118,19 +113,23 @@ func (b *batch) add(ts int64, size int, obj []byte) {
 		b.minTS, b.maxTS = min(b.minTS, ts), max(b.maxTS, ts)
 	}
 	b.arena = append(b.arena, ',')
-	off := len(b.arena)
-	b.arena = append(b.arena, obj...)
-	b.events = append(b.events, event{ts: ts, off: uint32(off), end: uint32(len(b.arena))})
-	b.size += size + EventOverhead
+	off := uint32(len(b.arena))
+	b.arena = append(b.arena, ev.obj...)
+	if ev.metrics {
+		off |= _metricsBit
+		b.metrics++
+	}
+	b.slots = append(b.slots, slot{ts: ts, off: off, end: uint32(len(b.arena))})
+	b.size += ev.size + EventOverhead
 }
 
 // sort puts the events in time order, keeping the order of equal times as
-// the service requires. Only the index moves; the arena stays as it is.
+// the service requires. Only the slots move; the arena stays as it is.
 func (b *batch) sort() {
 	if b.sorted {
 		return
 	}
-	slices.SortStableFunc(b.events, func(x, y event) int {
+	slices.SortStableFunc(b.slots, func(x, y slot) int {
 		switch {
 		case x.ts < y.ts:
 			return -1
@@ -168,8 +167,8 @@ var _ io.WriterTo = (*bodyReader)(nil)
 func newBodyReader(header []byte, b *batch, lo, hi int) *bodyReader {
 	r := &bodyReader{header: header, b: b, lo: lo, hi: hi, next: lo, cur: header}
 	r.size = int64(len(header) + len(_trailer) + max(hi-lo-1, 0))
-	for _, e := range b.events[lo:hi] {
-		r.size += int64(e.end - e.off)
+	for _, e := range b.slots[lo:hi] {
+		r.size += int64(e.end - e.start())
 	}
 	return r
 }
@@ -178,16 +177,16 @@ func newBodyReader(header []byte, b *batch, lo, hi int) *bodyReader {
 // in arena order, with the comma before it but for the first, then the
 // trailer. It reports false at the end of the body.
 func (r *bodyReader) nextPiece() bool {
-	events := r.b.events
+	slots := r.b.slots
 	switch {
 	case r.next < r.hi:
 		i := r.next
-		start, end := events[i].off, events[i].end
+		start, end := slots[i].start(), slots[i].end
 		if i > r.lo {
 			start-- // its comma
 		}
-		for i++; i < r.hi && events[i].off == end+1; i++ {
-			end = events[i].end
+		for i++; i < r.hi && slots[i].start() == end+1; i++ {
+			end = slots[i].end
 		}
 		r.cur, r.next = r.b.arena[start:end], i
 	case r.next == r.hi:
@@ -267,58 +266,6 @@ func (r *bodyReader) Seek(offset int64, whence int) (int64, error) {
 // Len is the number of bytes left to read.
 func (r *bodyReader) Len() int { return int(r.size - r.pos) }
 
-// message returns the message of event e, unescaped.
-func (b *batch) message(e event) string {
-	return string(appendMessage(nil, b.arena[e.off:e.end]))
-}
-
-// _messageKey precedes the message in an event object.
-var _messageKey = []byte(`,"message":"`)
-
-// appendMessage appends the message of an event object (appendEventObject)
-// to dst, unescaped: the inverse of appendEscaped, for the fallback writer
-// and for clients other than the SDK's.
-func appendMessage(dst, obj []byte) []byte {
-	i := bytes.Index(obj, _messageKey)
-	if i < 0 || !bytes.HasSuffix(obj, []byte(`"}`)) {
-		return append(dst, obj...) // not ours; keep it whole
-	}
-	p := obj[i+len(_messageKey) : len(obj)-2]
-	for len(p) > 0 {
-		j := bytes.IndexByte(p, '\\')
-		if j < 0 || j+1 == len(p) {
-			return append(dst, p...)
-		}
-		dst = append(dst, p[:j]...)
-		switch c := p[j+1]; c {
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'u':
-			// appendEscaped writes \u00XX only, for control bytes.
-			if j+6 <= len(p) {
-				if v, err := strconv.ParseUint(string(p[j+2:j+6]), 16, 8); err == nil {
-					dst = append(dst, byte(v))
-					p = p[j+6:]
-					continue
-				}
-			}
-			dst = append(dst, p[j:j+2]...)
-		default: // '"', '\\'
-			dst = append(dst, c)
-		}
-		p = p[j+2:]
-	}
-	return dst
-}
-
 // span is a run of a batch's events, sent as one request to one stream.
 type span struct {
 	b      *batch
@@ -337,13 +284,14 @@ func (s *span) put(ctx context.Context, st *logStream, token *string) (*cloudwat
 	}
 	if !st.fast {
 		in.LogEvents = make([]types.InputLogEvent, 0, s.len())
-		for _, e := range s.b.events[s.lo:s.hi] {
+		for _, e := range s.b.slots[s.lo:s.hi] {
 			in.LogEvents = append(in.LogEvents, types.InputLogEvent{
-				Message:   aws.String(s.b.message(e)),
+				Message:   aws.String(string(appendMessage(nil, s.b.object(e)))),
 				Timestamp: aws.Int64(e.ts),
 			})
 		}
-		return st.client.PutLogEvents(ctx, in, noSDKRetries)
+		outside("PutLogEvents")
+		return st.client.PutLogEvents(ctx, in, callOptions)
 	}
 	// The SDK serialises this stand-in event (it must validate), then
 	// rawBody swaps in the batch's own body.
@@ -353,14 +301,11 @@ func (s *span) put(ctx context.Context, st *logStream, token *string) (*cloudwat
 		header = tokenHeader(st.group, st.name, *token)
 	}
 	ctx = context.WithValue(ctx, rawBodyKey{}, newBodyReader(header, s.b, s.lo, s.hi))
-	return st.client.PutLogEvents(ctx, in, noSDKRetries, withRawBody)
+	outside("PutLogEvents")
+	return st.client.PutLogEvents(ctx, in, callOptions, withRawBody)
 }
 
 var _standIn = []types.InputLogEvent{{Message: aws.String("-"), Timestamp: aws.Int64(0)}}
-
-// noSDKRetries leaves retries to the put machine, so that each is counted
-// and bounded by the Syncer's deadline rather than multiplied by the SDK's.
-func noSDKRetries(o *cloudwatchlogs.Options) { o.RetryMaxAttempts = 1 }
 
 func withRawBody(o *cloudwatchlogs.Options) {
 	o.APIOptions = append(o.APIOptions, addRawBody)
@@ -416,22 +361,4 @@ func tokenHeader(group, stream, token string) []byte {
 	h = append(h, `"sequenceToken":`...)
 	h = appendJSONString(h, token)
 	return append(h, `,"logEvents":[`...)
-}
-
-// appendEventObject appends {"timestamp":ts,"message":"p"} to dst, with p
-// escaped, and returns it with the message's UTF-8 size. Each run of
-// invalid UTF-8 is replaced with U+FFFD, since the service counts and
-// stores UTF-8.
-func appendEventObject(dst []byte, ts int64, p []byte) ([]byte, int) {
-	// One measuring pass serves both the UTF-8 check and the escaping.
-	extra, high := escapeCost(p)
-	if high >= utf8.RuneSelf && !utf8.Valid(p) {
-		p = bytes.ToValidUTF8(p, []byte("\ufffd"))
-		extra, high = escapeCost(p)
-	}
-	dst = append(dst, `{"timestamp":`...)
-	dst = strconv.AppendInt(dst, ts, 10)
-	dst = append(dst, `,"message":"`...)
-	dst, size := appendEscapedCost(dst, p, extra, high)
-	return append(dst, `"}`...), size
 }

@@ -23,7 +23,8 @@ func FuzzEventObjectRoundTrip(f *testing.F) {
 		f.Add([]byte(s), int64(1732500000000))
 	}
 	f.Fuzz(func(t *testing.T, p []byte, ts int64) {
-		obj, size := appendEventObject(nil, ts, p)
+		_, obj1 := appendEventObject(nil, ts, p)
+		obj, size := obj1.obj, obj1.size
 		want := bytes.ToValidUTF8(p, []byte("\ufffd"))
 		var v struct {
 			Timestamp int64  `json:"timestamp"`
@@ -48,19 +49,20 @@ func FuzzEventObjectRoundTrip(f *testing.F) {
 // in any chunk size, and again after seeking back.
 func TestBodyReader(t *testing.T) {
 	b := newBatch(1024, 16)
+	b.maxBytes = 1 << 20
 	for i, m := range []string{"c", "a \"q\"", "b", "d"} {
-		obj, size := appendEventObject(nil, int64(3-i%3), []byte(m))
-		b.add(int64(3-i%3), size, obj)
+		_, obj1 := appendEventObject(nil, int64(3-i%3), []byte(m))
+		b.add(&obj1)
 	}
 	b.sort()
 	header := requestHeader("g", "s")
 	var want bytes.Buffer
 	want.Write(header)
-	for i, e := range b.events[1:3] {
+	for i, e := range b.slots[1:3] {
 		if i > 0 {
 			want.WriteByte(',')
 		}
-		want.Write(b.arena[e.off:e.end])
+		want.Write(b.arena[e.start():e.end])
 	}
 	want.WriteString("]}")
 	if !json.Valid(want.Bytes()) {
@@ -118,12 +120,13 @@ var _bodyMessages = []string{"a", `{"json":"with \"quotes\""}`, "ctl \x00\x1f\n\
 func newTestBatch(t *testing.T, evs []testEvent) *batch {
 	t.Helper()
 	b := newBatch(64<<10, len(evs))
+	b.maxBytes = 1 << 20
 	for _, ev := range evs {
-		obj, size := appendEventObject(nil, ev.ts, []byte(ev.msg))
-		if !b.fits(ev.ts, size, len(obj), len(evs), 1<<20) {
+		_, obj1 := appendEventObject(nil, ev.ts, []byte(ev.msg))
+		if !b.fits(&obj1, len(evs)) {
 			t.Fatalf("event %d does not fit", b.len())
 		}
-		b.add(ev.ts, size, obj)
+		b.add(&obj1)
 	}
 	b.sort()
 	return b
@@ -273,8 +276,8 @@ func TestBodyOfSortedBatch(t *testing.T) {
 			t.Fatalf("span [%d, %d): io.Copy made %d writes, want 3 (header, events, trailer)", lo, hi, len(w.writes))
 		}
 		events := w.writes[1]
-		first, last := b.events[lo], b.events[hi-1]
-		if &events[0] != &b.arena[first.off] || len(events) != int(last.end-first.off) {
+		first, last := b.slots[lo], b.slots[hi-1]
+		if &events[0] != &b.arena[first.start()] || len(events) != int(last.end-first.start()) {
 			t.Fatalf("span [%d, %d): the events were not written from the arena in place", lo, hi)
 		}
 	}
@@ -306,7 +309,7 @@ func TestBodyOfUnsortedBatch(t *testing.T) {
 // A batch across midnight is sent as one span per day, each to its day's
 // stream, and halves of them when the service refuses one as too large.
 func TestBodyOfBatchAcrossMidnight(t *testing.T) {
-	g, s, err := parseNames("g", "s-{date}")
+	g, s, _, err := parseNames("g", "s-{date}")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,9 +344,10 @@ func TestBodyOfLargeBatch(t *testing.T) {
 		evs = append(evs, testEvent{ts, fmt.Sprint(i, msg)})
 	}
 	b := newBatch(1<<19, len(evs))
+	b.maxBytes = 1 << 20
 	for _, ev := range evs {
-		obj, size := appendEventObject(nil, ev.ts, []byte(ev.msg))
-		b.add(ev.ts, size, obj)
+		_, obj1 := appendEventObject(nil, ev.ts, []byte(ev.msg))
+		b.add(&obj1)
 	}
 	b.sort()
 	header := requestHeader("g", "s")
@@ -373,19 +377,19 @@ func TestBatchSortKeepsTheOrderOfEqualTimes(t *testing.T) {
 			// Three milliseconds, falling: the batch is out of order, and
 			// each event shares its time with a third of the others.
 			for i := range n {
-				ts := int64(1732500000000 + (n-i)%3)
-				obj, size := appendEventObject(nil, ts, []byte(strconv.Itoa(i)))
-				b.add(ts, size, obj)
+				_, ev := appendEventObject(nil, int64(1732500000000+(n-i)%3), []byte(strconv.Itoa(i)))
+				b.add(&ev)
 			}
 			b.sort()
 			prevTS, prev := int64(0), -1
-			for k, e := range b.events {
-				i, err := strconv.Atoi(b.message(e))
-				if err != nil || e.ts < prevTS || e.ts == prevTS && i <= prev {
+			for k, s := range b.slots {
+				msg := string(appendMessage(nil, b.object(s)))
+				i, err := strconv.Atoi(msg)
+				if err != nil || s.ts < prevTS || s.ts == prevTS && i <= prev {
 					t.Fatalf("sorted position %d: event %s at %d after event %d at %d; want time order, and equal times in the order added",
-						k, b.message(e), e.ts, prev, prevTS)
+						k, msg, s.ts, prev, prevTS)
 				}
-				prevTS, prev = e.ts, i
+				prevTS, prev = s.ts, i
 			}
 			if b.len() != n {
 				t.Fatalf("%d events after sorting, want %d", b.len(), n)
@@ -436,14 +440,16 @@ func (w *limitedWriter) Write(p []byte) (int, error) {
 // an arena sized for k events and their commas takes k, one byte smaller
 // takes k-1, and the arena never grows past its capacity.
 func TestBatchFitsCountsCommas(t *testing.T) {
-	obj, size := appendEventObject(nil, 1, []byte("message"))
+	_, obj1 := appendEventObject(nil, 1, []byte("message"))
+	obj := obj1.obj
 	for k := 1; k <= 4; k++ {
 		exact := k * (1 + len(obj))
 		for _, capacity := range []int{exact, exact - 1} {
 			b := newBatch(capacity, 16)
+			b.maxBytes = 1 << 20
 			n := 0
-			for b.fits(1, size, len(obj), 16, 1<<20) {
-				b.add(1, size, obj)
+			for b.fits(&obj1, 16) {
+				b.add(&obj1)
 				n++
 			}
 			want := k
@@ -459,7 +465,8 @@ func TestBatchFitsCountsCommas(t *testing.T) {
 
 // grow makes room for the comma too, within the arena cap.
 func TestBudgetGrowCountsCommas(t *testing.T) {
-	obj, size := appendEventObject(nil, 1, []byte("message"))
+	_, obj1 := appendEventObject(nil, 1, []byte("message"))
+	obj := obj1.obj
 	for _, tt := range []struct {
 		arenaCap int
 		want     bool
@@ -467,13 +474,14 @@ func TestBudgetGrowCountsCommas(t *testing.T) {
 		{2 * (1 + len(obj)), true},
 		{2*(1+len(obj)) - 1, false},
 	} {
-		m := newBudget(1<<20, 1<<20, tt.arenaCap, 16)
+		m := newBudget(1<<20, tt.arenaCap, 16)
 		b := newBatch(1+len(obj), 1)
-		b.add(1, size, obj)
+		b.maxBytes = 1 << 20
+		b.add(&obj1)
 		if got := m.grow(b, len(obj)); got != tt.want {
 			t.Fatalf("arena cap %d: grow for a second event of %d bytes = %v, want %v", tt.arenaCap, len(obj), got, tt.want)
 		}
-		if tt.want && !b.fits(1, size, len(obj), 16, 1<<20) {
+		if tt.want && !b.fits(&obj1, 16) {
 			t.Fatalf("arena cap %d: the second event does not fit after grow (arena %d of %d)", tt.arenaCap, len(b.arena), cap(b.arena))
 		}
 	}

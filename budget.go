@@ -1,9 +1,6 @@
 package cwzap
 
-import (
-	"slices"
-	"sync"
-)
+import "slices"
 
 // A budget owns the memory of a Syncer's batches. It counts the log data
 // they hold against WithBufferLimit, as CloudWatch counts it (message
@@ -11,9 +8,10 @@ import (
 // when the limit allows), grows the open one on demand, takes settled ones
 // back, and keeps one spare when idle.
 //
-// An open batch is charged as full (maxBytes) and, once sealed, what it
-// holds; so the events held never exceed the limit, and at the limit they
-// fill it but for one batch's worth. The memory behind them is larger by
+// An open batch is charged as full (the most it takes: WithMaxBatchBytes,
+// or its route's share) and, once sealed, what it holds; so the events
+// held never exceed the limit, and at the limit they fill it but for the
+// open batches' worth. The memory behind them is larger by
 // the escaping and framing of the request body and the index (about 1.3
 // to 1.6 times for events of 100 bytes to 1 KB; see WithBufferLimit).
 //
@@ -22,11 +20,10 @@ import (
 // every field below it.
 type budget struct {
 	limit     int // WithBufferLimit
-	maxBytes  int // WithMaxBatchBytes: what an open batch is charged
 	arenaCap  int // the most an arena grows to, but for one huge event
 	maxEvents int // WithMaxBatchEvents
 
-	mu         sync.Mutex
+	mu         rankedMutex
 	held       int           // log data charged for the batches out
 	out        int           // batches taken and not given back
 	free       []*batch      // recycled batches, reset
@@ -44,22 +41,23 @@ const (
 	_firstEvents = 256
 )
 
-func newBudget(limit, maxBytes, arenaCap, maxEvents int) *budget {
-	return &budget{limit: limit, maxBytes: maxBytes, arenaCap: arenaCap, maxEvents: maxEvents}
+func newBudget(limit, arenaCap, maxEvents int) *budget {
+	return &budget{limit: limit, arenaCap: arenaCap, maxEvents: maxEvents, mu: rankedMutex{rank: rankBudget}}
 }
 
-// take returns a batch whose arena takes an event object of n bytes and
-// its comma (see batch.add): a recycled one, or a new one if the limit
-// allows it. A budget that holds nothing always gives one, so that an
-// event larger than the limit is still sent. A new batch is made outside
-// mu: zeroing a large arena takes a while.
+// take returns a batch, charged as full at charge bytes of log data, whose
+// arena takes an event object of n bytes and its comma (see batch.add): a
+// recycled one, or a new one if the limit allows it. A budget that holds
+// nothing always gives one, so that an event larger than the limit is
+// still sent. A new batch is made outside mu: zeroing a large arena takes
+// a while.
 //
 // When there is no room it returns nil and, if wait is set, a channel
 // that is closed once room may have been freed (taken under the same lock,
 // so no give is missed).
-func (m *budget) take(n int, wait bool) (*batch, <-chan struct{}) {
+func (m *budget) take(n, charge int, wait bool) (*batch, <-chan struct{}) {
 	m.mu.Lock()
-	if m.out > 0 && m.held+m.maxBytes > m.limit {
+	if m.out > 0 && m.held+charge > m.limit {
 		var space chan struct{}
 		if wait {
 			if m.space == nil {
@@ -70,12 +68,13 @@ func (m *budget) take(n int, wait bool) (*batch, <-chan struct{}) {
 		m.mu.Unlock()
 		return nil, space
 	}
-	m.held += m.maxBytes
+	m.held += charge
 	m.out++
 	for k := len(m.free) - 1; k >= 0; k-- {
 		if b := m.free[k]; 1+n <= cap(b.arena) {
 			m.free = slices.Delete(m.free, k, k+1)
 			m.mu.Unlock()
+			b.maxBytes = charge
 			return b, nil
 		}
 	}
@@ -84,7 +83,9 @@ func (m *budget) take(n int, wait bool) (*batch, <-chan struct{}) {
 	size := max(min(max(_firstArena, m.lastArena), m.arenaCap), 1+n)
 	events := min(max(_firstEvents, m.lastEvents), m.maxEvents)
 	m.mu.Unlock()
-	return newBatch(size, events), nil
+	b := newBatch(size, events)
+	b.maxBytes = charge
+	return b, nil
 }
 
 // grow makes room in batch b, which the caller has taken, for an event
@@ -96,18 +97,18 @@ func (m *budget) grow(b *batch, n int) bool {
 	if need > m.arenaCap {
 		return false
 	}
-	arenaCap, eventsCap := cap(b.arena), cap(b.events)
+	arenaCap, eventsCap := cap(b.arena), cap(b.slots)
 	if need > arenaCap {
 		arenaCap = min(max(2*arenaCap, need), m.arenaCap)
 	}
-	if len(b.events) == eventsCap {
+	if len(b.slots) == eventsCap {
 		eventsCap = min(2*eventsCap, m.maxEvents)
 	}
 	if arenaCap > cap(b.arena) {
 		b.arena = append(make([]byte, 0, arenaCap), b.arena...)
 	}
-	if eventsCap > cap(b.events) {
-		b.events = append(make([]event, 0, eventsCap), b.events...)
+	if eventsCap > cap(b.slots) {
+		b.slots = append(make([]slot, 0, eventsCap), b.slots...)
 	}
 	return true
 }
@@ -116,7 +117,7 @@ func (m *budget) grow(b *batch, n int) bool {
 // full, and notes its size for the next new one.
 func (m *budget) sealed(b *batch) {
 	m.mu.Lock()
-	m.held -= m.maxBytes - b.size
+	m.held -= b.maxBytes - b.size
 	m.lastArena, m.lastEvents = len(b.arena), b.len()
 	m.wakeLocked()
 	m.mu.Unlock()
@@ -130,7 +131,7 @@ func (m *budget) give(b *batch) {
 	defer m.mu.Unlock()
 	m.out--
 	if b.seq == 0 {
-		m.held -= m.maxBytes // never opened: charged as full
+		m.held -= b.maxBytes // never opened: charged as full
 	} else {
 		m.held -= b.size
 	}

@@ -82,36 +82,35 @@ func checkCoreArgs(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler) error {
 }
 
 func newCore(ws zapcore.WriteSyncer, enab zapcore.LevelEnabler, cfg EncoderConfig) *core {
-	c := &core{
-		LevelEnabler: enab,
-		enc:          newEncoder(cfg),
-		out:          ws,
-	}
+	c := &core{LevelEnabler: enab, out: ws}
 	c.we, _ = ws.(entryWriter)
 	c.pu, _ = ws.(purger)
 	if s, ok := ws.(*Syncer); ok {
-		// The JSON layout goes to the Syncer in the wire form, escaped
-		// once while it is encoded (encoder_wire.go).
-		c.enc.set.setWire()
-		if c.enc.set.wire {
-			c.s = s
-		}
-		c.enc.set.emf.setReporter(s.handleError)
+		// The JSON layout goes to the Syncer as events in the wire form,
+		// escaped once while they are encoded (encoder_wire.go); what the
+		// encoder finds wrong with metrics goes to the Syncer's reporter.
+		c.enc = newEncoder(cfg, true, s.reportSetup)
+		c.s = s
 	} else {
-		c.enc.set.emf.setReporter(nil)
+		c.enc = newEncoder(cfg, false, nil)
 	}
+	c.enc.set.emf.reportConfig() // a metric configuration CloudWatch refuses
 	return c
 }
+
+// _routeBuf is the room on the stack for an entry's route.
+const _routeBuf = 128
 
 // core is small: derived cores share everything but the encoder.
 type core struct {
 	zapcore.LevelEnabler
 	enc   *encoder
 	out   zapcore.WriteSyncer
-	s     *Syncer     // out, when the encoder writes the wire form for it; else nil
+	s     *Syncer     // out, when it is a *Syncer; else nil
 	we    entryWriter // out as an entryWriter, or nil
 	pu    purger      // out as a purger, or nil
 	purge bool        // every entry purges (With(Purge()))
+	route []string    // the route values of the With fields, when s's names take any (route.go)
 }
 
 var _ zapcore.Core = (*core)(nil)
@@ -125,6 +124,9 @@ func (c *core) Level() zapcore.Level {
 // A Purge field makes every entry of the new Core a purge.
 func (c *core) With(fields []zapcore.Field) zapcore.Core {
 	clone := *c
+	if c.s != nil && len(c.s.route.keys) > 0 {
+		clone.route = c.s.route.withValues(c.route, fields, c.enc.depth > 0)
+	}
 	clone.enc = c.enc.with(fields)
 	for i := range fields {
 		if isPurge(&fields[i]) {
@@ -156,11 +158,23 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 // then syncs for entries above ErrorLevel and purges.
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	var err error
+	outside("encoding an entry") // a marshaler of the caller's may run
 	if c.s != nil {
-		ts := eventTime(ent.Time)
-		buf := c.enc.encodeEvent(ent, fields, ts)
-		err = c.s.writeEvent(ts, buf.Bytes())
-		freeBuffer(buf)
+		route := c.s.noRoute
+		var rb [_routeBuf]byte
+		if len(c.s.route.keys) > 0 {
+			route = c.s.route.appendRoute(rb[:0], &ent, fields, c.route, c.enc.depth > 0)
+		}
+		if c.enc.set.wire {
+			ev, buf := c.enc.encodeEvent(ent, fields, eventTime(ent.Time))
+			ev.route = route
+			err = c.s.writeEvent(&ev)
+			freeBuffer(buf)
+		} else {
+			buf, _ := c.enc.EncodeEntry(ent, fields) // never fails
+			err = c.s.writeText(ent.Time, buf.Bytes(), route)
+			buf.Free()
+		}
 	} else {
 		buf, _ := c.enc.EncodeEntry(ent, fields) // never fails
 		if c.we != nil {

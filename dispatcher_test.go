@@ -162,6 +162,7 @@ func TestAStuckPutIsHandedOverAtClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	errs.attach(s)
 	for i := range n {
 		s.Write(fmt.Appendf(nil, "stuck %d", i))
 	}

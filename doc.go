@@ -42,7 +42,23 @@
 // A [SyncerOption] configures delivery and goes to [NewSyncer]; a
 // [CoreOption] configures the encoding and goes to [NewCore]. Giving one to
 // the other constructor does not compile. [New] and [Spec.Build] take
-// [Option], which both kinds are.
+// [Option], which both kinds are. A [Spec]'s fields and the query keys of a
+// cloudwatch:// URL ([SinkScheme]) are the same options, checked by the
+// same code; an error names the value as it was written: the option
+// ("WithRetention(13)"), the Spec field
+// ("logging.cloud-watch.group-class"), or the URL key ("synctimeout=-1s").
+//
+// # AWS configuration
+//
+// Without [WithClient], [NewSyncer] and the sink load the default AWS
+// configuration (or use [WithAWSConfig]'s). A configured region wins; with
+// none, a client with an endpoint (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS,
+// AWS_ENDPOINT_URL, aws.Config.BaseEndpoint, the sink's endpoint=) uses
+// us-east-1, which a local endpoint such as cwlogstest ignores; with
+// neither, it is an error naming AWS_REGION and AWS_PROFILE. Error texts
+// carry no credentials: access key ids, secret keys, session tokens and
+// signatures are removed by their shape, and request ids, names and paths
+// stay.
 //
 // # Presets
 //

@@ -158,21 +158,23 @@ const (
 // emfSettings is the compiled metric configuration, shared by an encoder
 // and its clones.
 type emfSettings struct {
-	off           bool     // the namespace or dimensions are invalid: no metric is extracted
-	dims          []string // dimension keys, valid and distinct
-	layoutDims    uint32   // bit i: dims[i] is level or location, which every entry has
-	directive     string   // `{"Namespace":…,"Dimensions":[[…]],"Metrics":[`
-	wireDirective string   // directive in the wire form (encoder_wire.go)
-	cfgErr        error    // why off
+	off        bool     // the namespace or dimensions are invalid: no metric is extracted
+	dims       []string // dimension keys, valid and distinct
+	layoutDims uint32   // bit i: dims[i] is level or location, which every entry has
+	directive  lit      // `{"Namespace":…,"Dimensions":[[…]],"Metrics":[`, in the encoder's form
+	cfgErr     error    // why off
 
-	// report receives each kind of problem once; the Core points it at
-	// its Syncer's error handler.
-	report   atomic.Pointer[func(error)]
+	// report receives each kind of problem once: a Core's Syncer's
+	// reporter, or stderr.
+	report   func(error)
 	reported atomic.Uint32
 }
 
-func newEMFSettings(ns string, dims []string) *emfSettings {
-	s := &emfSettings{}
+func newEMFSettings(ns string, dims []string, report func(error)) *emfSettings {
+	if report == nil {
+		report = defaultErrorHandler
+	}
+	s := &emfSettings{report: report}
 	if ns == "" {
 		ns = os.Getenv("AWS_EMF_NAMESPACE")
 	}
@@ -198,8 +200,15 @@ func newEMFSettings(ns string, dims []string) *emfSettings {
 		}
 		b = appendJSONString(b, d)
 	}
-	s.directive = string(append(b, `]],"Metrics":[`...))
+	s.directive = lit{s: string(append(b, `]],"Metrics":[`...))}
 	return s
+}
+
+// setWire puts the directive in the wire form.
+func (s *emfSettings) setWire() {
+	if s.directive.s != "" {
+		s.directive = wireLit(s.directive.s)
+	}
 }
 
 // validateEMF checks a namespace and dimension keys against the
@@ -242,11 +251,8 @@ func (c EncoderConfig) validateMetrics() error {
 	return validateEMF(ns, c.MetricDimensions)
 }
 
-// setReporter points the reports at f; nil means one line on stderr.
-func (s *emfSettings) setReporter(f func(error)) {
-	if f != nil {
-		s.report.Store(&f)
-	}
+// reportConfig reports, once, why metrics are off, if they are.
+func (s *emfSettings) reportConfig() {
 	if s.cfgErr != nil {
 		s.once(_emfBadConfig, s.cfgErr)
 	}
@@ -267,11 +273,7 @@ func (s *emfSettings) once(kind uint32, err error) {
 			break
 		}
 	}
-	if f := s.report.Load(); f != nil {
-		(*f)(err)
-		return
-	}
-	fmt.Fprintln(os.Stderr, err)
+	s.report(err)
 }
 
 // emfContext is what an encoder knows of its context fields (With) that
@@ -440,12 +442,12 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 		}
 	}
 	buf, t := e.buf, &e.set.t.emf
-	awsStart := buf.Len()
+	awsStart, awsLess := buf.Len(), e.less
 	if extract {
-		buf.AppendString(t.aws)
+		e.lit(t.aws)
 		buf.AppendInt(ent.Time.UnixMilli())
-		buf.AppendString(t.cwMetrics)
-		buf.AppendString(e.directive())
+		e.lit(t.cwMetrics)
+		e.lit(e.set.emf.directive)
 		k := 0
 		for i := range fields {
 			if !valid[i] || !firstOf(fields, valid, i) {
@@ -453,21 +455,21 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 			}
 			if k > 0 && k%_emfMaxMetrics == 0 {
 				// A directive holds at most 100 metrics: start another.
-				buf.AppendString(t.nextDirective)
-				buf.AppendString(e.directive())
+				e.lit(t.nextDirective)
+				e.lit(e.set.emf.directive)
 			} else if k > 0 {
 				buf.AppendByte(',')
 			}
 			k++
-			buf.AppendString(t.name)
+			e.lit(t.name)
 			e.safeAddString(fields[i].Key)
-			buf.AppendString(t.unit)
+			e.lit(t.unit)
 			buf.AppendString(string(metricUnit(&fields[i]).unit))
-			buf.AppendString(t.unitEnd)
+			e.lit(t.unitEnd)
 		}
-		buf.AppendString(t.awsEnd)
+		e.lit(t.awsEnd)
 	}
-	awsEnd := buf.Len()
+	awsEnd, awsLess := buf.Len(), e.less-awsLess
 	// The values: one per name, an array when the name repeats.
 	for i := range fields {
 		if !valid[i] || !firstOf(fields, valid, i) {
@@ -480,9 +482,9 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 				count++
 			}
 		}
-		buf.AppendString(t.member)
+		e.lit(t.member)
 		e.safeAddString(f.Key)
-		buf.AppendString(e.set.t.keyEnd)
+		e.lit(e.set.t.keyEnd)
 		if count == 1 {
 			buf.AppendFloat(metricValue(f), 64)
 			continue
@@ -511,22 +513,23 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 		}
 		e.addElementSeparator()
 		if _, collides := e.metricProblem(ctx, fields, i); collides || validName(fields, valid, f.Key) {
-			buf.AppendString(e.set.t.keyLayout)
+			e.lit(e.set.t.keyLayout)
 		} else {
 			e.quote()
 		}
 		e.safeAddString(f.Key)
-		buf.AppendString(e.set.t.keyEnd)
+		e.lit(e.set.t.keyEnd)
 		e.appendFloat(metricValue(f), 64)
 	}
 	// The whole event must fit in one CloudWatch event: otherwise the
 	// Syncer would cut it into parts, and no part must carry a directive.
-	// (The wire form is never shorter than the text: measure only when
-	// it is too long itself.)
-	if extract && buf.Len()+len("}") > MaxEventBytes && e.textLen()+len("}") > MaxEventBytes {
+	if extract && e.textLen()+len("}") > MaxEventBytes {
 		b := buf.Bytes()
 		copy(b[awsStart:], b[awsEnd:])
 		truncate(buf, len(b)-(awsEnd-awsStart))
+		e.less -= awsLess
+		extract = false
 		set.once(_emfTooLarge, errors.New("cwzap: an entry with metrics is larger than one CloudWatch event ("+strconv.Itoa(MaxEventBytes)+" bytes); its metrics are written as plain fields and not extracted, so that no part of it carries them"))
 	}
+	e.metrics = extract
 }

@@ -63,9 +63,9 @@ func TestMetricDocumentIsExtractedByTheService(t *testing.T) {
 	got := f.srv.Metrics("shop")
 	want := []cwlogstest.MetricDatum{
 		{Group: f.group, Stream: f.stream, Namespace: "shop", Name: "latency", Unit: "Milliseconds",
-			Dimensions: map[string]string{"route": "/pay", "level": "INFO"}, Values: []float64{12.5, 7.25}, Timestamp: at.UnixMilli()},
+			Dimensions: map[string]string{"route": "/pay", "level": "INFO"}, Values: []float64{12.5, 7.25}, Timestamp: at.UnixMilli(), StorageResolution: 60},
 		{Group: f.group, Stream: f.stream, Namespace: "shop", Name: "orders", Unit: "Count",
-			Dimensions: map[string]string{"route": "/pay", "level": "INFO"}, Values: []float64{1}, Timestamp: at.UnixMilli()},
+			Dimensions: map[string]string{"route": "/pay", "level": "INFO"}, Values: []float64{1}, Timestamp: at.UnixMilli(), StorageResolution: 60},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("extracted metrics:\n got %+v\nwant %+v", got, want)

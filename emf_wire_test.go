@@ -2,6 +2,9 @@ package cwzap
 
 import "testing"
 
+// A text a caller writes says whether it is an EMF document by its
+// "_aws" member; the batch keeps it in the event's slot, and a span has
+// EMF when any of its events does.
 func TestHasEMF(t *testing.T) {
 	tests := []struct {
 		give string
@@ -14,10 +17,10 @@ func TestHasEMF(t *testing.T) {
 	}
 	for _, tt := range tests {
 		b := newBatch(1<<10, 4)
-		obj, size := appendEventObject(nil, 1, []byte(`{"x":0}`))
-		b.add(1, size, obj)
-		obj, size = appendEventObject(nil, 2, []byte(tt.give))
-		b.add(2, size, obj)
+		_, plain := appendEventObject(nil, 1, []byte(`{"x":0}`))
+		b.add(&plain)
+		_, ev := appendEventObject(nil, 2, []byte(tt.give))
+		b.add(&ev)
 		if got := b.hasEMF(0, 2); got != tt.want {
 			t.Errorf("hasEMF(%s) = %v, want %v", tt.give, got, tt.want)
 		}

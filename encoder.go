@@ -100,21 +100,28 @@ type encoderSettings struct {
 	formatErr  string    // Format.Validate's error for a bad Format, else ""
 	emf        *emfSettings
 
-	// The form of the JSON layout: plain, or the wire form (setWire).
+	// The form of the JSON layout, plain or the wire form
+	// (encoder_wire.go), fixed when the encoder is made.
 	wire bool
 	t    *layoutTexts
 	esc  *escaper
 }
 
-func newSettings(cfg EncoderConfig) *encoderSettings {
+// newSettings compiles cfg. wire asks for the wire form, which only the
+// JSON layout has; report receives the metrics' problems (nil: stderr).
+func newSettings(cfg EncoderConfig, wire bool, report func(error)) *encoderSettings {
 	s := &encoderSettings{
 		text:       cfg.Format != FormatJSON || cfg.PrefixFunc != nil,
 		prefixFunc: cfg.PrefixFunc,
 		function:   strings.ToValidUTF8(cfg.Function, "\uFFFD"),
 		encodeTime: cfg.EncodeTime,
-		emf:        newEMFSettings(cfg.MetricNamespace, slices.Clone(cfg.MetricDimensions)),
+		emf:        newEMFSettings(cfg.MetricNamespace, slices.Clone(cfg.MetricDimensions), report),
 		t:          _plainTexts,
-		esc:        _json,
+		esc:        _plain,
+	}
+	if wire && !s.text {
+		s.wire, s.t, s.esc = true, _wireTexts, _wire
+		s.emf.setWire()
 	}
 	if cfg.SequenceKey {
 		s.seq = newSequence()
@@ -197,11 +204,13 @@ func newSettings(cfg EncoderConfig) *encoderSettings {
 // next lines. Invalid UTF-8 in the text becomes U+FFFD, and newlines ending
 // the message are dropped so the entry ends in exactly one "\n".
 func NewEncoder(cfg EncoderConfig) zapcore.Encoder {
-	return newEncoder(cfg)
+	return newEncoder(cfg, false, nil)
 }
 
-func newEncoder(cfg EncoderConfig) *encoder {
-	return &encoder{set: newSettings(cfg), buf: _bufPool.Get()}
+// newEncoder returns an encoder of cfg, in the wire form when wire is set
+// and cfg is the JSON layout; report receives the metrics' problems.
+func newEncoder(cfg EncoderConfig, wire bool, report func(error)) *encoder {
+	return &encoder{set: newSettings(cfg, wire, report), buf: _bufPool.Get()}
 }
 
 // encoder implements zapcore.Encoder. An encoder built by NewEncoder or
@@ -219,6 +228,11 @@ type encoder struct {
 
 	values valueEncoder // EncodeTime's target, kept here to avoid an allocation
 	emfCtx emfContext   // what metrics need to know of the context fields
+
+	// The wire form's counts (encoder_wire.go).
+	start   int  // where the entry's text starts in buf
+	less    int  // bytes of buf after start that are not the entry's text
+	metrics bool // the entry carries a metrics directive
 }
 
 var (
@@ -264,6 +278,7 @@ func (e *encoder) cloneWith() *encoder {
 	c.buf.Write(e.buf.Bytes())
 	c.ctxExc = e.ctxExc
 	c.emfCtx = e.emfCtx
+	c.less = e.less
 	return c
 }
 
@@ -316,15 +331,15 @@ func (e *encoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffe
 
 func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.Field) {
 	buf := e.buf
-	buf.AppendString(e.set.t.timestamp)
+	e.lit(e.set.t.timestamp)
 	e.appendEntryTime(ent.Time)
-	buf.AppendString(e.set.t.level)
+	e.lit(e.set.t.level)
 	if lt, ok := levelText(ent.Level); ok {
 		buf.AppendString(lt)
 	} else {
 		e.safeAddString(lt)
 	}
-	buf.AppendString(e.set.t.location)
+	e.lit(e.set.t.location)
 	if ent.LoggerName == "" {
 		buf.AppendString("root")
 	} else {
@@ -338,14 +353,14 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 		buf.AppendByte(':')
 		buf.AppendInt(int64(ent.Caller.Line))
 	}
-	buf.AppendString(e.set.t.message)
+	e.lit(e.set.t.message)
 	e.appendMessage(ent.Message)
 
 	// exception: context errors, entry errors, then the stack.
 	inNS := e.depth > 0
 	started := false
 	if ctx.ctxExc != "" {
-		buf.AppendString(e.set.t.exception)
+		e.lit(e.set.t.exception)
 		e.safeAddString(ctx.ctxExc)
 		started = true
 	}
@@ -358,18 +373,18 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 			continue
 		}
 		if started {
-			buf.AppendString(e.set.t.newline)
+			e.lit(e.set.t.newline)
 		} else {
-			buf.AppendString(e.set.t.exception)
+			e.lit(e.set.t.exception)
 			started = true
 		}
 		e.safeAddString(errorText(f.Interface))
 	}
 	if ent.Stack != "" {
 		if started {
-			buf.AppendString(e.set.t.newline)
+			e.lit(e.set.t.newline)
 		} else {
-			buf.AppendString(e.set.t.exception)
+			e.lit(e.set.t.exception)
 			started = true
 		}
 		e.safeAddString(ent.Stack)
@@ -378,13 +393,16 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 		e.quote()
 	}
 	if e.set.seq != nil {
-		buf.AppendString(e.set.t.seq)
-		e.set.seq.append(buf, e.set.t.quote)
+		e.lit(e.set.t.seq)
+		e.quote()
+		e.set.seq.append(buf)
+		e.quote()
 	}
 
 	if ctx.buf.Len() > 0 {
 		buf.AppendByte(',')
 		buf.Write(ctx.buf.Bytes())
+		e.less += ctx.less
 	}
 	inNS = e.depth > 0
 	metrics := false
@@ -404,7 +422,7 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 	if metrics {
 		e.appendEMF(ctx, ent, fields)
 	}
-	buf.AppendString(e.set.t.end)
+	e.lit(e.set.t.end)
 }
 
 // levelText returns the layout's level name; ok is false for levels zap
@@ -674,12 +692,12 @@ func (e *encoder) repair() {
 func (e *encoder) addKey(key string) {
 	e.addElementSeparator()
 	if e.depth == 0 && (!e.set.text && isLayoutKey(key) || e.set.seq != nil && key == _sequenceKey) {
-		e.buf.AppendString(e.set.t.keyLayout)
+		e.lit(e.set.t.keyLayout)
 	} else {
 		e.quote()
 	}
 	e.safeAddString(key)
-	e.buf.AppendString(e.set.t.keyEnd)
+	e.lit(e.set.t.keyEnd)
 }
 
 func (e *encoder) addElementSeparator() {
@@ -942,7 +960,7 @@ func (e *encoder) AppendBool(val bool) {
 func (e *encoder) AppendByteString(val []byte) {
 	e.addElementSeparator()
 	e.quote()
-	appendEscapedTo(e.set.esc, e.buf, val)
+	e.less += appendEscapedTo(e.set.esc, e.buf, val)
 	e.quote()
 }
 
@@ -955,7 +973,7 @@ func (e *encoder) appendComplex(val complex128, precision int) {
 		e.buf.AppendByte('+')
 	}
 	e.buf.AppendFloat(i, precision)
-	e.buf.AppendString(e.set.t.complexEnd)
+	e.lit(e.set.t.complexEnd)
 }
 
 // AppendComplex128 implements zapcore.PrimitiveArrayEncoder.
@@ -979,11 +997,11 @@ func (e *encoder) appendFloat(val float64, bitSize int) {
 	e.addElementSeparator()
 	switch {
 	case math.IsNaN(val):
-		e.buf.AppendString(e.set.t.nan)
+		e.lit(e.set.t.nan)
 	case math.IsInf(val, 1):
-		e.buf.AppendString(e.set.t.posInf)
+		e.lit(e.set.t.posInf)
 	case math.IsInf(val, -1):
-		e.buf.AppendString(e.set.t.negInf)
+		e.lit(e.set.t.negInf)
 	case bitSize == 64:
 		var a [_shortLen]byte
 		if b, ok := appendShortFloat(a[:0], val); ok {
@@ -1155,5 +1173,5 @@ func needsEscape(b []byte) bool {
 
 // safeAddString JSON-escapes s into the buffer, as zap does.
 func (e *encoder) safeAddString(s string) {
-	appendEscapedTo(e.set.esc, e.buf, s)
+	e.less += appendEscapedTo(e.set.esc, e.buf, s)
 }

@@ -64,12 +64,10 @@ func FuzzEncoderJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, msg, key, val string, b []byte, fl float64) {
 		ctx, fields := fuzzFields(key, val, b, fl)
 		fields = append([]zapcore.Field{Metric(key, fl, UnitCount)}, fields...)
-		enc := newEncoder(EncoderConfig{}).with(ctx)
+		enc := newEncoder(EncoderConfig{}, false, nil).with(ctx)
 		twin := enc.wireTwin()
 		// The Core's own encoder: the context too written in the wire form.
-		wire := newEncoder(EncoderConfig{})
-		wire.set.setWire()
-		wire = wire.with(ctx)
+		wire := newEncoder(EncoderConfig{}, true, nil).with(ctx)
 		ent := testEntry(zapcore.ErrorLevel, msg)
 		ent.LoggerName = key
 		ent.Stack = "stack " + val
@@ -114,7 +112,7 @@ func FuzzEncoderText(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, msg, key, val string, b []byte, fl float64) {
 		ctx, fields := fuzzFields(key, val, b, fl)
-		enc := newEncoder(EncoderConfig{Format: "{level}|{func}|{caller}|", Function: key}).with(ctx)
+		enc := newEncoder(EncoderConfig{Format: "{level}|{func}|{caller}|", Function: key}, false, nil).with(ctx)
 		ent := testEntry(zapcore.WarnLevel, msg)
 		ent.Caller = zapcore.EntryCaller{Defined: true, Function: "pkg." + val, Line: 1}
 		encodeOne := func(msg string) string {

@@ -286,7 +286,7 @@ func TestEncoderJSONException(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			enc := newEncoder(EncoderConfig{}).with(tt.giveCtx)
+			enc := newEncoder(EncoderConfig{}, false, nil).with(tt.giveCtx)
 			ent := testEntry(zapcore.ErrorLevel, "m")
 			ent.Stack = tt.giveStack
 			got := encode(t, enc, ent, tt.giveFields...)
@@ -311,7 +311,7 @@ func TestEncoderJSONException(t *testing.T) {
 
 // The context's exception must survive Clone and further With calls.
 func TestEncoderJSONExceptionCloned(t *testing.T) {
-	enc := newEncoder(EncoderConfig{}).with([]zapcore.Field{zap.Error(errors.New("ctx"))})
+	enc := newEncoder(EncoderConfig{}, false, nil).with([]zapcore.Field{zap.Error(errors.New("ctx"))})
 	clone := enc.Clone().(*encoder).with([]zapcore.Field{zap.String("k", "v")})
 	got := encode(t, clone, testEntry(zapcore.InfoLevel, "m"))
 	if !strings.Contains(got, `"exception":"ctx","k":"v"}`) {
@@ -345,7 +345,7 @@ func TestEncoderJSONCollidingKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			enc := newEncoder(EncoderConfig{}).with(tt.giveCtx)
+			enc := newEncoder(EncoderConfig{}, false, nil).with(tt.giveCtx)
 			got := encode(t, enc, testEntry(zapcore.InfoLevel, "m"), tt.giveFields...)
 			want := `{` + _ts + `,"level":"INFO","location":"root","message":"m"` + tt.want + "\n"
 			if got != want {
@@ -364,7 +364,7 @@ func TestEncoderJSONCollidingKeys(t *testing.T) {
 }
 
 func TestEncoderJSONFieldOrder(t *testing.T) {
-	enc := newEncoder(EncoderConfig{}).with([]zapcore.Field{zap.String("c1", "a"), zap.Int("c2", 2)})
+	enc := newEncoder(EncoderConfig{}, false, nil).with([]zapcore.Field{zap.String("c1", "a"), zap.Int("c2", 2)})
 	ent := testEntry(zapcore.ErrorLevel, "m")
 	got := encode(t, enc, ent, zap.Bool("e1", true), zap.Error(errors.New("x")), zap.String("e2", "b"))
 	want := []string{"timestamp", "level", "location", "message", "exception", "c1", "c2", "e1", "e2"}

@@ -2,66 +2,88 @@ package cwzap
 
 import (
 	"bytes"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
 )
 
-// The wire form of the JSON layout. A Core writing to a Syncer has its
-// encoder write each entry as the request body needs it: the event object
-// {"timestamp":N,"message":"…"} with the entry's JSON text inside already
-// escaped as a JSON string. The entry is then escaped once, while it is
-// encoded, instead of being encoded and escaped again into the body; the
-// Syncer copies the object into its batch as it is (Syncer.writeEvent).
+// The wire form. A PutLogEvents body holds each event as the object
+// {"timestamp":N,"message":"…"}, the event's text escaped as a JSON
+// string. A Core writing the JSON layout to a Syncer has its encoder write
+// each entry in that form directly: the entry's JSON text inside is
+// escaped once, while it is encoded, instead of being encoded and escaped
+// again into the body, and the encoder counts as it goes the size of the
+// text, which the service counts. What it hands the Syncer is an event.
 //
 // In the wire form every fixed text with a quote or backslash is written
 // escaped (layoutTexts), strings go through the escaper of depth 2, and raw
 // JSON (reflected values, a JSON message) through the escaper of depth 1.
-// What the entry's text would be is never built; its size, which the
-// service counts, follows from the wire form (wireSize). Only the rare
-// paths rebuild the text: an entry over MaxEventBytes, which is split,
-// and the fallback writer.
+// Every such write adds its less, the bytes that are the wire form's and
+// not the text's; the text's size is the message's length less them.
 
-// layoutTexts are the fixed texts of the JSON layout, as they are or in the
-// wire form.
+// An event is one log event as the Syncer takes it, whether the Core's
+// encoder wrote it or Syncer.WriteEntry escaped a caller's bytes: its time,
+// the request body's event object, the size of its message as the service
+// counts it, whether it carries metrics, and its route.
+type event struct {
+	ts      int64  // ms since the epoch
+	obj     []byte // {"timestamp":ts,"message":"…"}
+	size    int    // the message's UTF-8 bytes, unescaped
+	metrics bool   // the message is an EMF document: the put says so (emf_wire.go)
+	route   []byte // the values the Syncer's names take from the entry (route.go); nil for none
+}
+
+// A lit is a fixed text of the layout in an encoder's form, with its less.
+type lit struct {
+	s    string
+	less int
+}
+
+// layoutTexts are the fixed texts of the JSON layout, in one form.
 type layoutTexts struct {
-	quote      string // "
-	keyLayout  string // "_, before a key that collides with the layout's
-	keyEnd     string // ":
-	timestamp  string // {"timestamp":
-	level      string // ,"level":"
-	location   string // ","location":"
-	message    string // ","message":
-	exception  string // ,"exception":"
-	newline    string // \n between the parts of the exception
-	seq        string // ,"seq":
-	end        string // the end of the entry: "}\n", or `}"}` closing the event object
-	nan        string // "NaN"
-	posInf     string // "+Inf"
-	negInf     string // "-Inf"
-	complexEnd string // i"
+	quote      lit // "
+	keyLayout  lit // "_, before a key that collides with the layout's
+	keyEnd     lit // ":
+	timestamp  lit // {"timestamp":
+	level      lit // ,"level":"
+	location   lit // ","location":"
+	message    lit // ","message":
+	exception  lit // ,"exception":"
+	newline    lit // \n between the parts of the exception
+	seq        lit // ,"seq":
+	end        lit // the end of the entry: "}\n", or `}"}` closing the event object
+	nan        lit // "NaN"
+	posInf     lit // "+Inf"
+	negInf     lit // "-Inf"
+	complexEnd lit // i"
 	emf        emfTexts
 }
 
 // emfTexts are the fixed texts of the metrics directive (emf.go).
 type emfTexts struct {
-	aws           string // ,"_aws":{"Timestamp":
-	cwMetrics     string // ,"CloudWatchMetrics":[
-	nextDirective string // ]},
-	name          string // {"Name":"
-	unit          string // ","Unit":"
-	unitEnd       string // "}
-	awsEnd        string // ]}]}
-	member        string // ,"
+	aws           lit // ,"_aws":{"Timestamp":
+	cwMetrics     lit // ,"CloudWatchMetrics":[
+	nextDirective lit // ]},
+	name          lit // {"Name":"
+	unit          lit // ","Unit":"
+	unitEnd       lit // "}
+	awsEnd        lit // ]}]}
+	member        lit // ,"
 }
 
 var (
-	_plainTexts = newLayoutTexts(func(s string) string { return s })
-	_wireTexts  = newLayoutTexts(func(s string) string { return string(escapeOnce([]byte(s))) })
+	_plainTexts = newLayoutTexts(false)
+	_wireTexts  = newLayoutTexts(true)
 )
 
-func newLayoutTexts(form func(string) string) *layoutTexts {
+func newLayoutTexts(wire bool) *layoutTexts {
+	form := func(s string) lit { return lit{s: s} }
+	if wire {
+		form = wireLit
+	}
 	t := &layoutTexts{
 		quote:      form(`"`),
 		keyLayout:  form(`"_`),
@@ -73,7 +95,7 @@ func newLayoutTexts(form func(string) string) *layoutTexts {
 		exception:  form(`,"exception":"`),
 		newline:    form(`\n`),
 		seq:        form(`,"` + _sequenceKey + `":`),
-		end:        "}\n",
+		end:        lit{s: "}\n"},
 		nan:        form(`"NaN"`),
 		posInf:     form(`"+Inf"`),
 		negInf:     form(`"-Inf"`),
@@ -89,29 +111,30 @@ func newLayoutTexts(form func(string) string) *layoutTexts {
 			member:        form(`,"`),
 		},
 	}
-	if t.quote != `"` {
-		t.end = `}"}`
+	if wire {
+		// `"}` closes the event object: none of it is the entry's text.
+		t.end = lit{s: `}"}`, less: 2}
 	}
 	return t
 }
 
-// setWire makes the encoder of settings s write the wire form. The Core
-// calls it on the settings of the encoder it has just made, before any
-// clone shares them; the text formats keep the plain form.
-func (s *encoderSettings) setWire() {
-	if s.text {
-		return
-	}
-	s.wire, s.t, s.esc = true, _wireTexts, _wire
-	if s.emf.directive != "" {
-		s.emf.wireDirective = string(escapeOnce([]byte(s.emf.directive)))
-	}
+// wireLit is the text s in the wire form.
+func wireLit(s string) lit {
+	w := escapeOnce([]byte(s))
+	return lit{s: string(w), less: len(w) - len(s)}
+}
+
+// lit writes a fixed text.
+func (e *encoder) lit(l lit) {
+	e.buf.AppendString(l.s)
+	e.less += l.less
 }
 
 // quote writes a quote of the layout.
 func (e *encoder) quote() {
 	if e.set.wire {
 		e.buf.AppendString(`\"`)
+		e.less++
 		return
 	}
 	e.buf.AppendByte('"')
@@ -120,7 +143,7 @@ func (e *encoder) quote() {
 // raw writes JSON text: escaped once more in the wire form.
 func (e *encoder) raw(b []byte) {
 	if e.set.wire {
-		appendEscapedTo(_json, e.buf, b)
+		e.less += appendEscapedTo(_json, e.buf, b)
 		return
 	}
 	e.buf.Write(b)
@@ -129,49 +152,32 @@ func (e *encoder) raw(b []byte) {
 // rawString is raw for a string.
 func (e *encoder) rawString(s string) {
 	if e.set.wire {
-		appendEscapedTo(_json, e.buf, s)
+		e.less += appendEscapedTo(_json, e.buf, s)
 		return
 	}
 	e.buf.AppendString(s)
 }
 
-// directive is the start of the metrics directive, in the encoder's form.
-func (e *encoder) directive() string {
-	if e.set.wire {
-		return e.set.emf.wireDirective
-	}
-	return e.set.emf.directive
-}
-
-// textLen returns the size of the entry's text written so far: its length
-// in the plain form, wireSize of it in the wire form.
+// textLen returns the size of the entry's text written so far.
 func (e *encoder) textLen() int {
-	if e.set.wire {
-		return wireSize(e.buf.Bytes()[eventPrefixLen(e.buf.Bytes()):])
-	}
-	return e.buf.Len()
+	return e.buf.Len() - e.start - e.less
 }
 
-// encodeEvent encodes an entry in the wire form, as the event object of
-// time ts (ms), for Syncer.writeEvent. The caller owns the buffer and
-// frees it with freeBuffer, which keeps a huge one out of the pool. The
-// encoder must be set to the wire form (setWire).
-func (e *encoder) encodeEvent(ent zapcore.Entry, fields []zapcore.Field, ts int64) *buffer.Buffer {
+// encodeEvent encodes an entry in the wire form, as the event of time ts
+// (ms). The caller owns the event's buffer and frees it with freeBuffer,
+// which keeps a huge one out of the pool. The encoder must be in the wire
+// form.
+func (e *encoder) encodeEvent(ent zapcore.Entry, fields []zapcore.Field, ts int64) (event, *buffer.Buffer) {
 	final := e.clone()
 	final.buf.AppendString(`{"timestamp":`)
 	final.buf.AppendInt(ts)
 	final.buf.Write(_messageKey)
+	final.start = final.buf.Len()
 	final.encodeJSON(e, ent, fields)
 	buf := final.buf
+	ev := event{ts: ts, obj: buf.Bytes(), size: final.textLen(), metrics: final.metrics}
 	putEncoder(final)
-	return buf
-}
-
-// eventPrefixLen returns the length of {"timestamp":N,"message":" at the
-// start of an event object.
-func eventPrefixLen(obj []byte) int {
-	const head = len(`{"timestamp":`)
-	return head + bytes.IndexByte(obj[head:], ',') + len(_messageKey)
+	return ev, buf
 }
 
 // eventTime returns the time of an event stamped t: t in ms, or now for
@@ -181,4 +187,96 @@ func eventTime(t time.Time) int64 {
 		t = time.Now()
 	}
 	return t.UnixMilli()
+}
+
+// _messageKey precedes the message in an event object.
+var _messageKey = []byte(`,"message":"`)
+
+// appendEventObject appends the event object of text p at ts to dst: p
+// escaped as the message, each run of invalid UTF-8 replaced with U+FFFD,
+// since the service counts and stores UTF-8. It returns the event, whose
+// object is in dst; metrics is set when p is an EMF document.
+func appendEventObject(dst []byte, ts int64, p []byte) ([]byte, event) {
+	// One measuring pass serves both the UTF-8 check and the escaping.
+	extra, high := escapeCost(p)
+	if high >= utf8.RuneSelf && !utf8.Valid(p) {
+		p = bytes.ToValidUTF8(p, []byte("\ufffd"))
+		extra, high = escapeCost(p)
+	}
+	n := len(dst)
+	dst = append(dst, `{"timestamp":`...)
+	dst = strconv.AppendInt(dst, ts, 10)
+	dst = append(dst, _messageKey...)
+	dst, size := appendEscapedCost(dst, p, extra, high)
+	dst = append(dst, `"}`...)
+	obj := dst[n:]
+	return dst, event{ts: ts, obj: obj, size: size, metrics: hasEMFMember(obj)}
+}
+
+// appendMessage appends the message of an event object to dst,
+// unescaped: the inverse of appendEventObject, for the fallback writer,
+// split parts and clients other than the SDK's.
+func appendMessage(dst, obj []byte) []byte {
+	i := bytes.Index(obj, _messageKey)
+	if i < 0 || !bytes.HasSuffix(obj, []byte(`"}`)) {
+		return append(dst, obj...) // not ours; keep it whole
+	}
+	p := obj[i+len(_messageKey) : len(obj)-2]
+	for len(p) > 0 {
+		j := bytes.IndexByte(p, '\\')
+		if j < 0 || j+1 == len(p) {
+			return append(dst, p...)
+		}
+		dst = append(dst, p[:j]...)
+		switch c := p[j+1]; c {
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'u':
+			// The escaper writes \u00XX only, for control bytes.
+			if j+6 <= len(p) {
+				if v, err := strconv.ParseUint(string(p[j+2:j+6]), 16, 8); err == nil {
+					dst = append(dst, byte(v))
+					p = p[j+6:]
+					continue
+				}
+			}
+			dst = append(dst, p[j:j+2]...)
+		default: // '"', '\\'
+			dst = append(dst, c)
+		}
+		p = p[j+2:]
+	}
+	return dst
+}
+
+// _emfMember is what an event object holds when its message is an EMF
+// document: the "_aws" key, escaped once as the message string's content
+// (its opening \" is checked apart: searching from the rare '_' is several
+// times faster than from the backslash, which escaped JSON is full of). A
+// message holding the text of an EMF document inside one of its strings is
+// escaped twice (_aws\\\":) and does not match.
+var _emfMember = []byte(`_aws\":`)
+
+// hasEMFMember reports whether obj, an event object of a text a caller
+// wrote, holds \"_aws\": once escaped: the text is an EMF document. The
+// Core's encoder knows it of its own entries and never asks.
+func hasEMFMember(obj []byte) bool {
+	for {
+		i := bytes.Index(obj, _emfMember)
+		if i < 0 {
+			return false
+		}
+		if i >= 2 && obj[i-2] == '\\' && obj[i-1] == '"' && (i < 3 || obj[i-3] != '\\') {
+			return true
+		}
+		obj = obj[i+len(_emfMember):]
+	}
 }

@@ -16,16 +16,23 @@ import (
 // e's settings, context and sequence, set to the wire form. Its context is
 // e's, escaped once more, which is what the wire form of With writes.
 func (e *encoder) wireTwin() *encoder {
-	set := *e.set
-	if e.set.seq != nil {
-		set.seq = &sequence{id: e.set.seq.id}
-		set.seq.n.Store(e.set.seq.n.Load())
+	old := e.set
+	set := &encoderSettings{
+		text: old.text, mini: old.mini, prefixFunc: old.prefixFunc, function: old.function,
+		parts: old.parts, encodeTime: old.encodeTime, formatErr: old.formatErr,
+		wire: true, t: _wireTexts, esc: _wire,
+		emf: &emfSettings{off: old.emf.off, dims: old.emf.dims, layoutDims: old.emf.layoutDims,
+			directive: old.emf.directive, cfgErr: old.emf.cfgErr, report: old.emf.report},
 	}
-	set.setWire()
+	set.emf.setWire()
+	if old.seq != nil {
+		set.seq = &sequence{id: old.seq.id}
+		set.seq.n.Store(old.seq.n.Load())
+	}
 	c := e.cloneWith()
-	c.set = &set
+	c.set = set
 	c.buf.Reset()
-	appendEscapedTo(_json, c.buf, e.buf.Bytes())
+	c.less = appendEscapedTo(_json, c.buf, e.buf.Bytes())
 	return c
 }
 
@@ -38,7 +45,7 @@ func checkWireForm(t *testing.T, twin *encoder, ent zapcore.Entry, fields []zapc
 	t.Helper()
 	text := strings.TrimSuffix(plain, "\n")
 	ts := eventTime(ent.Time)
-	buf := twin.encodeEvent(ent, fields, ts)
+	ev, buf := twin.encodeEvent(ent, fields, ts)
 	defer freeBuffer(buf)
 	obj := buf.Bytes()
 	want, _ := appendEscaped([]byte(`{"timestamp":`+strconv.FormatInt(ts, 10)+`,"message":"`), text)
@@ -46,18 +53,25 @@ func checkWireForm(t *testing.T, twin *encoder, ent zapcore.Entry, fields []zapc
 	if !bytes.Equal(obj, want) {
 		t.Fatalf("wire form:\n got %q\nwant %q", obj, want)
 	}
-	if got := wireSize(obj[eventPrefixLen(obj) : len(obj)-2]); got != len(text) {
-		t.Errorf("wireSize = %d; the entry has %d bytes", got, len(text))
+	if ev.size != len(text) || ev.ts != ts || !bytes.Equal(ev.obj, obj) {
+		t.Errorf("event: size %d, time %d; the entry has %d bytes at %d", ev.size, ev.ts, len(text), ts)
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(text), &top); err != nil {
+		t.Fatalf("the entry is not a JSON object: %v", err)
+	}
+	if _, directive := top["_aws"]; ev.metrics != directive {
+		t.Errorf("event says metrics %v; the entry's directive is there: %v", ev.metrics, directive)
 	}
 	if got := string(appendMessage(nil, obj)); got != text {
 		t.Errorf("appendMessage gives back %q; want %q", got, text)
 	}
-	var ev struct {
+	var decoded struct {
 		Timestamp int64
 		Message   string
 	}
-	if err := json.Unmarshal(obj, &ev); err != nil || ev.Message != text || ev.Timestamp != ts {
-		t.Errorf("the event object decodes to %+v, %v; want the entry at %d", ev, err, ts)
+	if err := json.Unmarshal(obj, &decoded); err != nil || decoded.Message != text || decoded.Timestamp != ts {
+		t.Errorf("the event object decodes to %+v, %v; want the entry at %d", decoded, err, ts)
 	}
 }
 
@@ -74,8 +88,23 @@ func TestEscaperDepths(t *testing.T) {
 		if !bytes.Equal(got, twice) {
 			t.Errorf("depth 2 of %q = %q; want depth 1 twice, %q", s, got, twice)
 		}
-		if got := wireSize(twice); got != len(once) {
-			t.Errorf("wireSize(%q) = %d; want %d", twice, got, len(once))
+		// What each depth adds to the text one depth down, its less: the
+		// text below depth 1 is what its JSON string decodes to.
+		var below string
+		if err := json.Unmarshal([]byte(`"`+string(once)+`"`), &below); err != nil {
+			t.Fatalf("depth 1 of %q is not a JSON string's inside: %v", s, err)
+		}
+		for _, tt := range []struct {
+			x     *escaper
+			out   []byte
+			below int
+		}{{_json, once, len(below)}, {_wire, twice, len(once)}} {
+			b := _bufPool.Get()
+			less := appendEscapedTo(tt.x, b, s)
+			if !bytes.Equal(b.Bytes(), tt.out) || b.Len()-less != tt.below {
+				t.Errorf("appendEscapedTo(%q): %q with less %d; want %q, %d bytes below", s, b.Bytes(), less, tt.out, tt.below)
+			}
+			b.Free()
 		}
 	}
 }
@@ -92,7 +121,7 @@ func TestCoreWritesTheWireForm(t *testing.T) {
 	if c := newCore(s, zap.InfoLevel, EncoderConfig{}); !c.enc.set.wire || c.s != s {
 		t.Error("a Core writing JSON to a Syncer does not write the wire form")
 	}
-	if c := newCore(s, zap.InfoLevel, EncoderConfig{Format: FormatStandard}); c.enc.set.wire || c.s != nil {
+	if c := newCore(s, zap.InfoLevel, EncoderConfig{Format: FormatStandard}); c.enc.set.wire || c.s != s {
 		t.Error("a text format writes the wire form")
 	}
 	if c := newCore(zapcore.AddSync(&bytes.Buffer{}), zap.InfoLevel, EncoderConfig{}); c.enc.set.wire {

@@ -1,7 +1,6 @@
 package cwzap
 
 import (
-	"bytes"
 	"encoding/binary"
 	"slices"
 	"unicode/utf8"
@@ -17,33 +16,57 @@ import (
 // It runs at two depths. _json escapes once: the inside of a JSON string.
 // _wire escapes twice, which is what a log event's JSON text becomes inside
 // a PutLogEvents body: the encoder of a Core writing to a Syncer writes
-// that form directly (see eventSize), so that no entry is escaped twice.
+// that form directly (encoder_wire.go), so that no entry is escaped twice.
+//
+// Each escaping also says how many of the bytes it wrote the escaping of
+// its own depth added to the text one depth down (its "less"): what the
+// encoder subtracts to know, as it writes the wire form, the size of the
+// entry's text, which the service counts.
 
 // An escaper is the tables of one depth.
 type escaper struct {
 	extra   [256]uint8  // bytes escaping adds to each byte; above 3 for \u00XX
+	cost    [256]uint64 // extra, and less in the high 32 bits: one add a byte measures both
 	pat     [256]uint32 // what each byte becomes when at most 4 bytes, little-endian
 	unicode string      // what starts \u00XX
 	invalid string      // what a byte of invalid UTF-8 becomes
+	// invalidLess is the less of a byte of invalid UTF-8: \ufffd stands for
+	// U+FFFD, 3 bytes, at depth 1; \\ufffd for \ufffd at depth 2.
+	invalidLess int
 }
 
 var (
-	_json = newEscaper(1)
-	_wire = newEscaper(2)
+	_json  = newEscaper(1)
+	_wire  = newEscaper(2)
+	_plain = noLess(_json) // the plain form's strings: depth 1, where nothing is the wire form's
 )
+
+// noLess returns x counting no less: for an encoder of the plain form,
+// whose every byte is the entry's.
+func noLess(x *escaper) *escaper {
+	c := *x
+	for i := range c.cost {
+		c.cost[i] &= 1<<32 - 1
+	}
+	c.invalidLess = 0
+	return &c
+}
 
 // newEscaper returns the escaper that escapes depth times.
 func newEscaper(depth int) *escaper {
-	x := &escaper{unicode: `\u00`, invalid: `\ufffd`}
+	x := &escaper{unicode: `\u00`, invalid: `\ufffd`, invalidLess: 3}
 	if depth == 2 {
-		x.unicode, x.invalid = `\\u00`, `\\ufffd`
+		x.unicode, x.invalid, x.invalidLess = `\\u00`, `\\ufffd`, 1
 	}
 	for c := range 256 {
 		s := []byte{byte(c)}
+		below := len(s)
 		for range depth {
+			below = len(s)
 			s = escapeOnce(s)
 		}
 		x.extra[c] = uint8(len(s) - 1)
+		x.cost[c] = uint64(len(s)-1) | uint64(len(s)-below)<<32
 		if len(s) <= 4 {
 			var p [4]byte
 			copy(p[:], s)
@@ -81,12 +104,19 @@ const _hex = "0123456789abcdef"
 // cost returns the bytes escaping adds to s, and the OR of its bytes:
 // below utf8.RuneSelf, s is ASCII and needs no UTF-8 check.
 func cost[S []byte | string](x *escaper, s S) (extra int, high byte) {
+	extra, _, high = measure(x, s)
+	return extra, high
+}
+
+// measure is cost, with the less of s when it is valid UTF-8.
+func measure[S []byte | string](x *escaper, s S) (extra, less int, high byte) {
+	var sum uint64
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		extra += int(x.extra[c])
+		sum += x.cost[c]
 		high |= c
 	}
-	return extra, high
+	return int(uint32(sum)), int(sum >> 32), high
 }
 
 // escapeCost is cost at depth 1.
@@ -112,7 +142,8 @@ func appendEscapedCost[S []byte | string](dst []byte, s S, extra int, high byte)
 // returns is the UTF-8 size of the text s stands for at depth 1.
 func appendCost[S []byte | string](x *escaper, dst []byte, s S, extra int, high byte) ([]byte, int) {
 	if high >= utf8.RuneSelf && !validUTF8(s) {
-		return appendInvalid(x, dst, s)
+		dst, size, _ := appendInvalid(x, dst, s)
+		return dst, size
 	}
 	if extra == 0 {
 		return append(dst, s...), len(s)
@@ -152,14 +183,14 @@ func validUTF8[S []byte | string](s S) bool {
 }
 
 // appendInvalid is appendCost for text with invalid UTF-8, rune by rune:
-// rare, so simple.
-func appendInvalid[S []byte | string](x *escaper, dst []byte, s S) ([]byte, int) {
-	size := 0
+// rare, so simple. It returns the size as appendCost does, and the less.
+func appendInvalid[S []byte | string](x *escaper, dst []byte, s S) (_ []byte, size, less int) {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			dst, _ = appendCost(x, dst, s[i:i+1], int(x.extra[c]), c)
 			size++
+			less += int(x.cost[c] >> 32)
 			i++
 			continue
 		}
@@ -167,6 +198,7 @@ func appendInvalid[S []byte | string](x *escaper, dst []byte, s S) ([]byte, int)
 		if r == utf8.RuneError && n == 1 {
 			dst = append(dst, x.invalid...)
 			size += 3 // as the service counts U+FFFD
+			less += x.invalidLess
 			i++
 			continue
 		}
@@ -174,7 +206,7 @@ func appendInvalid[S []byte | string](x *escaper, dst []byte, s S) ([]byte, int)
 		size += n
 		i += n
 	}
-	return dst, size
+	return dst, size, less
 }
 
 func decodeRune[S []byte | string](s S) (rune, int) {
@@ -194,9 +226,10 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// appendEscapedTo appends s escaped by x to buf, growing buf's own slice.
-func appendEscapedTo[S []byte | string](x *escaper, buf *buffer.Buffer, s S) {
-	extra, high := cost(x, s)
+// appendEscapedTo appends s escaped by x to buf, growing buf's own slice,
+// and returns the less of what it wrote.
+func appendEscapedTo[S []byte | string](x *escaper, buf *buffer.Buffer, s S) (less int) {
+	extra, less, high := measure(x, s)
 	if extra == 0 && high < utf8.RuneSelf {
 		// Plain ASCII, most keys and values: one copy, straight into buf.
 		switch s := any(s).(type) {
@@ -205,26 +238,16 @@ func appendEscapedTo[S []byte | string](x *escaper, buf *buffer.Buffer, s S) {
 		case []byte:
 			buf.Write(s)
 		}
-		return
+		return 0
 	}
 	b := buf.Bytes()
 	n := len(b)
-	b, _ = appendCost(x, b, s, extra, high)
+	if high >= utf8.RuneSelf && !validUTF8(s) {
+		b, _, less = appendInvalid(x, b, s)
+	} else {
+		b, _ = appendCost(x, b, s, extra, high)
+	}
 	// In buf's own memory when it had room: a copy onto itself.
 	buf.Write(b[n:])
+	return less
 }
-
-// wireSize returns the size of the text that w, written at depth 2, stands
-// for at depth 1: the bytes the service counts of an event the encoder
-// wrote in the wire form. It holds because that text has no control bytes
-// (the encoder escapes them), so the second escaping only turned each '"'
-// into `\"` and each '\\' into `\\`: w has q quotes and q+2k backslashes
-// for the text's q quotes and k backslashes, and is q+k bytes longer.
-func wireSize(w []byte) int {
-	return len(w) - (bytes.Count(w, _quote)+bytes.Count(w, _backslash))/2
-}
-
-var (
-	_quote     = []byte{'"'}
-	_backslash = []byte{'\\'}
-)

@@ -37,3 +37,21 @@ func (b *LockedBuffer) Lines() []string {
 	}
 	return strings.Split(s, "\n")
 }
+
+// WaitReports waits until the error handler has been given every report
+// the Syncer has made so far.
+func (s *Syncer) WaitReports() { <-s.rep.idle() }
+
+// WaitSpoolWritten waits until the spool's writer has written every record
+// taken so far and done its chores (trimming settled segments).
+func (s *Syncer) WaitSpoolWritten() { <-s.spool.idle() }
+
+// OpenRoutes returns how many routes the Syncer has open.
+func OpenRoutes(s *Syncer) int {
+	s.acc.mu.Lock()
+	defer s.acc.mu.Unlock()
+	return len(s.acc.routes)
+}
+
+// Targets returns how many targets the Syncer keeps.
+func Targets(s *Syncer) int { return s.targets.len() }

@@ -30,10 +30,9 @@ type fallback struct {
 	timeout time.Duration // the longest a line waits for room: WithSyncTimeout
 
 	written atomic.Uint64 // events the writer has taken (Write returned)
-	cost    atomic.Int64  // ns an event of the last large handover took (the ledger's measure)
-	said    atomic.Bool   // the writer was reported stuck
+	cost    atomic.Int64  // ns an event took in the last handover of _costSample events or more
 
-	mu      sync.Mutex
+	mu      rankedMutex
 	pend    []byte        // lines waiting for the writer
 	pendN   int           // events in pend
 	queued  uint64        // events ever queued: a line's ticket
@@ -50,13 +49,17 @@ type fallback struct {
 // longer than this still goes, alone.
 const _fallbackBuffer = 32 << 10
 
-// _costSample is the fewest events whose write times the writer (cost),
+// _costSample is the fewest events whose handover times the writer (cost),
 // so that a sync deadline leaves room to write what is pending.
 const _costSample = 100
 
 func newFallback(w io.Writer, timeout time.Duration) *fallback {
-	return &fallback{w: w, timeout: timeout}
+	return &fallback{w: w, timeout: timeout, mu: rankedMutex{rank: rankFallback}}
 }
+
+// perEvent returns what handing one event to the writer took in the last
+// large handover, unescaping included; 0 before the first.
+func (f *fallback) perEvent() time.Duration { return time.Duration(f.cost.Load()) }
 
 // line writes one event, as a line, for a caller: it queues the line and
 // waits until the writer has taken it, both within the sync deadline. It
@@ -94,11 +97,21 @@ func (f *fallback) line(p []byte) bool {
 // caller writes a full buffer itself when the writer is free, so that a
 // handover of many events needs no other goroutine to be scheduled.
 func (f *fallback) events(b *batch, lo, hi int) int {
+	start := time.Now()
+	n := f.queueEvents(b, lo, hi)
+	if n >= _costSample {
+		f.cost.Store(int64(time.Since(start)) / int64(n))
+	}
+	return n
+}
+
+func (f *fallback) queueEvents(b *batch, lo, hi int) int {
 	var deadline time.Time
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for i, e := range b.events[lo:hi] {
-		for !f.fitsLocked(int(e.end - e.off)) {
+	for i, e := range b.slots[lo:hi] {
+		obj := b.object(e)
+		for !f.fitsLocked(len(obj)) {
 			if !f.writing {
 				f.writeLocked()
 				continue
@@ -108,7 +121,7 @@ func (f *fallback) events(b *batch, lo, hi int) int {
 				return i
 			}
 		}
-		f.pend = append(appendMessage(f.pend, b.arena[e.off:e.end]), '\n')
+		f.pend = append(appendMessage(f.pend, obj), '\n')
 		f.pendN++
 		f.queued++
 	}
@@ -139,6 +152,7 @@ func (f *fallback) waitLocked(ch *chan struct{}, deadline *time.Time) bool {
 	}
 	c := *ch
 	f.mu.Unlock()
+	outside("waiting for the fallback writer")
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	ok := true
@@ -175,6 +189,7 @@ func (f *fallback) writeLocked() {
 	wake(&f.room)
 	f.mu.Unlock()
 
+	outside("the fallback writer")
 	f.w.Write(buf)
 
 	f.mu.Lock()
@@ -227,10 +242,4 @@ func (f *fallback) discard() int {
 		wake(&f.idleCh)
 	}
 	return n
-}
-
-// reportStuck reports whether this is the first time the writer is found
-// stuck, so that it is reported once.
-func (f *fallback) reportStuck() bool {
-	return !f.said.Swap(true)
 }

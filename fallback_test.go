@@ -49,6 +49,7 @@ func TestAStuckFallbackWriterHoldsNoCaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	errs.attach(s)
 	logger := zap.New(cwzap.NewCore(s, zap.InfoLevel))
 
 	// Structural: with a caller held by the writer this never ends; with

@@ -203,8 +203,9 @@ func (e *encoder) encodeText(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 		buf.AppendString(" {")
 		start := buf.Len()
 		if set.seq != nil {
-			buf.AppendString(`"` + _sequenceKey + `":`)
-			set.seq.append(buf, `"`)
+			buf.AppendString(`"` + _sequenceKey + `":"`)
+			set.seq.append(buf)
+			buf.AppendByte('"')
 		}
 		if set.formatErr != "" {
 			e.AddString("formatError", set.formatErr)

@@ -76,7 +76,7 @@ func TestEncoderTextFields(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			enc := newEncoder(EncoderConfig{Format: FormatSimple, Function: "F"}).with(tt.giveCtx)
+			enc := newEncoder(EncoderConfig{Format: FormatSimple, Function: "F"}, false, nil).with(tt.giveCtx)
 			ent := testEntry(zapcore.InfoLevel, "m")
 			ent.Stack = tt.giveStack
 			got := encode(t, enc, ent, tt.giveFields...)

@@ -1,11 +1,6 @@
 package cwzap
 
-import (
-	"fmt"
-	"sync"
-	"sync/atomic"
-	"time"
-)
+import "sync/atomic"
 
 // Stats counts what happened to the events a Syncer accepted. Once Sync has
 // returned, and while no other goroutine writes, Written == Delivered +
@@ -24,28 +19,26 @@ type Stats struct {
 // the record of what did not reach CloudWatch since the last Sync, which
 // batches are settled (by seq, though puts finish out of order), and the
 // Syncs waiting for them. It writes what was not delivered to the
-// fallback writer, tells the error handler, gives settled batches back
-// to the budget and their targets, and marks them settled in the spool
+// fallback writer, reports it, and marks settled batches in the spool
 // (WithSpool).
 //
 // The dispatcher calls settle and settleLate; the Syncer calls the rest.
-// mu guards the fields below it; the error handler and the fallback writer
-// are called without it.
+// mu guards the fields below it; the fallback writer is called without it.
 type ledger struct {
 	group   string // as NewSyncer got them, {date} unexpanded
 	stream  string
 	fb      *fallback
-	mem     *budget
-	tg      *targets
-	onError func(error)
-	stats   counters
+	rep     *reporter
 	spool   *spool // WithSpool; nil for none
+	stats   counters
+	stalled atomic.Bool // a deadline gave up on events, and no put has succeeded since
 
-	mu      sync.Mutex
+	mu      rankedMutex
 	settled uint64        // every batch up to this seq is settled
 	ahead   []uint64      // settled seqs above settled
 	waiters []waiter      // Syncs waiting for a seq to settle
 	lost    DeliveryError // what did not reach CloudWatch since the last Sync returned
+	moved   chan struct{} // closed when a put succeeds while stalled; nil when nobody waits
 }
 
 type counters struct {
@@ -57,15 +50,15 @@ type waiter struct {
 	ch  chan struct{}
 }
 
-func newLedger(group, stream string, fb *fallback, mem *budget, tg *targets, onError func(error)) *ledger {
+func newLedger(group, stream string, fb *fallback, rep *reporter, sp *spool) *ledger {
 	return &ledger{
-		group:   group,
-		stream:  stream,
-		fb:      fb,
-		mem:     mem,
-		tg:      tg,
-		onError: onError,
-		lost:    DeliveryError{Group: group, Stream: stream},
+		group:  group,
+		stream: stream,
+		fb:     fb,
+		rep:    rep,
+		spool:  sp,
+		mu:     rankedMutex{rank: rankLedger},
+		lost:   DeliveryError{Group: group, Stream: stream},
 	}
 }
 
@@ -107,7 +100,7 @@ func (l *ledger) direct(raw []byte, drop bool) {
 }
 
 // overflowed records one event that found the buffer full, and reports
-// the start of an episode.
+// it: the first of an episode at once, the rest added up.
 func (l *ledger) overflowed(raw []byte, drop, first bool, limit int) {
 	e := DeliveryError{Events: 1, Overflow: 1}
 	if drop {
@@ -115,12 +108,14 @@ func (l *ledger) overflowed(raw []byte, drop, first bool, limit int) {
 	}
 	l.record(&e)
 	if first {
-		// Once per episode, so that the error handler is not flooded.
 		what := "events go to the fallback writer"
 		if drop {
 			what = "dropping events"
 		}
-		l.onError(&overflowError{group: l.group, stream: l.stream, limit: limit, what: what})
+		l.rep.report(reportOverflow, "", &overflowError{group: l.group, stream: l.stream, limit: limit, what: what})
+	} else {
+		e.Group, e.Stream = l.group, l.stream
+		l.rep.report(reportOverflow, "", &e)
 	}
 	l.direct(raw, drop)
 }
@@ -140,32 +135,31 @@ func (l *ledger) toFallback(raw []byte) {
 //
 // The events count as Fallback from the start, as the fallback has them
 // from then on: written, or, if the writer is stuck, moved to Dropped. So
-// Stats add up while a long handover is still writing.
-func (l *ledger) toFallbackEvents(b *batch, lo, hi int) {
+// Stats add up while a long handover is still writing. A deadline counts
+// those it hands over when it gives up (handedOver), so that Stats add up
+// when it returns, before its handover has written them.
+func (l *ledger) toFallbackEvents(b *batch, lo, hi int, counted bool) {
 	if hi <= lo {
 		return
 	}
-	l.stats.fallback.Add(uint64(hi - lo))
-	start := time.Now()
-	n := l.fb.events(b, lo, hi)
-	if n >= _costSample {
-		// What the handover of an event costs, unescaping included: the
-		// end of work leaves room for it (Syncer.handover).
-		l.fb.cost.Store(int64(time.Since(start)) / int64(n))
+	if !counted {
+		l.stats.fallback.Add(uint64(hi - lo))
 	}
-	if n < hi-lo {
+	if n := l.fb.events(b, lo, hi); n < hi-lo {
 		l.discarded(hi - lo - n)
 	}
 }
 
+// handedOver counts n events a deadline hands to the fallback writer.
+func (l *ledger) handedOver(n int) { l.stats.fallback.Add(uint64(n)) }
+
 // stuck counts n events the fallback writer did not take in time, and
-// reports the first of them.
+// reports them.
 func (l *ledger) stuck(n int) {
 	l.stats.dropped.Add(uint64(n))
-	l.record(&DeliveryError{Dropped: n})
-	if l.fb.reportStuck() {
-		l.onError(fmt.Errorf("cwzap: the fallback writer took no event for %v: dropping the events it cannot take (%d so far); unblock it (a full pipe, a stopped reader?)", l.fb.timeout, n))
-	}
+	e := &DeliveryError{Dropped: n}
+	l.record(e)
+	l.rep.report(reportStuck, "", &stuckError{timeout: l.fb.timeout, n: n})
 }
 
 // discarded moves n events the fallback writer never took, though they
@@ -176,76 +170,58 @@ func (l *ledger) discarded(n int) {
 	l.stuck(n)
 }
 
-// settle accounts for every event of a batch its put claimed: delivered,
-// rejected (to the fallback writer), failed for good or late (likewise).
-func (l *ledger) settle(b *batch) {
-	for _, r := range b.results {
+// settle accounts for every event of a batch its put settles: delivered,
+// or rejected or failed for good (to the fallback writer).
+func (l *ledger) settle(b *batch, results []spanResult) {
+	for _, r := range results {
 		n := r.hi - r.lo
-		switch {
-		case r.res.state == stateDone:
+		stream := r.tgt.st.path()
+		switch r.res.state {
+		case stateDone:
 			l.stats.batches.Add(1)
+			if l.stalled.Swap(false) {
+				l.mu.Lock()
+				wake(&l.moved)
+				l.mu.Unlock()
+			}
+			l.rep.end(reportFailed, stream)
 			rej := r.res.rejected.count(n)
 			l.stats.delivered.Add(uint64(n - rej))
 			if rej == 0 {
 				continue
 			}
 			l.stats.rejected.Add(uint64(rej))
-			l.toFallbackEvents(b, r.lo, r.lo+r.res.rejected.old)
-			l.toFallbackEvents(b, r.lo+r.res.rejected.newFrom, r.hi)
-			l.report(b, r.tgt, &DeliveryError{Events: rej, Rejected: rej})
-		case r.late != nil:
-			l.toFallbackEvents(b, r.lo, r.hi)
-			l.late(b, r.tgt, n, r.late)
+			l.toFallbackEvents(b, r.lo, r.lo+r.res.rejected.old, false)
+			l.toFallbackEvents(b, r.lo+r.res.rejected.newFrom, r.hi, false)
+			l.incident(reportRejected, r.tgt, &DeliveryError{Events: rej, Rejected: rej})
 		default:
-			l.toFallbackEvents(b, r.lo, r.hi)
-			l.report(b, r.tgt, &DeliveryError{Events: n, Failed: n, Err: r.res.err})
+			l.toFallbackEvents(b, r.lo, r.hi, false)
+			l.incident(reportFailed, r.tgt, &DeliveryError{Events: n, Failed: n, Err: r.res.err})
 		}
 	}
 	l.settled1(b)
 }
 
 // settleLate accounts for a batch a deadline gave up on, its put still
-// running or never started: every event goes to the fallback writer, each
-// day's share reported as late.
-func (l *ledger) settleLate(b *batch, cause error) {
-	l.toFallbackEvents(b, 0, b.len())
-	k := b.nextDay()
-	l.late(b, b.tgt, k, cause)
-	if k < b.len() {
-		l.late(b, b.tgt2, b.len()-k, cause)
-	}
+// running or never started: every event goes to the fallback writer. The
+// deadline counted and reported them (Syncer.late).
+func (l *ledger) settleLate(b *batch) {
+	l.toFallbackEvents(b, 0, b.len(), true)
 	l.settled1(b)
 }
 
-// late records n events of batch b, now in the fallback writer, for the
-// next Sync, unless a Sync whose wait ran out counted the batch already,
-// and tells the error handler. The stream's last failed attempt, if any,
-// says why the events were still pending.
-func (l *ledger) late(b *batch, t *target, n int, cause error) {
-	if n == 0 {
-		return
-	}
-	l.report(b, t, &DeliveryError{Events: n, Late: n, LateErr: cause, Err: t.st.lastError()})
-}
-
-// report records an incident of batch b for the next Sync, unless a Sync
-// counted the batch already, and tells the error handler, naming the
-// stream of t.
-func (l *ledger) report(b *batch, t *target, e *DeliveryError) {
-	l.mu.Lock()
-	if !b.claimed {
-		l.lost.add(e)
-	}
-	l.mu.Unlock()
+// incident records e, an incident of the stream of t, for the next Sync
+// and reports it.
+func (l *ledger) incident(k reportKind, t *target, e *DeliveryError) {
+	l.record(e)
 	e.Group, e.Stream = t.st.group, t.st.name
-	l.onError(e)
+	l.rep.report(k, t.st.path(), e)
 }
 
 // settled1 records that every event of b is accounted for, and wakes the
 // Syncs waiting for it.
 func (l *ledger) settled1(b *batch) {
 	l.mu.Lock()
-	b.done = true
 	if b.seq == l.settled+1 {
 		l.settled++
 		for i := 0; i < len(l.ahead); {
@@ -275,19 +251,19 @@ func (l *ledger) settled1(b *batch) {
 	clear(l.waiters[len(kept):])
 	l.waiters = kept
 	l.mu.Unlock()
-	l.unref(b)
 }
 
-// unref drops one holder of b's arena; the last one releases its targets
-// and gives it back to the budget.
-func (l *ledger) unref(b *batch) {
-	switch n := b.refs.Add(-1); {
-	case n == 0:
-		l.tg.release(b)
-		l.mem.give(b)
-	case n < 0:
-		panic("cwzap: a batch was released more often than held") // a bug in this package, never input
+// progress returns a channel closed once a put succeeds, while stalled.
+func (l *ledger) progress() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.stalled.Load() {
+		return _closed
 	}
+	if l.moved == nil {
+		l.moved = make(chan struct{})
+	}
+	return l.moved
 }
 
 // wait returns a channel closed once every batch up to seq is settled, or
@@ -312,23 +288,6 @@ func (l *ledger) unwait(ch chan struct{}) {
 			l.waiters = append(l.waiters[:i], l.waiters[i+1:]...)
 			return
 		}
-	}
-}
-
-// claimLate counts, for the caller's error, the batches a deadline gave
-// up on (abandon) that are not settled yet; their settling then leaves
-// them out of the record. It drops the hold abandon took on each.
-func (l *ledger) claimLate(gone []*batch, cause error) {
-	l.mu.Lock()
-	for _, b := range gone {
-		if !b.done && !b.claimed {
-			b.claimed = true
-			l.lost.add(&DeliveryError{Events: b.len(), Late: b.len(), LateErr: cause})
-		}
-	}
-	l.mu.Unlock()
-	for _, b := range gone {
-		l.unref(b)
 	}
 }
 

@@ -20,6 +20,7 @@ func TestLateEventsNameTheLastAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	errs.attach(s)
 	defer s.Close()
 	s.Write([]byte("to nowhere"))
 	err = s.Sync()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,23 +15,28 @@ import (
 // Name templates: a group or stream name may hold placeholders, written
 // {name}, that the Syncer expands:
 //
-//	{date}      the event's own date in UTC, YYYY-MM-DD
-//	{hostname}  os.Hostname
-//	{pid}       the process id
-//	{function}  AWS_LAMBDA_FUNCTION_NAME, else the program's name
+//	{date}         the event's own date in UTC, YYYY-MM-DD
+//	{hostname}     os.Hostname
+//	{pid}          the process id
+//	{function}     AWS_LAMBDA_FUNCTION_NAME, else the program's name
+//	{logger}       the entry's logger name (zap's Logger.Named)
+//	{field:KEY}    the field KEY of the entry, or of its logger's With
 //
-// The last three are fixed for the life of the process and expanded once,
-// by NewSyncer. {date} is expanded from each event's timestamp, so events
-// either side of midnight UTC go to two streams (or groups) whatever the
-// time they are written at. The set is small on purpose: a name is
-// something people read and search, and each of these answers a question
-// a reader has ("which day", "which machine", "which process", "which
-// function"). A '{' not followed by a name (letters, digits, '_') and '}'
-// is kept as written.
+// {hostname}, {pid} and {function} are fixed for the life of the process
+// and expanded once, by NewSyncer. {date} is expanded from each event's
+// timestamp, so events either side of midnight UTC go to two streams (or
+// groups) whatever the time they are written at. {logger} and {field:KEY}
+// are the entry's: each entry goes to the stream its own values name, its
+// route (route.go has what a value may be, and what an entry without one
+// gets). The set is small on purpose: a name is something people read and
+// search, and each of these answers a question a reader has ("which day",
+// "which machine", "which process", "which function", "which part of the
+// program", "which tenant"). A '{' not followed by a name (letters,
+// digits, '_', or field: and a key) and '}' is kept as written.
 
 // _placeholders lists the known placeholders, in the order error messages
 // name them.
-var _placeholders = []string{"date", "hostname", "pid", "function"}
+var _placeholders = []string{"date", "hostname", "pid", "function", "logger", "field:KEY"}
 
 // _dayMillis is one UTC day in milliseconds: an event's day number is its
 // timestamp divided by it.
@@ -45,23 +51,90 @@ func dayOf(ts int64) int64 {
 	return d
 }
 
-// A nameTemplate is a name with the process constants expanded and {date}
-// left: the literal pieces between its {date}s.
+// A nameTemplate is a name with the process constants expanded: literal
+// text, and the placeholders each event fills.
 type nameTemplate struct {
-	text   string   // the constants expanded, {date} as written
-	pieces []string // len(pieces)-1 is the number of {date}
+	text  string     // the constants expanded, the rest as written
+	parts []namePart // in order
+	group bool       // a log group's name, whose characters are fewer
 }
 
-// dated reports whether the name changes with the event's day.
-func (t nameTemplate) dated() bool { return len(t.pieces) > 1 }
+// A namePart is a literal, the event's date, or a value of its route.
+type namePart struct {
+	lit   string
+	value int // _partLiteral, _partDate, or the index of a route value
+}
 
-// expand returns the name for UTC day number day.
-func (t nameTemplate) expand(day int64) string {
-	if !t.dated() {
-		return t.pieces[0]
+const (
+	_partLiteral = -1
+	_partDate    = -2
+)
+
+// dated reports whether the name changes with the event's day.
+func (t nameTemplate) dated() bool {
+	return slices.ContainsFunc(t.parts, func(p namePart) bool { return p.value == _partDate })
+}
+
+// routed reports whether the name takes values from entries.
+func (t nameTemplate) routed() bool {
+	return slices.ContainsFunc(t.parts, func(p namePart) bool { return p.value >= 0 })
+}
+
+// expand returns the name for UTC day number day and route values vals,
+// each value made fit for the name: characters the service refuses there
+// are replaced with '_', and a name an entry's values make too long is cut
+// to the service's length.
+func (t nameTemplate) expand(day int64, vals []string) string {
+	name := t.build(day, vals)
+	if t.routed() {
+		name = cutName(name)
 	}
-	date := time.UnixMilli(day * _dayMillis).UTC().Format(time.DateOnly)
-	return strings.Join(t.pieces, date)
+	return name
+}
+
+// build is expand without the cut.
+func (t nameTemplate) build(day int64, vals []string) string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		switch {
+		case p.value == _partLiteral:
+			b.WriteString(p.lit)
+		case p.value == _partDate:
+			b.WriteString(time.UnixMilli(day * _dayMillis).UTC().Format(time.DateOnly))
+		case p.value < len(vals):
+			writeNameValue(&b, vals[p.value], t.group)
+		default: // a route an earlier process spooled with other names
+			b.WriteString(_noField)
+		}
+	}
+	return b.String()
+}
+
+// writeNameValue writes an entry's value into a name: each character the
+// service would refuse there becomes '_', so that a value's length, and
+// what sets it apart from others, are kept.
+func writeNameValue(b *strings.Builder, v string, group bool) {
+	for _, r := range strings.ToValidUTF8(v, "_") {
+		if group && !isGroupNameChar(r) || r == ':' || r == '*' || unicode.IsControl(r) {
+			r = '_'
+		}
+		b.WriteRune(r)
+	}
+}
+
+// cutName cuts a name to the service's length.
+func cutName(name string) string {
+	if utf8.RuneCountInString(name) <= _maxNameChars {
+		return name
+	}
+	n := 0
+	for i := range name {
+		if n == _maxNameChars {
+			return name[:i]
+		}
+		n++
+	}
+	return name
 }
 
 // processValues returns the values of the constant placeholders.
@@ -81,51 +154,81 @@ func processValues() map[string]string {
 	}
 }
 
-// parseNameTemplate expands the constant placeholders of name from vals and
-// splits it at {date}. An unknown placeholder is an error naming it and
-// the known ones; what names the name in the message ("log group").
-func parseNameTemplate(what, name string, vals map[string]string) (nameTemplate, error) {
-	var b strings.Builder
-	var pieces []string
+// parseNameTemplate expands the constant placeholders of name from vals,
+// and notes where the others go; an entry's placeholders are added to
+// route, which both names of a Syncer share. An unknown placeholder is an
+// error naming it and the known ones; what names the name in the message
+// ("log group").
+func parseNameTemplate(what, name string, vals map[string]string, route *routeKeys) (nameTemplate, error) {
+	t := nameTemplate{group: what == "log group"}
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			t.parts = append(t.parts, namePart{lit: lit.String(), value: _partLiteral})
+			lit.Reset()
+		}
+	}
 	for rest := name; ; {
 		i := strings.IndexByte(rest, '{')
 		if i < 0 {
-			b.WriteString(rest)
+			lit.WriteString(rest)
 			break
 		}
 		key, ok := placeholderAt(rest[i:])
 		if !ok {
-			b.WriteString(rest[:i+1])
+			lit.WriteString(rest[:i+1])
 			rest = rest[i+1:]
 			continue
 		}
-		b.WriteString(rest[:i])
+		lit.WriteString(rest[:i])
 		rest = rest[i+len(key)+2:]
 		if key == "date" {
-			pieces = append(pieces, b.String())
-			b.Reset()
+			flush()
+			t.parts = append(t.parts, namePart{value: _partDate})
+			continue
+		}
+		if k, ok := parseRouteKey(key); ok {
+			flush()
+			t.parts = append(t.parts, namePart{value: route.index(k)})
 			continue
 		}
 		v, known := vals[key]
 		if !known {
 			return nameTemplate{}, fmt.Errorf("cwzap: %s name %q: unknown placeholder {%s}; known: {%s}", what, name, key, strings.Join(_placeholders, "}, {"))
 		}
-		b.WriteString(v)
+		lit.WriteString(v)
 	}
-	pieces = append(pieces, b.String())
-	t := nameTemplate{pieces: pieces}
-	t.text = strings.Join(pieces, "{date}")
+	flush()
+	var text strings.Builder
+	for _, p := range t.parts {
+		switch {
+		case p.value == _partLiteral:
+			text.WriteString(p.lit)
+		case p.value == _partDate:
+			text.WriteString("{date}")
+		default:
+			text.WriteString("{" + route.keys[p.value].String() + "}")
+		}
+	}
+	t.text = text.String()
 	return t, nil
 }
 
 // placeholderAt returns the name of the placeholder s starts with: '{',
-// one or more ASCII letters, digits or '_', and '}'.
+// one or more ASCII letters, digits or '_' (then, for a placeholder with
+// an argument as field:KEY, ':' and the argument, up to the first '}'),
+// and '}'.
 func placeholderAt(s string) (string, bool) {
 	for j := 1; j < len(s); j++ {
 		c := s[j]
 		switch {
 		case c == '}' && j > 1:
 			return s[1:j], true
+		case c == ':' && j > 1:
+			if k := strings.IndexByte(s[j:], '}'); k >= 0 {
+				return s[1 : j+k], true
+			}
+			return "", false
 		case c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9':
 		default:
 			return "", false
@@ -134,23 +237,25 @@ func placeholderAt(s string) (string, bool) {
 	return "", false
 }
 
-// parseNames parses and validates a Syncer's group and stream templates;
-// the names are validated as they expand today (every date expands to the
-// same characters and length).
-func parseNames(group, stream string) (g, s nameTemplate, err error) {
+// parseNames parses and validates a Syncer's group and stream templates,
+// and returns the values both take from entries. The names are validated
+// as they expand today, for an entry with none of those values (every
+// date expands to the same characters and length, and an entry's values
+// are made fit when they come).
+func parseNames(group, stream string) (g, s nameTemplate, route routeKeys, err error) {
 	vals := processValues()
-	if g, err = parseNameTemplate("log group", group, vals); err != nil {
-		return g, s, err
+	if g, err = parseNameTemplate("log group", group, vals, &route); err != nil {
+		return g, s, route, err
 	}
-	if s, err = parseNameTemplate("log stream", stream, vals); err != nil {
-		return g, s, err
+	if s, err = parseNameTemplate("log stream", stream, vals, &route); err != nil {
+		return g, s, route, err
 	}
-	today := dayOf(time.Now().UnixMilli())
-	if err = validateName("log group", g.expand(today)); err != nil {
-		return g, s, err
+	today, none := dayOf(time.Now().UnixMilli()), route.defaults()
+	if err = validateName("log group", g.build(today, none)); err != nil {
+		return g, s, route, err
 	}
-	err = validateName("log stream", s.expand(today))
-	return g, s, err
+	err = validateName("log stream", s.build(today, none))
+	return g, s, route, err
 }
 
 // The service's name rules (CreateLogGroup and CreateLogStream in the API

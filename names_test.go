@@ -35,7 +35,7 @@ func templated(t *testing.T, group, stream string, opts ...cwzap.SyncerOption) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.syncer = s
+	f.syncer = f.errs.attach(s)
 	t.Cleanup(func() { s.Close() })
 	return f
 }

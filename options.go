@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,15 +37,147 @@ type CoreOption interface {
 	applyCore(*coreOptions)
 }
 
+// A syncerSetting is a SyncerOption: the value of one With… call, where
+// the user wrote it, and the function that checks it and stores it. That
+// check is the only one the value gets, whichever way it came in: a With…
+// call, a key of the cloudwatch:// URL (sink.go) or a field of a Spec
+// (spec.go). The URL and the Spec make the same options, labelled with the
+// key or field they came from, so that an error names what the user wrote.
+type syncerSetting struct {
+	at  origin
+	set func(o *syncerOptions, at origin)
+}
+
+func (syncerSetting) cwzapOption() {}
+
+func (s syncerSetting) applySyncer(o *syncerOptions) {
+	if o.origins == nil {
+		o.origins = make(map[string]origin)
+	}
+	o.origins[s.at.option] = s.at
+	s.set(o, s.at)
+}
+
+// A coreSetting is a CoreOption, as a syncerSetting is a SyncerOption.
+type coreSetting struct {
+	at  origin
+	set func(o *coreOptions, at origin)
+}
+
+func (coreSetting) cwzapOption() {}
+
+func (s coreSetting) applyCore(o *coreOptions) { s.set(o, s.at) }
+
+// syncerOption adapts a function to a SyncerOption that nothing refuses or
+// names.
 type syncerOption func(*syncerOptions)
 
 func (syncerOption) cwzapOption()                   {}
 func (f syncerOption) applySyncer(o *syncerOptions) { f(o) }
 
-type coreOption func(*coreOptions)
+// newSyncerSetting returns the option named option, given arg (as Go
+// prints it; "" when it cannot be printed usefully), stored by set.
+func newSyncerSetting(option, arg string, set func(o *syncerOptions, at origin)) SyncerOption {
+	return syncerSetting{at: origin{option: option, arg: arg}, set: set}
+}
 
-func (coreOption) cwzapOption()               {}
-func (f coreOption) applyCore(o *coreOptions) { f(o) }
+func newCoreSetting(option, arg string, set func(o *coreOptions, at origin)) CoreOption {
+	return coreSetting{at: origin{option: option, arg: arg}, set: set}
+}
+
+// An origin is where the user wrote an option's value: a With… call, a
+// key of the cloudwatch:// URL, or a field of a Spec.
+type origin struct {
+	option string // the With… function, "WithSyncTimeout"; set by every door
+	arg    string // its argument as Go prints it: "2s", `"STANDARD"`
+	field  string // the EncoderConfig field, when WithEncoderConfig set it
+	door   door
+	key    string // doorURL: the query key; doorSpec: the field's path
+	text   string // doorURL, doorSpec: the value as written there
+}
+
+// A door is the way a value came in.
+type door uint8
+
+const (
+	doorOption door = iota // a With… call
+	doorURL                // a query key of a cloudwatch:// URL
+	doorSpec               // a field of a Spec
+)
+
+// written returns opt labelled as written at a URL key or a Spec field;
+// other options are returned as they are.
+func written[O Option](opt O, d door, key, text string) O {
+	switch s := any(opt).(type) {
+	case syncerSetting:
+		s.at.door, s.at.key, s.at.text = d, key, text
+		return any(s).(O)
+	case coreSetting:
+		s.at.door, s.at.key, s.at.text = d, key, text
+		return any(s).(O)
+	}
+	return opt
+}
+
+// String names the value as the user wrote it: "WithSyncTimeout(2s)",
+// "synctimeout=2s" (a URL key), `logging.cloud-watch.group-class "x"` (a
+// Spec field).
+func (at origin) String() string {
+	switch at.door {
+	case doorURL:
+		return at.key + "=" + at.text
+	case doorSpec:
+		return at.key + " " + strconv.Quote(at.text)
+	}
+	if at.arg == "" {
+		return at.option
+	}
+	return at.option + "(" + at.arg + ")"
+}
+
+// where names where the value was written, without it, for a message that
+// quotes it: "WithFormat", "logging.cloud-watch.format".
+func (at origin) where() string {
+	switch {
+	case at.door != doorOption:
+		return at.key
+	case at.field != "":
+		return at.option + ": " + at.field
+	}
+	return at.option
+}
+
+// prefix is the error prefix of the door: "cwzap: sink: ", "cwzap: spec: ".
+func (at origin) prefix() string {
+	switch at.door {
+	case doorURL:
+		return "cwzap: sink: "
+	case doorSpec:
+		return "cwzap: spec: "
+	}
+	return "cwzap: "
+}
+
+// errorf returns an error naming the value as written, then the reason.
+func (at origin) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s%s: %s", at.prefix(), at, fmt.Sprintf(format, args...))
+}
+
+// wrap returns err, from a check whose message quotes the value (such as
+// Format.Validate), as an error naming where the value was written.
+func (at origin) wrap(err error) error {
+	text := strings.TrimPrefix(err.Error(), "cwzap: ")
+	if at.door == doorOption && at.field == "" && strings.HasPrefix(text, at.option) {
+		return err // it names the option already
+	}
+	return errors.New(at.prefix() + at.where() + ": " + text)
+}
+
+// inText reports whether the value was written as text, in a URL or a
+// Spec, where leaving a key out is how to ask for the default: there, a
+// value the With… function would take as "the default" (a duration or
+// count <= 0) is a mistake to report.
+func (at origin) inText() bool { return at.door != doorOption }
 
 // splitOptions sorts New's options into the two kinds.
 func splitOptions(opts []Option) ([]SyncerOption, []CoreOption) {
@@ -95,6 +228,7 @@ const (
 	DefaultFlushInterval = 5 * time.Second
 	DefaultBufferLimit   = 64 << 20 // 64 MiB of batches (WithBufferLimit)
 	DefaultConcurrency   = 4
+	DefaultMaxStreams    = 100 // routes open at once (WithMaxStreams)
 	DefaultPutTimeout    = time.Minute
 	// DefaultSyncTimeout bounds Sync, Close and purges (WithSyncTimeout):
 	// a third of the 30 s a Kubernetes pod gets after SIGTERM, leaving the
@@ -114,6 +248,7 @@ var _retentionDays = []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400
 
 type syncerOptions struct {
 	client        Client
+	release       func() // for a client cwzap built (the sink's): releases its connections
 	awsConfig     *aws.Config
 	flushInterval time.Duration
 	maxEvents     int
@@ -124,18 +259,21 @@ type syncerOptions struct {
 	onError       func(error)
 	group         groupOptions // settings of a group the Syncer creates
 	concurrency   int
+	maxStreams    int // WithMaxStreams
 	putTimeout    time.Duration
 	syncTimeout   time.Duration
 	wire          wireOptions  // compression and entity (wire.go)
 	spool         spoolOptions // WithSpool (spool.go)
 
-	errs []error // values no constructor can honour
+	errs    []error           // values no constructor can honour
+	origins map[string]origin // by option name: where each value was written
 }
 
 // spoolOptions are WithSpool's and WithSpoolLimit's.
 type spoolOptions struct {
 	dir   string // "" for none
 	limit int64
+	fs    spoolFS // nil: the operating system's; the tests set others
 }
 
 // groupOptions are the settings of a log group the Syncer creates.
@@ -157,6 +295,7 @@ func defaultSyncerOptions() syncerOptions {
 		overflow:      OverflowFallback,
 		group:         groupOptions{create: true},
 		concurrency:   DefaultConcurrency,
+		maxStreams:    DefaultMaxStreams,
 		putTimeout:    DefaultPutTimeout,
 		syncTimeout:   DefaultSyncTimeout,
 		spool:         spoolOptions{limit: DefaultSpoolLimit},
@@ -166,8 +305,33 @@ func defaultSyncerOptions() syncerOptions {
 // err reports the option values that cannot be honoured, one line each.
 func (o *syncerOptions) err() error { return errors.Join(o.errs...) }
 
-func (o *syncerOptions) refuse(format string, args ...any) {
-	o.errs = append(o.errs, fmt.Errorf("cwzap: "+format, args...))
+// refuse records that the value at cannot be honoured, and why.
+func (o *syncerOptions) refuse(at origin, format string, args ...any) {
+	o.errs = append(o.errs, at.errorf(format, args...))
+}
+
+// written names the option (its With… name, "WithSyncTimeout") as the
+// user set it, for a message about its value at run time: the URL key
+// ("synctimeout=2s"), the Spec field, or the call ("WithSyncTimeout(2s)");
+// the bare name when it was left at its default.
+func (o *syncerOptions) written(option string) string {
+	if at, ok := o.origins[option]; ok {
+		return at.String()
+	}
+	return option
+}
+
+// positive returns v, or def when v <= 0: the default a With… function
+// documents. Written as text (a URL key), such a value is refused instead:
+// leaving the key out is how to ask for the default there.
+func positive[T int | int64 | time.Duration](o *syncerOptions, at origin, v, def T, want string) T {
+	if v > 0 {
+		return v
+	}
+	if at.inText() {
+		o.refuse(at, "want %s; leave it out for the default", want)
+	}
+	return def
 }
 
 func buildSyncerOptions(opts []SyncerOption) syncerOptions {
@@ -183,6 +347,39 @@ func buildSyncerOptions(opts []SyncerOption) syncerOptions {
 // coreOptions are what NewCore reads: the encoder configuration.
 type coreOptions struct {
 	encoder EncoderConfig
+
+	// Where the checked values were written (zero: their defaults).
+	formatAt, namespaceAt, dimensionsAt origin
+}
+
+// err reports the encoder configuration that New and Spec.Build refuse,
+// one line each, naming where each value was written. NewCore, which
+// cannot fail, encodes it anyway (see NewCore); the checks are the
+// encoder's own: Format.Validate and the metrics' rules.
+func (o *coreOptions) err() error {
+	var errs []error
+	if err := o.encoder.Format.Validate(); err != nil {
+		errs = append(errs, o.formatAt.wrap(err))
+	}
+	if ns := o.encoder.MetricNamespace; ns != "" {
+		if err := validateEMF(ns, nil); err != nil {
+			errs = append(errs, o.namespaceAt.wrap(err))
+		}
+	}
+	if dims := o.encoder.MetricDimensions; len(dims) > 0 {
+		if err := validateEMF(DefaultMetricNamespace, dims); err != nil {
+			errs = append(errs, o.dimensionsAt.wrap(err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkOptions applies opts as New does and reports every value it cannot
+// honour; it returns the encoder's options.
+func checkOptions(opts []Option) (coreOptions, error) {
+	so, co := splitOptions(opts)
+	c, o := buildCoreOptions(co), buildSyncerOptions(so)
+	return c, errors.Join(c.err(), o.err())
 }
 
 func buildCoreOptions(opts []CoreOption) coreOptions {
@@ -201,13 +398,19 @@ func buildCoreOptions(opts []CoreOption) coreOptions {
 // path (the Syncer writes the request body itself); any other Client
 // receives ordinary inputs.
 func WithClient(c Client) SyncerOption {
-	return syncerOption(func(o *syncerOptions) { o.client = c })
+	return newSyncerSetting("WithClient", "", func(o *syncerOptions, _ origin) { o.client = c })
+}
+
+// withBuiltClient gives the Syncer a client cwzap built for it, which the
+// Syncer owns: Close calls release.
+func withBuiltClient(c Client, release func()) SyncerOption {
+	return syncerOption(func(o *syncerOptions) { o.client, o.release = c, release })
 }
 
 // WithAWSConfig builds the Syncer's client from cfg instead of the default
 // configuration. Ignored when WithClient is given.
 func WithAWSConfig(cfg aws.Config) SyncerOption {
-	return syncerOption(func(o *syncerOptions) { o.awsConfig = &cfg })
+	return newSyncerSetting("WithAWSConfig", "", func(o *syncerOptions, _ origin) { o.awsConfig = &cfg })
 }
 
 // WithFlushInterval sets the time an event waits in the open batch before
@@ -215,11 +418,8 @@ func WithAWSConfig(cfg aws.Config) SyncerOption {
 // way, so that writers started together spread their puts. Defaults to
 // DefaultFlushInterval (5 s); a value <= 0 keeps the default.
 func WithFlushInterval(d time.Duration) SyncerOption {
-	return syncerOption(func(o *syncerOptions) {
-		o.flushInterval = DefaultFlushInterval
-		if d > 0 {
-			o.flushInterval = d
-		}
+	return newSyncerSetting("WithFlushInterval", d.String(), func(o *syncerOptions, at origin) {
+		o.flushInterval = positive(o, at, d, DefaultFlushInterval, `a positive duration such as "2s"`)
 	})
 }
 
@@ -227,14 +427,12 @@ func WithFlushInterval(d time.Duration) SyncerOption {
 // MaxBatchEvents (10,000), the service's limit; a value <= 0 keeps the
 // default, and one above the limit is an error.
 func WithMaxBatchEvents(n int) SyncerOption {
-	return syncerOption(func(o *syncerOptions) {
+	return newSyncerSetting("WithMaxBatchEvents", strconv.Itoa(n), func(o *syncerOptions, at origin) {
 		switch {
-		case n <= 0:
-			o.maxEvents = MaxBatchEvents
 		case n > MaxBatchEvents:
-			o.refuse("WithMaxBatchEvents(%d): the service takes at most %d events per call; want 1 to %d, or <= 0 for the default", n, MaxBatchEvents, MaxBatchEvents)
+			o.refuse(at, "the service takes at most %d events per call; want 1 to %d, or <= 0 for the default", MaxBatchEvents, MaxBatchEvents)
 		default:
-			o.maxEvents = n
+			o.maxEvents = positive(o, at, n, MaxBatchEvents, "1 to "+strconv.Itoa(MaxBatchEvents))
 		}
 	})
 }
@@ -245,14 +443,12 @@ func WithMaxBatchEvents(n int) SyncerOption {
 // default, and one above the limit or too small for a one-byte event is an
 // error. A smaller cap still admits one event of up to MaxEventBytes.
 func WithMaxBatchBytes(n int) SyncerOption {
-	return syncerOption(func(o *syncerOptions) {
+	return newSyncerSetting("WithMaxBatchBytes", strconv.Itoa(n), func(o *syncerOptions, at origin) {
 		switch {
-		case n <= 0:
-			o.maxBytes = MaxBatchBytes
-		case n <= EventOverhead || n > MaxBatchBytes:
-			o.refuse("WithMaxBatchBytes(%d): want %d to %d bytes, or <= 0 for the default", n, EventOverhead+1, MaxBatchBytes)
+		case n > 0 && n <= EventOverhead, n > MaxBatchBytes:
+			o.refuse(at, "want %d to %d bytes, or <= 0 for the default", EventOverhead+1, MaxBatchBytes)
 		default:
-			o.maxBytes = n
+			o.maxBytes = positive(o, at, n, MaxBatchBytes, fmt.Sprintf("%d to %d bytes", EventOverhead+1, MaxBatchBytes))
 		}
 	})
 }
@@ -272,11 +468,8 @@ func WithMaxBatchBytes(n int) SyncerOption {
 // (64 MiB); a value <= 0 keeps the default, and values below two full
 // batches are raised to two.
 func WithBufferLimit(bytes int) SyncerOption {
-	return syncerOption(func(o *syncerOptions) {
-		o.bufferLimit = DefaultBufferLimit
-		if bytes > 0 {
-			o.bufferLimit = bytes
-		}
+	return newSyncerSetting("WithBufferLimit", strconv.Itoa(bytes), func(o *syncerOptions, at origin) {
+		o.bufferLimit = positive(o, at, bytes, DefaultBufferLimit, "a positive number of bytes")
 	})
 }
 
@@ -308,9 +501,9 @@ func WithBufferLimit(bytes int) SyncerOption {
 // to no spool; dir must not be empty. Close removes the files once every
 // event is settled. Not supported on platforms without flock.
 func WithSpool(dir string) SyncerOption {
-	return syncerOption(func(o *syncerOptions) {
+	return newSyncerSetting("WithSpool", strconv.Quote(dir), func(o *syncerOptions, at origin) {
 		if dir == "" {
-			o.refuse("WithSpool(\"\"): want a directory")
+			o.refuse(at, "want a directory")
 			return
 		}
 		o.spool.dir = dir
@@ -325,14 +518,12 @@ func WithSpool(dir string) SyncerOption {
 // (256 MiB); a value <= 0 keeps the default; a value below MinSpoolLimit
 // is an error.
 func WithSpoolLimit(bytes int64) SyncerOption {
-	return syncerOption(func(o *syncerOptions) {
+	return newSyncerSetting("WithSpoolLimit", strconv.FormatInt(bytes, 10), func(o *syncerOptions, at origin) {
 		switch {
-		case bytes <= 0:
-			o.spool.limit = DefaultSpoolLimit
-		case bytes < MinSpoolLimit:
-			o.refuse("WithSpoolLimit(%d): want at least MinSpoolLimit (%d bytes), or <= 0 for the default", bytes, MinSpoolLimit)
+		case bytes > 0 && bytes < MinSpoolLimit:
+			o.refuse(at, "want at least MinSpoolLimit (%d bytes), or <= 0 for the default", MinSpoolLimit)
 		default:
-			o.spool.limit = bytes
+			o.spool.limit = positive(o, at, bytes, DefaultSpoolLimit, fmt.Sprintf("at least %d bytes", MinSpoolLimit))
 		}
 	})
 }
@@ -341,9 +532,9 @@ func WithSpoolLimit(bytes int64) SyncerOption {
 // Defaults to OverflowFallback; a value other than the three policies is
 // an error.
 func WithOverflow(p OverflowPolicy) SyncerOption {
-	return syncerOption(func(o *syncerOptions) {
+	return newSyncerSetting("WithOverflow", strconv.Itoa(int(p)), func(o *syncerOptions, at origin) {
 		if p < OverflowFallback || p > OverflowDrop {
-			o.refuse("WithOverflow(%d): unknown policy; want OverflowFallback, OverflowBlock or OverflowDrop", int(p))
+			o.refuse(at, "unknown policy; want OverflowFallback, OverflowBlock or OverflowDrop")
 			return
 		}
 		o.overflow = p
@@ -356,7 +547,7 @@ func WithOverflow(p OverflowPolicy) SyncerOption {
 // lines (one, or a run of a batch's events). Defaults to os.Stderr; the
 // Syncer serialises its calls.
 func WithFallback(w io.Writer) SyncerOption {
-	return syncerOption(func(o *syncerOptions) { o.fallback = w })
+	return newSyncerSetting("WithFallback", "", func(o *syncerOptions, _ origin) { o.fallback = w })
 }
 
 // WithErrorHandler sets the function that receives errors from the
@@ -367,14 +558,14 @@ func WithFallback(w io.Writer) SyncerOption {
 // Syncer's Sync or Close, which wait for the goroutine calling it. Defaults
 // to writing the error as one line to os.Stderr.
 func WithErrorHandler(f func(error)) SyncerOption {
-	return syncerOption(func(o *syncerOptions) { o.onError = f })
+	return newSyncerSetting("WithErrorHandler", "", func(o *syncerOptions, _ origin) { o.onError = f })
 }
 
 // WithCreateGroup says whether a missing log group is created. Defaults to
 // true; with false, a missing group fails the batch for good (the stream is
 // still created when the group exists).
 func WithCreateGroup(create bool) SyncerOption {
-	return syncerOption(func(o *syncerOptions) { o.group.create = create })
+	return newSyncerSetting("WithCreateGroup", strconv.FormatBool(create), func(o *syncerOptions, _ origin) { o.group.create = create })
 }
 
 // WithRetention sets the retention in days applied when the Syncer creates
@@ -383,29 +574,32 @@ func WithCreateGroup(create bool) SyncerOption {
 // 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) is an error
 // that lists them.
 func WithRetention(days int32) SyncerOption {
-	return syncerOption(func(o *syncerOptions) {
-		if days != 0 && !slices.Contains(_retentionDays, days) {
-			o.refuse("WithRetention(%d): the service accepts %v days, or 0 to keep events forever", days, _retentionDays)
-			return
+	return newSyncerSetting("WithRetention", strconv.Itoa(int(days)), func(o *syncerOptions, at origin) {
+		switch {
+		case days == 0 && !at.inText(), slices.Contains(_retentionDays, days):
+			o.group.retention = days
+		case at.inText():
+			o.refuse(at, "want one of %v days; leave it out to keep events forever", _retentionDays)
+		default:
+			o.refuse(at, "the service accepts %v days, or 0 to keep events forever", _retentionDays)
 		}
-		o.group.retention = days
 	})
 }
 
 // WithKMSKey sets the KMS key ARN used when the Syncer creates the log group.
 // Defaults to none.
 func WithKMSKey(arn string) SyncerOption {
-	return syncerOption(func(o *syncerOptions) { o.group.kmsKey = arn })
+	return newSyncerSetting("WithKMSKey", strconv.Quote(arn), func(o *syncerOptions, _ origin) { o.group.kmsKey = arn })
 }
 
 // WithTags sets the tags applied when the Syncer creates the log group.
 // Defaults to none. The map is copied.
 func WithTags(tags map[string]string) SyncerOption {
-	cp := make(map[string]string, len(tags))
-	for k, v := range tags {
-		cp[k] = v
+	cp := maps.Clone(tags)
+	if cp == nil {
+		cp = map[string]string{}
 	}
-	return syncerOption(func(o *syncerOptions) { o.group.tags = cp })
+	return newSyncerSetting("WithTags", "", func(o *syncerOptions, _ origin) { o.group.tags = cp })
 }
 
 // A LogGroupClass is a log group class the Syncer may create a group in.
@@ -431,13 +625,13 @@ const (
 // matched without regard to case; any other than LogGroupClassStandard and
 // LogGroupClassInfrequentAccess is an error.
 func WithLogGroupClass(class LogGroupClass) SyncerOption {
-	return syncerOption(func(o *syncerOptions) {
+	return newSyncerSetting("WithLogGroupClass", strconv.Quote(string(class)), func(o *syncerOptions, at origin) {
 		c := LogGroupClass(strings.ToUpper(string(class)))
 		switch c {
 		case "", LogGroupClassStandard, LogGroupClassInfrequentAccess:
 			o.group.class = c
 		default:
-			o.refuse("WithLogGroupClass(%q): unknown log group class; want %s or %s", string(class), LogGroupClassStandard, LogGroupClassInfrequentAccess)
+			o.refuse(at, "unknown log group class; want %s or %s", LogGroupClassStandard, LogGroupClassInfrequentAccess)
 		}
 	})
 }
@@ -447,7 +641,7 @@ func WithLogGroupClass(class LogGroupClass) SyncerOption {
 // turned off. A group that already exists keeps its setting. Defaults to
 // false.
 func WithDeletionProtection(on bool) SyncerOption {
-	return syncerOption(func(o *syncerOptions) { o.group.protect = on })
+	return newSyncerSetting("WithDeletionProtection", strconv.FormatBool(on), func(o *syncerOptions, _ origin) { o.group.protect = on })
 }
 
 // WithConcurrency sets how many PutLogEvents calls may be in flight at once
@@ -455,11 +649,24 @@ func WithDeletionProtection(on bool) SyncerOption {
 // the default. Events keep their own timestamps, and order inside each
 // batch holds.
 func WithConcurrency(n int) SyncerOption {
-	return syncerOption(func(o *syncerOptions) {
-		o.concurrency = DefaultConcurrency
-		if n > 0 {
-			o.concurrency = n
-		}
+	return newSyncerSetting("WithConcurrency", strconv.Itoa(n), func(o *syncerOptions, at origin) {
+		o.concurrency = positive(o, at, n, DefaultConcurrency, "a positive number of puts")
+	})
+}
+
+// WithMaxStreams bounds the routes a Syncer whose names take values from
+// entries ({logger}, {field:KEY}) keeps open at once: each has a batch
+// taking its events, and up to this many streams are written to at once.
+// When an entry of another route comes, the route least recently used is
+// sealed (its batch sent as it is) and gives up its place; nothing is
+// lost, but a program that cycles through more routes than this sends
+// small batches. Open batches share half of WithBufferLimit. Defaults to
+// DefaultMaxStreams (100); a value <= 0 keeps the default. A Syncer whose
+// names take nothing from entries writes to one stream (or one a day) and
+// ignores it.
+func WithMaxStreams(n int) SyncerOption {
+	return newSyncerSetting("WithMaxStreams", strconv.Itoa(n), func(o *syncerOptions, at origin) {
+		o.maxStreams = positive(o, at, n, DefaultMaxStreams, "a positive number of streams")
 	})
 }
 
@@ -470,11 +677,8 @@ func WithConcurrency(n int) SyncerOption {
 // default. A Sync, Close or purge waits no longer than WithSyncTimeout,
 // whatever this is.
 func WithPutTimeout(d time.Duration) SyncerOption {
-	return syncerOption(func(o *syncerOptions) {
-		o.putTimeout = DefaultPutTimeout
-		if d > 0 {
-			o.putTimeout = d
-		}
+	return newSyncerSetting("WithPutTimeout", d.String(), func(o *syncerOptions, at origin) {
+		o.putTimeout = positive(o, at, d, DefaultPutTimeout, `a positive duration such as "30s"`)
 	})
 }
 
@@ -487,11 +691,8 @@ func WithPutTimeout(d time.Duration) SyncerOption {
 // and their context's deadline. Defaults to DefaultSyncTimeout (10 s); a
 // value <= 0 keeps the default.
 func WithSyncTimeout(d time.Duration) SyncerOption {
-	return syncerOption(func(o *syncerOptions) {
-		o.syncTimeout = DefaultSyncTimeout
-		if d > 0 {
-			o.syncTimeout = d
-		}
+	return newSyncerSetting("WithSyncTimeout", d.String(), func(o *syncerOptions, at origin) {
+		o.syncTimeout = positive(o, at, d, DefaultSyncTimeout, `a positive duration such as "2s"`)
 	})
 }
 
@@ -499,19 +700,21 @@ func WithSyncTimeout(d time.Duration) SyncerOption {
 // prefix format. Use the Format constants or ParseFormat; see Format for
 // what an invalid format does.
 func WithFormat(f Format) CoreOption {
-	return coreOption(func(o *coreOptions) { o.encoder.Format = f })
+	return newCoreSetting("WithFormat", strconv.Quote(string(f)), func(o *coreOptions, at origin) {
+		o.encoder.Format, o.formatAt = f, at
+	})
 }
 
 // WithPrefixFunc sets a function that computes the text prefix; it selects
 // the text encoding whatever the Format.
 func WithPrefixFunc(f PrefixFunc) CoreOption {
-	return coreOption(func(o *coreOptions) { o.encoder.PrefixFunc = f })
+	return newCoreSetting("WithPrefixFunc", "", func(o *coreOptions, _ origin) { o.encoder.PrefixFunc = f })
 }
 
 // WithFunction sets the {func} of text formats, such as the Lambda
 // function's name.
 func WithFunction(name string) CoreOption {
-	return coreOption(func(o *coreOptions) { o.encoder.Function = name })
+	return newCoreSetting("WithFunction", strconv.Quote(name), func(o *coreOptions, _ origin) { o.encoder.Function = name })
 }
 
 // WithSequenceKey adds a "seq" key to every entry, so that duplicates can
@@ -524,17 +727,18 @@ func WithFunction(name string) CoreOption {
 //
 //	fields @timestamp, seq | stats count(*) as n by seq | filter n > 1
 func WithSequenceKey() CoreOption {
-	return coreOption(func(o *coreOptions) { o.encoder.SequenceKey = true })
+	return newCoreSetting("WithSequenceKey", "", func(o *coreOptions, _ origin) { o.encoder.SequenceKey = true })
 }
 
 // WithEncoderConfig replaces the whole encoder configuration. Options given
 // after it still apply on top.
 func WithEncoderConfig(cfg EncoderConfig) CoreOption {
-	return coreOption(func(o *coreOptions) { o.encoder = cfg })
-}
-
-func clamp(n, lo, hi int) int {
-	return min(max(n, lo), hi)
+	cfg.MetricDimensions = slices.Clone(cfg.MetricDimensions)
+	return newCoreSetting("WithEncoderConfig", "", func(o *coreOptions, at origin) {
+		o.encoder = cfg
+		o.formatAt, o.namespaceAt, o.dimensionsAt = at, at, at
+		o.formatAt.field, o.namespaceAt.field, o.dimensionsAt.field = "Format", "MetricNamespace", "MetricDimensions"
+	})
 }
 
 // WithMetricNamespace sets the CloudWatch namespace of the metrics that
@@ -544,7 +748,9 @@ func clamp(n, lo, hi int) int {
 // ':') is an error from New and Spec.Build; NewCore reports it once to the
 // error handler and writes metrics as plain fields.
 func WithMetricNamespace(ns string) CoreOption {
-	return coreOption(func(o *coreOptions) { o.encoder.MetricNamespace = ns })
+	return newCoreSetting("WithMetricNamespace", strconv.Quote(ns), func(o *coreOptions, at origin) {
+		o.encoder.MetricNamespace, o.namespaceAt = ns, at
+	})
 }
 
 // WithMetricDimensions sets the keys of the fields whose values form the
@@ -556,5 +762,7 @@ func WithMetricNamespace(ns string) CoreOption {
 // reports it once and writes metrics as plain fields. The keys are copied.
 func WithMetricDimensions(keys ...string) CoreOption {
 	keys = slices.Clone(keys)
-	return coreOption(func(o *coreOptions) { o.encoder.MetricDimensions = keys })
+	return newCoreSetting("WithMetricDimensions", "", func(o *coreOptions, at origin) {
+		o.encoder.MetricDimensions, o.dimensionsAt = keys, at
+	})
 }

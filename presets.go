@@ -3,6 +3,7 @@ package cwzap
 import (
 	"io"
 	"os"
+	"slices"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -86,24 +87,16 @@ func (s spec) build(opts []Option) (*zap.Logger, error) {
 	if err != nil {
 		return nil, err
 	}
-	syncerOpts, coreOpts := splitOptions(opts)
-	enc := buildCoreOptions(coreOpts).encoder
-	if err := enc.Format.Validate(); err != nil { // from the caller's WithFormat
+	// The spec's fields are options too, around the caller's: its group
+	// settings first (the caller's win), its function and format last.
+	first, last := s.options()
+	opts = slices.Concat(first, opts, last)
+	co, err := checkOptions(opts)
+	if err != nil {
 		return nil, err
 	}
-	if err := enc.validateMetrics(); err != nil {
-		return nil, err
-	}
-	// The spec's values win over the caller's options.
-	if c.format != FormatJSON {
-		enc.Format = c.format
-	}
-	if s.CloudWatch.Function != "" {
-		enc.Function = s.CloudWatch.Function
-	}
-	if so := buildSyncerOptions(syncerOpts); so.err() != nil {
-		return nil, so.err()
-	}
+	enc := co.encoder
+	syncerOpts, _ := splitOptions(opts)
 
 	var ws zapcore.WriteSyncer
 	group := s.CloudWatch.Group
@@ -113,15 +106,7 @@ func (s spec) build(opts []Option) (*zap.Logger, error) {
 	case c.class == ClassStandardLogger:
 		ws = consoleSyncer{_stderr}
 	case c.class == ClassCloudWatch && group != "":
-		// The spec's group settings come first: options given to Build win.
-		var groupOpts []SyncerOption
-		if s.CloudWatch.GroupClass != "" {
-			groupOpts = append(groupOpts, WithLogGroupClass(LogGroupClass(s.CloudWatch.GroupClass)))
-		}
-		if s.CloudWatch.DeletionProtection {
-			groupOpts = append(groupOpts, WithDeletionProtection(true))
-		}
-		if ws, err = NewSyncer(group, s.CloudWatch.Stream, append(groupOpts, syncerOpts...)...); err != nil {
+		if ws, err = NewSyncer(group, s.CloudWatch.Stream, syncerOpts...); err != nil {
 			return nil, err
 		}
 	default: // #print, and cloud-watch without a group

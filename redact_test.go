@@ -166,6 +166,7 @@ func TestRedactEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			errs.attach(s)
 			logger := zap.New(cwzap.NewCore(s, zap.InfoLevel))
 			logger.Info("first", zap.Int("id", 1))
 			syncErr := logger.Sync()
@@ -342,6 +343,7 @@ func TestCredentialsNeverLeak(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			errs.attach(s)
 			logger := zap.New(cwzap.NewCore(s, zap.InfoLevel))
 			if tt.giveWrite != nil {
 				tt.giveWrite(logger)
@@ -382,5 +384,70 @@ func TestCredentialsNeverLeak(t *testing.T) {
 	}
 	if !spy.sawKey.Load() || !spy.sawTok.Load() {
 		t.Errorf("the requests did not carry the credentials (key id seen %v, token seen %v)", spy.sawKey.Load(), spy.sawTok.Load())
+	}
+}
+
+// A server that answers as moto does, with a 52-character request id of
+// letters and digits (moto/utilities/aws_headers.py), and echoes the
+// signed request: the error keeps the request id, so that it can be
+// looked up, and loses the credentials.
+func TestRedactKeepsTheRequestID(t *testing.T) {
+	const requestID = "Yx3KqT0bWm9sLr2VfNcZ8hJdPa1gUe7oXi4ByQ6tMk5nRwEsDlAv"
+	var sigs []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		auth := r.Header.Get("Authorization")
+		mu.Lock()
+		sigs = append(sigs, sigOf(auth))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("X-Amzn-Requestid", requestID)
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]string{
+			"__type":  "AccessDeniedException",
+			"message": "denied for " + auth + " with token " + r.Header.Get("X-Amz-Security-Token"),
+		})
+	}))
+	defer srv.Close()
+	rng := rand.New(rand.NewPCG(7, 8))
+	tokenBytes := make([]byte, 300)
+	for i := range tokenBytes {
+		tokenBytes[i] = byte(rng.Uint32())
+	}
+	keyID, secret, token := "ASIAY34FZKBOKMUTVV7A", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", base64.StdEncoding.EncodeToString(tokenBytes)
+	client := cloudwatchlogs.NewFromConfig(aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(keyID, secret, token),
+		BaseEndpoint: aws.String(srv.URL),
+	})
+	errs := &errorLog{}
+	s, err := cwzap.NewSyncer("g", "s", cwzap.WithClient(client), cwzap.WithFallback(io.Discard),
+		cwzap.WithErrorHandler(errs.handle), cwzap.WithFlushInterval(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Write([]byte("x"))
+	syncErr := s.Sync()
+	s.Close()
+	if syncErr == nil {
+		t.Fatal("Sync = nil, want the refusal")
+	}
+	texts := []string{syncErr.Error()}
+	for _, err := range errs.all() {
+		texts = append(texts, err.Error())
+	}
+	mu.Lock()
+	secrets := append([]string{keyID, secret, token[:60]}, sigs...)
+	mu.Unlock()
+	for _, text := range texts {
+		if !strings.Contains(text, "RequestID: "+requestID) {
+			t.Errorf("the request id is lost: %s", text)
+		}
+		for _, sec := range secrets {
+			if strings.Contains(text, sec) {
+				t.Errorf("%.20s… leaked in %s", sec, text)
+			}
+		}
 	}
 }

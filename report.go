@@ -3,6 +3,7 @@ package cwzap
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -25,6 +26,11 @@ import (
 //
 // The Core returns neither from Write, so zap's ErrorOutput does not print
 // them a third time; it hears only of entries the Core could not write.
+
+// defaultErrorHandler writes each error as one line to stderr: the
+// handler of every Syncer built without WithErrorHandler, and of what an
+// encoder without a Syncer finds wrong with metrics.
+func defaultErrorHandler(err error) { fmt.Fprintln(os.Stderr, err) }
 
 // ErrClosed is returned by Write and WriteEntry after Close; the event goes
 // to the fallback writer.
@@ -150,6 +156,16 @@ func (e *overflowError) Error() string {
 }
 
 func (e *overflowError) Is(target error) bool { return target == ErrBufferFull }
+
+// stuckError reports events the fallback writer did not take in time.
+type stuckError struct {
+	timeout time.Duration // WithSyncTimeout: how long the writer took none
+	n       int           // events it did not take
+}
+
+func (e *stuckError) Error() string {
+	return fmt.Sprintf("cwzap: the fallback writer took no event for %v: dropped %s it could not take; unblock it (a full pipe, a stopped reader?)", e.timeout, plural(e.n, "event"))
+}
 
 // deadlineError is the cause a sync deadline cancels puts with.
 type deadlineError struct {

@@ -1,12 +1,10 @@
 package cwzap
 
 import (
+	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -22,7 +20,11 @@ import (
 //
 //	header   kind, generation u64            first in every segment: the process that wrote it
 //	event    kind, batch seq u64, time i64, size u32, the event object
+//	routed   kind, batch seq u64, time i64, size u32, route length u16, route, the event object
 //	settled  kind, batch seq u64, watermark u64 (every batch up to it is settled)
+//
+// A routed event is an event of a Syncer whose names take values from
+// entries: the route (route.go) sends it to its stream again at replay.
 //
 // Batch seqs count from 1 in each process, so a mark applies to the
 // events of its own generation only.
@@ -31,6 +33,7 @@ const (
 	_recHeader  = 1
 	_recEvent   = 2
 	_recSettled = 3
+	_recRouted  = 4
 
 	_recPrefix    = 8             // length and CRC
 	_eventFixed   = 1 + 8 + 8 + 4 // an event body without its object
@@ -45,15 +48,32 @@ var _castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // appendEventRecord appends the event record of batch seq. The CRC is
 // computed over the body where it lands: a stack array handed to crc32
 // would escape, and cost an allocation an event.
-func appendEventRecord(b []byte, seq uint64, ts int64, size int, obj []byte) []byte {
+func appendEventRecord(b []byte, seq uint64, ev *event) []byte {
 	at := len(b)
 	b = binary.LittleEndian.AppendUint64(b, 0) // length and CRC, filled below
-	b = append(b, _recEvent)
+	kind := byte(_recEvent)
+	if len(ev.route) > 0 {
+		kind = _recRouted
+	}
+	b = append(b, kind)
 	b = binary.LittleEndian.AppendUint64(b, seq)
-	b = binary.LittleEndian.AppendUint64(b, uint64(ts))
-	b = binary.LittleEndian.AppendUint32(b, uint32(size))
-	b = append(b, obj...)
+	b = binary.LittleEndian.AppendUint64(b, uint64(ev.ts))
+	b = binary.LittleEndian.AppendUint32(b, uint32(ev.size))
+	if kind == _recRouted {
+		b = binary.LittleEndian.AppendUint16(b, uint16(len(ev.route)))
+		b = append(b, ev.route...)
+	}
+	b = append(b, ev.obj...)
 	return sealRecord(b, at)
+}
+
+// eventRecordSize is what the event record of ev takes.
+func eventRecordSize(ev *event) int64 {
+	n := int64(_recPrefix + _eventFixed + len(ev.obj))
+	if len(ev.route) > 0 {
+		n += 2 + int64(len(ev.route))
+	}
+	return n
 }
 
 // sealRecord fills in the length and CRC of the record starting at at,
@@ -86,39 +106,36 @@ const _settledRecord = _recPrefix + 17
 
 // A spooled event, as read back.
 type spooledEvent struct {
-	seq  uint64
-	ts   int64
-	size int
-	obj  []byte // in the segment's bytes
+	seq   uint64
+	ts    int64
+	size  int
+	route []byte // in the segment's bytes; nil for none
+	obj   []byte // likewise
 }
 
-// A segmentReader reads the records of one segment's bytes. A record whose
-// length runs past the end, or whose CRC does not match, ends the segment:
-// it and what follows are counted as damaged (a write cut short by a
-// crash, or a corrupt file).
+// A segmentReader reads the records of one segment's bytes. A record
+// whose length runs past the end, whose kind or size is not one the spool
+// writes, or whose CRC does not match is damaged (a write cut short by a
+// crash or a full disk, a corrupt file): the reader skips to the next good
+// record, so that damage costs only the records it touches, and counts
+// what it skipped.
 type segmentReader struct {
 	data    []byte
 	gen     uint64
-	damaged int // bytes skipped at the end
+	damaged int // bytes skipped
+	lost    int // events in them: the event objects they hold, at least one a run of damage
 }
 
 // next returns the next record's body, or false at the end.
 func (r *segmentReader) next() ([]byte, bool) {
 	for len(r.data) > 0 {
-		if len(r.data) < _recPrefix {
-			return r.bad()
+		body, n, ok := readRecord(r.data)
+		if !ok {
+			r.skip()
+			continue
 		}
-		n := int(binary.LittleEndian.Uint32(r.data))
-		sum := binary.LittleEndian.Uint32(r.data[4:])
-		if n == 0 || n > len(r.data)-_recPrefix {
-			return r.bad()
-		}
-		body := r.data[_recPrefix : _recPrefix+n]
-		if crc32.Checksum(body, _castagnoli) != sum {
-			return r.bad()
-		}
-		r.data = r.data[_recPrefix+n:]
-		if body[0] == _recHeader && len(body) == 9 {
+		r.data = r.data[n:]
+		if body[0] == _recHeader {
 			r.gen = binary.LittleEndian.Uint64(body[1:])
 			continue
 		}
@@ -127,23 +144,72 @@ func (r *segmentReader) next() ([]byte, bool) {
 	return nil, false
 }
 
-func (r *segmentReader) bad() ([]byte, bool) {
-	r.damaged += len(r.data)
-	r.data = nil
-	return nil, false
+// skip skips the damage at the start of data, up to the next good record.
+func (r *segmentReader) skip() {
+	k := 1
+	for k < len(r.data) {
+		if _, _, ok := readRecord(r.data[k:]); ok {
+			break
+		}
+		k++
+	}
+	bad := r.data[:k]
+	r.damaged += k
+	r.lost += max(1, bytes.Count(bad, _eventStart))
+	r.data = r.data[k:]
 }
 
-// parseEvent reads an event body; ok is false for other kinds.
+// _eventStart begins every event object, and so every event record's
+// object; an object's message, escaped, never holds it.
+var _eventStart = []byte(`{"timestamp":`)
+
+// readRecord reads the record at the start of data: its body and length,
+// or ok false when it is damaged. The kind and size are checked before
+// the CRC, so that looking for the next good record in damaged bytes
+// computes few CRCs.
+func readRecord(data []byte) (body []byte, n int, ok bool) {
+	if len(data) < _recPrefix+1 {
+		return nil, 0, false
+	}
+	size := int(binary.LittleEndian.Uint32(data))
+	if size == 0 || size > len(data)-_recPrefix {
+		return nil, 0, false
+	}
+	body = data[_recPrefix : _recPrefix+size]
+	switch body[0] {
+	case _recHeader:
+		ok = size == 9
+	case _recSettled:
+		ok = size == 17
+	case _recEvent, _recRouted:
+		_, ok = parseEvent(body)
+	}
+	if !ok || crc32.Checksum(body, _castagnoli) != binary.LittleEndian.Uint32(data[4:]) {
+		return nil, 0, false
+	}
+	return body, _recPrefix + size, true
+}
+
+// parseEvent reads an event body, routed or not; ok is false for other
+// kinds and for bodies whose object does not start as one.
 func parseEvent(body []byte) (spooledEvent, bool) {
-	if body[0] != _recEvent || len(body) < _eventFixed {
+	if body[0] != _recEvent && body[0] != _recRouted || len(body) < _eventFixed {
 		return spooledEvent{}, false
 	}
-	return spooledEvent{
+	e := spooledEvent{
 		seq:  binary.LittleEndian.Uint64(body[1:]),
 		ts:   int64(binary.LittleEndian.Uint64(body[9:])),
 		size: int(binary.LittleEndian.Uint32(body[17:])),
 		obj:  body[_eventFixed:],
-	}, true
+	}
+	if body[0] == _recRouted {
+		if len(e.obj) < 2 || len(e.obj) < 2+int(binary.LittleEndian.Uint16(e.obj)) {
+			return spooledEvent{}, false
+		}
+		n := int(binary.LittleEndian.Uint16(e.obj))
+		e.route, e.obj = e.obj[2:2+n], e.obj[2+n:]
+	}
+	return e, bytes.HasPrefix(e.obj, _eventStart)
 }
 
 // parseSettled reads a settled body; ok is false for other kinds.
@@ -177,12 +243,11 @@ func (s *settledSet) has(gen, seq uint64) bool {
 }
 
 // readSettled reads the settle marks of the named segments, and counts
-// their damaged records.
-func readSettled(dir string, names []string) (settledSet, int, int, error) {
-	set := settledSet{mark: map[uint64]uint64{}, seqs: map[uint64]map[uint64]struct{}{}}
-	var skipped, skippedBytes int
+// what their damaged records held.
+func readSettled(fsys spoolFS, dir string, names []string) (set settledSet, lost, damaged int, err error) {
+	set = settledSet{mark: map[uint64]uint64{}, seqs: map[uint64]map[uint64]struct{}{}}
 	for _, n := range names {
-		data, err := os.ReadFile(filepath.Join(dir, n))
+		data, err := fsys.ReadFile(filepath.Join(dir, n))
 		if err != nil {
 			return set, 0, 0, fmt.Errorf("cwzap: spool: %w", err)
 		}
@@ -196,18 +261,16 @@ func readSettled(dir string, names []string) (settledSet, int, int, error) {
 				set.add(r.gen, seq, mark)
 			}
 		}
-		if r.damaged > 0 {
-			skipped++
-			skippedBytes += r.damaged
-		}
+		lost += r.lost
+		damaged += r.damaged
 	}
-	return set, skipped, skippedBytes, nil
+	return set, lost, damaged, nil
 }
 
 // listSegments returns the segment files in dir, oldest first, and the
 // index after the last.
-func listSegments(dir string) ([]string, int, error) {
-	ents, err := os.ReadDir(dir)
+func listSegments(fsys spoolFS, dir string) ([]string, int, error) {
+	ents, err := fsys.ReadDir(dir)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cwzap: spool: %w", err)
 	}
@@ -236,170 +299,4 @@ func segmentIndex(name string) (int, bool) {
 	}
 	i, err := strconv.Atoi(n)
 	return i, err == nil && i > 0
-}
-
-// A segWriter writes the records of one process to its segments: it
-// appends to the open one, closes it when full, and removes the oldest
-// while every batch with events in them is settled. It holds no lock: the
-// spool's writer goroutine owns it, and Close once that has ended.
-type segWriter struct {
-	dir      string
-	segMax   int64
-	gen      uint64
-	segs     []segment // oldest first; the last one is open
-	f        *os.File
-	next     int // index of the next segment file
-	lastSync time.Time
-	err      error // the first error, reported once
-	onError  func(error)
-}
-
-// A segment is one file of the spool.
-type segment struct {
-	name  string
-	bytes int64
-	top   uint64 // the highest batch seq of its events
-}
-
-// put appends buf, whose events' highest batch seq is top, to the open
-// segment: one write(2), nothing else, so that a caller may do it.
-func (w *segWriter) put(buf []byte, top uint64) {
-	if w.f == nil {
-		return // a write failed: crash safety is lost, delivery goes on
-	}
-	if _, err := w.f.Write(buf); err != nil {
-		w.fail(err)
-		return
-	}
-	cur := &w.segs[len(w.segs)-1]
-	cur.bytes += int64(len(buf))
-	cur.top = max(cur.top, top)
-}
-
-// due reports whether chores has work: a full segment, an fsync due, or a
-// settled segment to remove (every batch up to mark is settled).
-func (w *segWriter) due(mark uint64) bool {
-	if w.f == nil || w.err != nil { // after an error, chores wait for the next write
-		return false
-	}
-	return w.segs[len(w.segs)-1].bytes >= w.segMax || time.Since(w.lastSync) >= _spoolSyncGap ||
-		len(w.segs) > 1 && w.segs[0].top <= mark
-}
-
-// chores closes the open segment if full and starts the next, fsyncs it if
-// the last fsync is a second old, and removes the settled segments. It
-// returns the change in the spool's size: a new segment's header, less
-// the segments removed.
-func (w *segWriter) chores(mark uint64) int64 {
-	if w.f == nil {
-		return 0
-	}
-	var delta int64
-	switch {
-	case w.segs[len(w.segs)-1].bytes >= w.segMax:
-		w.fail(w.f.Sync())
-		w.fail(w.f.Close())
-		w.f = nil
-		n, err := w.open()
-		w.fail(err)
-		delta += n
-	case time.Since(w.lastSync) >= _spoolSyncGap:
-		w.fail(w.f.Sync())
-		w.lastSync = time.Now()
-	}
-	return delta - w.trim(mark)
-}
-
-// trim removes the oldest segments but the open one while every batch
-// with events in them is settled, and returns the bytes freed.
-func (w *segWriter) trim(mark uint64) int64 {
-	var freed int64
-	k := 0
-	for k < len(w.segs)-1 && w.segs[k].top <= mark {
-		if err := os.Remove(filepath.Join(w.dir, w.segs[k].name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			w.fail(err)
-			break
-		}
-		freed += w.segs[k].bytes
-		k++
-	}
-	w.segs = append(w.segs[:0], w.segs[k:]...)
-	return freed
-}
-
-// open starts the next segment file with its header, and syncs the
-// directory so that the file's name outlives a power loss. It returns the
-// header's size.
-func (w *segWriter) open() (int64, error) {
-	name := fmt.Sprintf("%012d%s", w.next, _spoolExt)
-	f, err := os.OpenFile(filepath.Join(w.dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
-	if err != nil {
-		return 0, fmt.Errorf("cwzap: spool: %w", err)
-	}
-	w.next++
-	rec := appendHeaderRecord(nil, w.gen)
-	if _, err := f.Write(rec); err != nil {
-		f.Close()
-		return 0, fmt.Errorf("cwzap: spool: %w", err)
-	}
-	w.f = f
-	w.segs = append(w.segs, segment{name: name, bytes: int64(len(rec))})
-	w.lastSync = time.Now()
-	return int64(len(rec)), syncDir(w.dir)
-}
-
-// sync fsyncs the open segment.
-func (w *segWriter) sync() {
-	if w.f != nil {
-		w.fail(w.f.Sync())
-	}
-}
-
-// close closes the open segment, and removes every segment when clean
-// (every batch settled).
-func (w *segWriter) close(clean bool) {
-	if w.f != nil {
-		w.fail(w.f.Sync())
-		w.fail(w.f.Close())
-		w.f = nil
-	}
-	if !clean {
-		return
-	}
-	for _, sg := range w.segs {
-		w.fail(os.Remove(filepath.Join(w.dir, sg.name)))
-	}
-	w.segs = nil
-	w.fail(syncDir(w.dir))
-}
-
-// remove removes the named segments of an earlier process.
-func (w *segWriter) remove(names []string) {
-	for _, n := range names {
-		if err := os.Remove(filepath.Join(w.dir, n)); !errors.Is(err, fs.ErrNotExist) {
-			w.fail(err)
-		}
-	}
-	w.fail(syncDir(w.dir))
-}
-
-// fail reports the first error the spool meets; later ones are alike.
-func (w *segWriter) fail(err error) {
-	if err == nil || w.err != nil {
-		return
-	}
-	w.err = err
-	w.onError(fmt.Errorf("cwzap: spool %s: %w; events are still delivered, but a crash may lose them", w.dir, err))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("cwzap: spool: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("cwzap: spool: %w", err)
-	}
-	return nil
 }

@@ -39,12 +39,9 @@ func newSequence() *sequence {
 	return &sequence{id: _idEncoding.EncodeToString(b[:])}
 }
 
-// append writes the next value, quoted: "k3j9x2ab-42", or \"k3j9x2ab-42\"
-// in the wire form (encoder_wire.go).
-func (s *sequence) append(buf *buffer.Buffer, quote string) {
-	buf.AppendString(quote)
+// append writes the next value, k3j9x2ab-42; the caller quotes it.
+func (s *sequence) append(buf *buffer.Buffer) {
 	buf.AppendString(s.id)
 	buf.AppendByte('-')
 	buf.AppendUint(s.n.Add(1))
-	buf.AppendString(quote)
 }

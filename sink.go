@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,13 +53,20 @@ import (
 //	class        WithLogGroupClass: STANDARD or INFREQUENT_ACCESS
 //	protect      WithDeletionProtection ("true")
 //
+// Each of the last eight keys is the option it names, checked as that
+// option is; a value the option would take for its default (a duration or
+// concurrency <= 0, retention 0) is an error here: leave the key out for
+// the default. Errors name the key and the value as written
+// ("cwzap: sink: synctimeout=-1s: …").
+//
 // The sink loads the default AWS configuration (AWS_REGION, AWS_PROFILE,
 // credentials, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) with the URL's keys
-// applied over it. With endpoint and no region in the URL or the
-// environment, the region is us-east-1, as in the cwzap command. With endpoint but without anonymous=true, zap.Config.Build (or
-// zap.Open) looks up credentials at once and fails, naming
-// anonymous=true, when there are none: a local endpoint such as
-// cwlogstest or "cwzap serve" wants anonymous=true.
+// applied over it. Its region rule is NewSyncer's: with an endpoint
+// (endpoint=, or one the configuration names) and no region, the region is
+// us-east-1; with neither, it is an error. With an endpoint but without
+// anonymous=true, zap.Config.Build (or zap.Open) looks up credentials at
+// once and fails, naming anonymous=true, when there are none: a local
+// endpoint such as cwlogstest or "cwzap serve" wants anonymous=true.
 //
 // The sink is a *Syncer. zap writes it through its own core, so it gets
 // Write, not WriteEntry: the event time is the time of the write, not the
@@ -81,26 +88,29 @@ func newSink(u *url.URL) (zap.Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts, err := sc.options(context.Background())
+	client, release, err := sc.client(context.Background())
 	if err != nil {
 		return nil, err
 	}
-	return NewSyncer(sc.group, sc.stream, opts...)
+	s, err := NewSyncer(sc.group, sc.stream, append(sc.opts, withBuiltClient(client, release))...)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return s, nil
 }
 
-// sinkConfig is a parsed sink URL: plain values, so tests compare them.
+// sinkConfig is a parsed sink URL.
 type sinkConfig struct {
 	group, stream string
 
+	// The client's keys.
 	region, profile, endpoint string
 	anonymous                 bool
 
-	flush, timeout, syncTimeout time.Duration
-	retention                   int32
-	concurrency                 int
-	create                      *bool
-	class                       LogGroupClass
-	protect                     bool
+	// The Syncer's keys, as the options they name, each labelled with its
+	// key and value (options.go checks them), in the order of the keys.
+	opts []SyncerOption
 }
 
 // sinkError reports a bad sink URL in zap's style: lowercase, the bad value
@@ -147,18 +157,26 @@ func parseSinkURL(u *url.URL) (sinkConfig, error) {
 	if err != nil {
 		return sc, sinkError("query: %v", err)
 	}
-	for key, vals := range q {
+	for _, key := range slices.Sorted(maps.Keys(q)) {
+		vals := q[key]
 		if len(vals) != 1 {
 			return sc, sinkError("query key %q given %d times", key, len(vals))
 		}
 		if err := sc.set(key, vals[0]); err != nil {
-			return sc, sinkError("query key %q: %v", key, err)
+			return sc, err
 		}
 	}
-	return sc, nil
+	// The options' own check, now, rather than after the AWS configuration
+	// is loaded.
+	o := buildSyncerOptions(sc.opts)
+	return sc, o.err()
 }
 
+// set reads one query key: the client's, or a Syncer option's, parsed from
+// text into the option's type; the option checks the value.
 func (sc *sinkConfig) set(key, val string) error {
+	at := origin{door: doorURL, key: key, text: val}
+	var opt SyncerOption
 	switch key {
 	case "region":
 		sc.region = val
@@ -167,93 +185,63 @@ func (sc *sinkConfig) set(key, val string) error {
 	case "endpoint":
 		e, err := url.Parse(val)
 		if err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" {
-			return fmt.Errorf("want an http or https URL, got %q", val)
+			return at.errorf("want an http or https URL such as http://127.0.0.1:4566")
 		}
 		sc.endpoint = val
-	case "anonymous":
+	case "anonymous", "create", "protect":
 		b, err := strconv.ParseBool(val)
 		if err != nil {
-			return fmt.Errorf("want true or false, got %q", val)
+			return at.errorf("want true or false")
 		}
-		sc.anonymous = b
+		switch key {
+		case "anonymous":
+			sc.anonymous = b
+		case "create":
+			opt = WithCreateGroup(b)
+		default:
+			opt = WithDeletionProtection(b)
+		}
 	case "flush", "timeout", "synctimeout":
 		d, err := time.ParseDuration(val)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("want a positive duration such as \"2s\", got %q", val)
+		if err != nil {
+			return at.errorf("want a Go duration such as \"2s\"")
 		}
 		switch key {
 		case "flush":
-			sc.flush = d
+			opt = WithFlushInterval(d)
 		case "timeout":
-			sc.timeout = d
+			opt = WithPutTimeout(d)
 		default:
-			sc.syncTimeout = d
+			opt = WithSyncTimeout(d)
 		}
 	case "retention":
 		n, err := strconv.ParseInt(val, 10, 32)
-		if err != nil || !slices.Contains(_retentionDays, int32(n)) {
-			return fmt.Errorf("want one of %v days, got %q", _retentionDays, val)
+		if err != nil {
+			return at.errorf("want one of %v days", _retentionDays)
 		}
-		sc.retention = int32(n)
+		opt = WithRetention(int32(n))
 	case "concurrency":
 		n, err := strconv.Atoi(val)
-		if err != nil || n <= 0 {
-			return fmt.Errorf("want a positive integer, got %q", val)
-		}
-		sc.concurrency = n
-	case "create", "protect":
-		b, err := strconv.ParseBool(val)
 		if err != nil {
-			return fmt.Errorf("want true or false, got %q", val)
+			return at.errorf("want a positive integer")
 		}
-		if key == "protect" {
-			sc.protect = b
-		} else {
-			sc.create = &b
-		}
+		opt = WithConcurrency(n)
 	case "class":
-		var o syncerOptions
-		WithLogGroupClass(LogGroupClass(val)).applySyncer(&o)
-		if o.err() != nil {
-			return fmt.Errorf("want %s or %s, got %q", LogGroupClassStandard, LogGroupClassInfrequentAccess, val)
-		}
-		sc.class = o.group.class
+		opt = WithLogGroupClass(LogGroupClass(val))
 	default:
-		return fmt.Errorf("unknown key (want region, profile, endpoint, anonymous, flush, timeout, synctimeout, retention, concurrency, create, class or protect)")
+		return at.errorf("unknown key (want region, profile, endpoint, anonymous, flush, timeout, synctimeout, retention, concurrency, create, class or protect)")
+	}
+	if opt != nil {
+		sc.opts = append(sc.opts, written(opt, doorURL, key, val))
 	}
 	return nil
 }
 
-// options maps the sink's settings to Syncer options, with a client built
-// from the default AWS configuration and the URL's region, profile,
-// endpoint and anonymous (and the SDK's logger of sdklog.go).
-func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
-	var opts []SyncerOption
-	if sc.flush > 0 {
-		opts = append(opts, WithFlushInterval(sc.flush))
-	}
-	if sc.timeout > 0 {
-		opts = append(opts, WithPutTimeout(sc.timeout))
-	}
-	if sc.syncTimeout > 0 {
-		opts = append(opts, WithSyncTimeout(sc.syncTimeout))
-	}
-	if sc.retention > 0 {
-		opts = append(opts, WithRetention(sc.retention))
-	}
-	if sc.concurrency > 0 {
-		opts = append(opts, WithConcurrency(sc.concurrency))
-	}
-	if sc.create != nil {
-		opts = append(opts, WithCreateGroup(*sc.create))
-	}
-	if sc.class != "" {
-		opts = append(opts, WithLogGroupClass(sc.class))
-	}
-	if sc.protect {
-		opts = append(opts, WithDeletionProtection(true))
-	}
-	load := []func(*config.LoadOptions) error{quietSDKLog(os.Stderr)}
+// client returns the CloudWatch Logs client of the URL's region, profile,
+// endpoint and anonymous, over the default AWS configuration, under the
+// region rule of awsconfig.go.
+func (sc sinkConfig) client(ctx context.Context) (*cloudwatchlogs.Client, func(), error) {
+	var load []func(*config.LoadOptions) error
 	if sc.region != "" {
 		load = append(load, config.WithRegion(sc.region))
 	}
@@ -263,46 +251,31 @@ func (sc sinkConfig) options(ctx context.Context) ([]SyncerOption, error) {
 	if sc.anonymous {
 		load = append(load, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	client, release, err := newClient(ctx, clientSource{sink: true, load: load, endpoint: sc.endpoint})
 	if err != nil {
-		return nil, wrapRedacted("cwzap: sink: load AWS configuration", err)
+		return nil, nil, err
 	}
-	if cfg.Region == "" {
-		if sc.endpoint == "" {
-			return nil, fmt.Errorf("cwzap: sink: no AWS region: add region= to the URL or set AWS_REGION")
-		}
-		cfg.Region = _localRegion
-	}
-	if sc.endpoint != "" && !sc.anonymous {
+	if ep := client.Options().BaseEndpoint; ep != nil && !sc.anonymous {
 		// Found now rather than at the first Sync, where the SDK would
 		// report an EC2 metadata error far from its cause.
-		if err := hasCredentials(ctx, cfg); err != nil {
-			return nil, wrapRedacted(fmt.Sprintf("cwzap: sink: endpoint %s: no AWS credentials; add anonymous=true for a local endpoint such as cwlogstest, or configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID)", sc.endpoint), err)
+		if err := hasCredentials(ctx, client.Options().Credentials); err != nil {
+			release()
+			return nil, nil, wrapRedacted(fmt.Sprintf("cwzap: sink: endpoint %s: no AWS credentials; add anonymous=true for a local endpoint such as cwlogstest, or configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID)", *ep), err)
 		}
 	}
-	client := cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
-		if sc.endpoint != "" {
-			o.BaseEndpoint = aws.String(sc.endpoint)
-		}
-	})
-	return append(opts, WithClient(client)), nil
+	return client, release, nil
 }
-
-// _localRegion is the region of a sink with an endpoint when none is
-// configured, as in the cwzap command: a local endpoint such as cwlogstest
-// ignores it, but the SDK signs every request with one.
-const _localRegion = "us-east-1"
 
 // _credentialsTimeout bounds the look-up of credentials for a sink with an
 // endpoint; off EC2 the metadata service answers nothing.
 const _credentialsTimeout = 5 * time.Second
 
-func hasCredentials(ctx context.Context, cfg aws.Config) error {
-	if cfg.Credentials == nil {
+func hasCredentials(ctx context.Context, creds aws.CredentialsProvider) error {
+	if creds == nil {
 		return errors.New("no credentials provider")
 	}
 	ctx, cancel := context.WithTimeout(ctx, _credentialsTimeout)
 	defer cancel()
-	_, err := cfg.Credentials.Retrieve(ctx)
+	_, err := creds.Retrieve(ctx)
 	return err
 }

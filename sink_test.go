@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,30 +17,28 @@ import (
 )
 
 func TestParseSinkURL(t *testing.T) {
-	no := false
 	tests := []struct {
-		give string
-		want sinkConfig
+		give     string
+		want     sinkConfig // but its options
+		wantOpts []string   // the options, as written
 	}{
-		{"cloudwatch:///g/s", sinkConfig{group: "/g", stream: "s"}},
-		{"cloudwatch://g/s", sinkConfig{group: "g", stream: "s"}},
-		{"CloudWatch://g/s", sinkConfig{group: "g", stream: "s"}},
-		{"cloudwatch:///app/orders/s", sinkConfig{group: "/app/orders", stream: "s"}},
-		{"cloudwatch://app/orders/s", sinkConfig{group: "app/orders", stream: "s"}},
-		{"cloudwatch://App_Logs.v-2/s", sinkConfig{group: "App_Logs.v-2", stream: "s"}},
-		{"cloudwatch://g/[$LATEST]abc", sinkConfig{group: "g", stream: "[$LATEST]abc"}},
-		{"cloudwatch:///aws/lambda/app/s", sinkConfig{group: "/aws/lambda/app", stream: "s"}},
-		{"cloudwatch://aws/lambda/app/s", sinkConfig{group: "aws/lambda/app", stream: "s"}},
-		{"cloudwatch:///aws%2Flambda%2Fapp/s", sinkConfig{group: "/aws/lambda/app", stream: "s"}},
-		{"cloudwatch://g/2024%2F05%2F01%2F%5B$LATEST%5Dabc", sinkConfig{group: "g", stream: "2024/05/01/[$LATEST]abc"}},
-		{"cloudwatch:///g%23x/s", sinkConfig{group: "/g#x", stream: "s"}},
+		{"cloudwatch:///g/s", sinkConfig{group: "/g", stream: "s"}, nil},
+		{"cloudwatch://g/s", sinkConfig{group: "g", stream: "s"}, nil},
+		{"CloudWatch://g/s", sinkConfig{group: "g", stream: "s"}, nil},
+		{"cloudwatch:///app/orders/s", sinkConfig{group: "/app/orders", stream: "s"}, nil},
+		{"cloudwatch://app/orders/s", sinkConfig{group: "app/orders", stream: "s"}, nil},
+		{"cloudwatch://App_Logs.v-2/s", sinkConfig{group: "App_Logs.v-2", stream: "s"}, nil},
+		{"cloudwatch://g/[$LATEST]abc", sinkConfig{group: "g", stream: "[$LATEST]abc"}, nil},
+		{"cloudwatch:///aws/lambda/app/s", sinkConfig{group: "/aws/lambda/app", stream: "s"}, nil},
+		{"cloudwatch://aws/lambda/app/s", sinkConfig{group: "aws/lambda/app", stream: "s"}, nil},
+		{"cloudwatch:///aws%2Flambda%2Fapp/s", sinkConfig{group: "/aws/lambda/app", stream: "s"}, nil},
+		{"cloudwatch://g/2024%2F05%2F01%2F%5B$LATEST%5Dabc", sinkConfig{group: "g", stream: "2024/05/01/[$LATEST]abc"}, nil},
+		{"cloudwatch:///g%23x/s", sinkConfig{group: "/g#x", stream: "s"}, nil},
 		{
 			"cloudwatch://g/s?region=eu-west-1&profile=dev&endpoint=http://127.0.0.1:4566&anonymous=true" +
 				"&flush=2s&timeout=30s&retention=7&concurrency=8&create=false",
-			sinkConfig{
-				group: "g", stream: "s", region: "eu-west-1", profile: "dev", endpoint: "http://127.0.0.1:4566",
-				anonymous: true, flush: 2 * time.Second, timeout: 30 * time.Second, retention: 7, concurrency: 8, create: &no,
-			},
+			sinkConfig{group: "g", stream: "s", region: "eu-west-1", profile: "dev", endpoint: "http://127.0.0.1:4566", anonymous: true},
+			[]string{"concurrency=8", "create=false", "flush=2s", "retention=7", "timeout=30s"},
 		},
 	}
 	for _, tt := range tests {
@@ -52,10 +51,90 @@ func TestParseSinkURL(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parseSinkURL: %v", err)
 			}
+			if opts := optionsWritten(got.opts); !reflect.DeepEqual(opts, tt.wantOpts) {
+				t.Errorf("options %q, want %q", opts, tt.wantOpts)
+			}
+			got.opts = nil
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// optionsWritten names each option as the user wrote it.
+func optionsWritten(opts []SyncerOption) []string {
+	var out []string
+	for _, opt := range opts {
+		out = append(out, opt.(syncerSetting).at.String())
+	}
+	return out
+}
+
+// The URL's keys are the With… options they name: the same settings come
+// out, and each remembers the key and value it was written as, for the
+// messages about it.
+func TestSinkKeysAreOptions(t *testing.T) {
+	u, _ := url.Parse("cloudwatch://g/s?flush=2s&timeout=30s&synctimeout=3s&retention=7&concurrency=8&create=false&class=infrequent_access&protect=true")
+	sc, err := parseSinkURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromURL := buildSyncerOptions(sc.opts)
+	fromGo := buildSyncerOptions([]SyncerOption{
+		WithFlushInterval(2 * time.Second), WithPutTimeout(30 * time.Second), WithSyncTimeout(3 * time.Second),
+		WithRetention(7), WithConcurrency(8), WithCreateGroup(false),
+		WithLogGroupClass("infrequent_access"), WithDeletionProtection(true),
+	})
+	tests := []struct{ give, wantURL, wantGo string }{
+		{"WithFlushInterval", "flush=2s", "WithFlushInterval(2s)"},
+		{"WithPutTimeout", "timeout=30s", "WithPutTimeout(30s)"},
+		{"WithSyncTimeout", "synctimeout=3s", "WithSyncTimeout(3s)"},
+		{"WithRetention", "retention=7", "WithRetention(7)"},
+		{"WithConcurrency", "concurrency=8", "WithConcurrency(8)"},
+		{"WithCreateGroup", "create=false", "WithCreateGroup(false)"},
+		{"WithLogGroupClass", "class=infrequent_access", `WithLogGroupClass("infrequent_access")`},
+		{"WithDeletionProtection", "protect=true", "WithDeletionProtection(true)"},
+		{"WithBufferLimit", "WithBufferLimit", "WithBufferLimit"}, // not set: its name
+	}
+	for _, tt := range tests {
+		if got := fromURL.written(tt.give); got != tt.wantURL {
+			t.Errorf("from the URL, %s is written %q, want %q", tt.give, got, tt.wantURL)
+		}
+		if got := fromGo.written(tt.give); got != tt.wantGo {
+			t.Errorf("from Go, %s is written %q, want %q", tt.give, got, tt.wantGo)
+		}
+	}
+	fromURL.origins, fromGo.origins = nil, nil
+	if !reflect.DeepEqual(fromURL, fromGo) {
+		t.Errorf("the URL's settings\n%+v\ndiffer from the options'\n%+v", fromURL, fromGo)
+	}
+}
+
+// The URL takes every value its option takes, and refuses what the option
+// refuses, with the option's reason: it checks nothing itself.
+func TestSinkTakesWhatTheOptionsTake(t *testing.T) {
+	tests := []struct {
+		giveKey    string
+		giveValues []string
+		option     func(text string) SyncerOption // the option of a parsed value
+	}{
+		{"flush", []string{"1ms", "500ms", "2s", "1h", "-1s"}, func(v string) SyncerOption { d, _ := time.ParseDuration(v); return WithFlushInterval(d) }},
+		{"timeout", []string{"1ms", "30s", "2h", "0s"}, func(v string) SyncerOption { d, _ := time.ParseDuration(v); return WithPutTimeout(d) }},
+		{"synctimeout", []string{"1ms", "2s", "1m", "-2s"}, func(v string) SyncerOption { d, _ := time.ParseDuration(v); return WithSyncTimeout(d) }},
+		{"retention", []string{"1", "14", "3653", "0", "13", "4000"}, func(v string) SyncerOption { n, _ := strconv.Atoi(v); return WithRetention(int32(n)) }},
+		{"concurrency", []string{"1", "64", "1000", "0", "-3"}, func(v string) SyncerOption { n, _ := strconv.Atoi(v); return WithConcurrency(n) }},
+		{"class", []string{"standard", "STANDARD", "Infrequent_Access", "cold", ""}, func(v string) SyncerOption { return WithLogGroupClass(LogGroupClass(v)) }},
+	}
+	for _, tt := range tests {
+		for _, v := range tt.giveValues {
+			u := &url.URL{Scheme: "cloudwatch", Host: "g", Path: "/s", RawQuery: url.Values{tt.giveKey: {v}}.Encode()}
+			_, got := parseSinkURL(u)
+			o := buildSyncerOptions([]SyncerOption{written(tt.option(v), doorURL, tt.giveKey, v)})
+			if want := o.err(); (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+				t.Errorf("%s=%s: the URL says %v, the option %v", tt.giveKey, v, got, want)
+			}
+		}
 	}
 }
 
@@ -71,20 +150,24 @@ func TestParseSinkURLErrors(t *testing.T) {
 		{"cloudwatch://user@g/s", `cwzap: sink: user information not allowed`},
 		{"cloudwatch:///g#x/s", `cwzap: sink: fragment not allowed: write '#' in names as %23`},
 		{"cloudwatch://g:80/s", `cwzap: sink: group "g:80": ':' not allowed`},
-		{"cloudwatch:///g/s?colour=red", `cwzap: sink: query key "colour": unknown key`},
+		{"cloudwatch:///g/s?colour=red", `cwzap: sink: colour=red: unknown key (want region, profile, endpoint,`},
 		{"cloudwatch:///g/s?region=a&region=b", `cwzap: sink: query key "region" given 2 times`},
-		{"cloudwatch:///g/s?flush=2", `cwzap: sink: query key "flush": want a positive duration such as "2s", got "2"`},
-		{"cloudwatch:///g/s?flush=-1s", `cwzap: sink: query key "flush": want a positive duration`},
-		{"cloudwatch:///g/s?timeout=soon", `cwzap: sink: query key "timeout": want a positive duration`},
-		{"cloudwatch:///g/s?retention=week", `cwzap: sink: query key "retention": want one of [1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653] days, got "week"`},
-		{"cloudwatch:///g/s?retention=0", `cwzap: sink: query key "retention": want one of [1 3`},
-		{"cloudwatch:///g/s?retention=13", `cwzap: sink: query key "retention": want one of [1 3`},
-		{"cloudwatch:///g/s?synctimeout=-1s", `cwzap: sink: query key "synctimeout": want a positive duration`},
-		{"cloudwatch:///g/s?concurrency=0", `cwzap: sink: query key "concurrency": want a positive integer, got "0"`},
-		{"cloudwatch:///g/s?create=maybe", `cwzap: sink: query key "create": want true or false, got "maybe"`},
-		{"cloudwatch:///g/s?anonymous=yes", `cwzap: sink: query key "anonymous": want true or false, got "yes"`},
-		{"cloudwatch:///g/s?endpoint=ftp://host", `cwzap: sink: query key "endpoint": want an http or https URL, got "ftp://host"`},
-		{"cloudwatch:///g/s?endpoint=localhost:4566", `cwzap: sink: query key "endpoint": want an http or https URL`},
+		{"cloudwatch:///g/s?flush=2", `cwzap: sink: flush=2: want a Go duration such as "2s"`},
+		{"cloudwatch:///g/s?flush=-1s", `cwzap: sink: flush=-1s: want a positive duration such as "2s"; leave it out for the default`},
+		{"cloudwatch:///g/s?flush=0s", `cwzap: sink: flush=0s: want a positive duration`},
+		{"cloudwatch:///g/s?timeout=soon", `cwzap: sink: timeout=soon: want a Go duration`},
+		{"cloudwatch:///g/s?timeout=-5m", `cwzap: sink: timeout=-5m: want a positive duration such as "30s"`},
+		{"cloudwatch:///g/s?retention=week", `cwzap: sink: retention=week: want one of [1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653] days`},
+		{"cloudwatch:///g/s?retention=0", `cwzap: sink: retention=0: want one of [1 3`},
+		{"cloudwatch:///g/s?retention=13", `cwzap: sink: retention=13: want one of [1 3`},
+		{"cloudwatch:///g/s?synctimeout=-1s", `cwzap: sink: synctimeout=-1s: want a positive duration`},
+		{"cloudwatch:///g/s?concurrency=0", `cwzap: sink: concurrency=0: want a positive number of puts; leave it out for the default`},
+		{"cloudwatch:///g/s?concurrency=many", `cwzap: sink: concurrency=many: want a positive integer`},
+		{"cloudwatch:///g/s?create=maybe", `cwzap: sink: create=maybe: want true or false`},
+		{"cloudwatch:///g/s?anonymous=yes", `cwzap: sink: anonymous=yes: want true or false`},
+		{"cloudwatch:///g/s?class=standrad", `cwzap: sink: class=standrad: unknown log group class; want STANDARD or INFREQUENT_ACCESS`},
+		{"cloudwatch:///g/s?endpoint=ftp://host", `cwzap: sink: endpoint=ftp://host: want an http or https URL`},
+		{"cloudwatch:///g/s?endpoint=localhost:4566", `cwzap: sink: endpoint=localhost:4566: want an http or https URL`},
 		{"cloudwatch:///g/s?a=%zz", `cwzap: sink: query:`},
 	}
 	for _, tt := range tests {
@@ -111,7 +194,7 @@ func TestSinkErrorsThroughZap(t *testing.T) {
 		OutputPaths:      []string{"cloudwatch:///g/s?colour=red"},
 		ErrorOutputPaths: []string{"stderr"},
 	}.Build()
-	if err == nil || !strings.Contains(err.Error(), `query key "colour": unknown key`) {
+	if err == nil || !strings.Contains(err.Error(), `colour=red: unknown key`) {
 		t.Errorf("Build error = %v, want one naming the query key", err)
 	}
 }

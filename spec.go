@@ -83,13 +83,49 @@ func ParseSpec(text []byte) (Spec, error) {
 	if _, err := s.check(); err != nil {
 		return Spec{}, err
 	}
+	first, last := s.options()
+	if _, err := checkOptions(slices.Concat(first, last)); err != nil {
+		return Spec{}, err
+	}
 	return s.Spec, nil
 }
 
 // spec is a Spec plus where it came from, to name the bad part in errors.
 type spec struct {
 	Spec
-	prefix string // "logging." in the nested form, "" otherwise
+	prefix string            // "logging." in the nested form, "" otherwise
+	paths  map[string]string // where each of _cloudWatchKeys was read, when it was
+}
+
+// path is the path of a cloud-watch key as the user wrote it: beside
+// "class" in the short form, or under "cloud-watch".
+func (s spec) path(key string) string {
+	if p, ok := s.paths[key]; ok {
+		return p
+	}
+	return s.prefix + "cloud-watch." + key
+}
+
+// options returns the spec's settings as the options they name, each
+// labelled with its field's path: first those that options given to Build
+// override (the group's class and protection), last those that override
+// them (function and format). Class, level, group and stream are the
+// spec's own (check).
+func (s spec) options() (first, last []Option) {
+	cw := s.CloudWatch
+	if cw.GroupClass != "" {
+		first = append(first, written[Option](WithLogGroupClass(LogGroupClass(cw.GroupClass)), doorSpec, s.path("group-class"), cw.GroupClass))
+	}
+	if cw.DeletionProtection {
+		first = append(first, written[Option](WithDeletionProtection(true), doorSpec, s.path("deletion-protection"), "true"))
+	}
+	if cw.Function != "" {
+		last = append(last, written[Option](WithFunction(cw.Function), doorSpec, s.path("function"), cw.Function))
+	}
+	if cw.Format != "" {
+		last = append(last, written[Option](WithFormat(Format(cw.Format)), doorSpec, s.path("format"), cw.Format))
+	}
+	return first, last
 }
 
 // specError names the part of a spec that is wrong.
@@ -235,6 +271,12 @@ func parseLogging(m map[string]any, prefix string) (spec, error) {
 		if _, ok := cw[k]; ok {
 			from, p = cw, prefix+"cloud-watch."
 		}
+		if _, ok := from[k]; ok {
+			if s.paths == nil {
+				s.paths = make(map[string]string)
+			}
+			s.paths[k] = p + k
+		}
 		if i == len(fields) { // deletion-protection, the one boolean
 			switch v := from[k].(type) {
 			case nil:
@@ -346,14 +388,15 @@ func parseClass(s string) (string, bool) {
 	return "", false
 }
 
-// checked is a Spec's values in the form Build uses.
+// checked is a Spec's own values in the form Build uses.
 type checked struct {
-	class  string
-	level  zapcore.Level
-	format Format
+	class string
+	level zapcore.Level
 }
 
-// check validates the spec, naming the bad part with its path.
+// check validates the spec's own values (class, level, group and stream),
+// naming the bad part with its path. Its other fields are options, which
+// options.go checks (see options).
 func (s spec) check() (checked, error) {
 	var c checked
 	var ok bool
@@ -364,18 +407,8 @@ func (s spec) check() (checked, error) {
 	if c.level, err = parseLevel(s.Level); err != nil {
 		return c, specError(s.prefix+"level", "%v", err)
 	}
-	cwPrefix := s.prefix + "cloud-watch."
-	c.format = Format(s.CloudWatch.Format)
-	if err := c.format.Validate(); err != nil {
-		return c, specError(cwPrefix+"format", "%s", strings.TrimPrefix(err.Error(), "cwzap: "))
-	}
 	if c.class == ClassCloudWatch && s.CloudWatch.Group != "" && s.CloudWatch.Stream == "" {
-		return c, specError(cwPrefix+"stream", "required with a group")
-	}
-	var o syncerOptions
-	WithLogGroupClass(LogGroupClass(s.CloudWatch.GroupClass)).applySyncer(&o)
-	if o.err() != nil {
-		return c, specError(cwPrefix+"group-class", "unknown log group class %q; want %s or %s", s.CloudWatch.GroupClass, LogGroupClassStandard, LogGroupClassInfrequentAccess)
+		return c, specError(s.path("stream"), "required with a group")
 	}
 	return c, nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,11 +84,9 @@ func TestSpoolChild(t *testing.T) {
 	}
 	// Wait until the spool's writer has handed every record to the
 	// kernel: the files then hold what SpoolStats counts.
-	for deadline := time.Now().Add(30 * time.Second); spoolFileBytes(t, dir) != s.SpoolStats().Bytes; {
-		if time.Now().After(deadline) {
-			t.Fatalf("spool files hold %d bytes, SpoolStats %d", spoolFileBytes(t, dir), s.SpoolStats().Bytes)
-		}
-		time.Sleep(time.Millisecond)
+	s.WaitSpoolWritten()
+	if onDisk := spoolFileBytes(t, dir); onDisk != s.SpoolStats().Bytes {
+		t.Fatalf("spool files hold %d bytes, SpoolStats %d", onDisk, s.SpoolStats().Bytes)
 	}
 	fmt.Printf("written %d\n", synced+unsynced)
 	time.Sleep(time.Hour) // until killed
@@ -157,6 +156,7 @@ func replaySyncer(t *testing.T, srv *cwlogstest.Server, dir string, opts ...cwza
 	if err != nil {
 		t.Fatal(err)
 	}
+	errs.attach(s)
 	t.Cleanup(func() { s.Close() })
 	if err := s.Sync(); err != nil {
 		t.Fatal(err)
@@ -165,8 +165,8 @@ func replaySyncer(t *testing.T, srv *cwlogstest.Server, dir string, opts ...cwza
 }
 
 // checkStoredOnce checks that the stream holds events 0 … n-1 exactly
-// once each, with the times the child gave them.
-func checkStoredOnce(t *testing.T, srv *cwlogstest.Server, n int) {
+// once each, with the times the child gave them, but for those of lost.
+func checkStoredOnce(t *testing.T, srv *cwlogstest.Server, n int, lost ...int) {
 	t.Helper()
 	seen := map[string]int{}
 	for _, e := range srv.Events(_spoolGroup, _spoolStream) {
@@ -180,12 +180,16 @@ func checkStoredOnce(t *testing.T, srv *cwlogstest.Server, n int) {
 		}
 	}
 	for i := range n {
-		if m := "event " + strconv.Itoa(i); seen[m] != 1 {
-			t.Errorf("%q stored %d times, want once", m, seen[m])
+		want := 1
+		if slices.Contains(lost, i) {
+			want = 0
+		}
+		if m := "event " + strconv.Itoa(i); seen[m] != want {
+			t.Errorf("%q stored %d times, want %d", m, seen[m], want)
 		}
 	}
-	if len(seen) != n {
-		t.Errorf("%d distinct events stored, want %d", len(seen), n)
+	if len(seen) != n-len(lost) {
+		t.Errorf("%d distinct events stored, want %d", len(seen), n-len(lost))
 	}
 }
 
@@ -291,15 +295,14 @@ func TestSpoolTrims(t *testing.T) {
 	}
 }
 
-// waitSpoolBelow waits until the spool's writer has removed settled
-// segments enough for the spool to hold less than n bytes.
+// waitSpoolBelow waits until the spool's writer is done with the settle
+// marks a Sync left it, and checks that it removed settled segments enough
+// for the spool to hold less than n bytes.
 func waitSpoolBelow(t *testing.T, s *cwzap.Syncer, n int64) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); s.SpoolStats().Bytes >= n; {
-		if time.Now().After(deadline) {
-			t.Fatalf("the spool still holds %d bytes, want < %d", s.SpoolStats().Bytes, n)
-		}
-		time.Sleep(time.Millisecond)
+	s.WaitSpoolWritten()
+	if got := s.SpoolStats().Bytes; got >= n {
+		t.Fatalf("the spool holds %d bytes once its writer is done, want < %d", got, n)
 	}
 }
 

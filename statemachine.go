@@ -184,10 +184,26 @@ func rejectedFrom(info *types.RejectedLogEventsInfo, n int) rejectedRange {
 	if v := info.TooNewLogEventStartIndex; v != nil {
 		r.newFrom = int(*v)
 	}
-	r.old = clamp(r.old, 0, n)
-	r.newFrom = clamp(r.newFrom, r.old, n)
+	r.old = min(max(r.old, 0), n)
+	r.newFrom = min(max(r.newFrom, r.old), n)
 	return r
 }
+
+// Client is the part of *cloudwatchlogs.Client that a Syncer calls. A
+// *cloudwatchlogs.Client gets the fast path, in which the Syncer writes the
+// PutLogEvents body itself; any other implementation receives ordinary
+// inputs. The Syncer passes per-call options that turn the SDK's own retries
+// off (it retries itself) and bound the answers it reads; an implementation
+// may ignore them.
+type Client interface {
+	PutLogEvents(ctx context.Context, in *cloudwatchlogs.PutLogEventsInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutLogEventsOutput, error)
+	CreateLogGroup(ctx context.Context, in *cloudwatchlogs.CreateLogGroupInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.CreateLogGroupOutput, error)
+	CreateLogStream(ctx context.Context, in *cloudwatchlogs.CreateLogStreamInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.CreateLogStreamOutput, error)
+	DescribeLogStreams(ctx context.Context, in *cloudwatchlogs.DescribeLogStreamsInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogStreamsOutput, error)
+	PutRetentionPolicy(ctx context.Context, in *cloudwatchlogs.PutRetentionPolicyInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutRetentionPolicyOutput, error)
+}
+
+var _ Client = (*cloudwatchlogs.Client)(nil)
 
 // streamConfig is what every stream of a Syncer shares.
 type streamConfig struct {
@@ -197,9 +213,9 @@ type streamConfig struct {
 	kmsKey  string
 	tags    map[string]string
 	retain  int32
-	class   LogGroupClass // "": the service's default
+	class   types.LogGroupClass // "": the service's default
 	protect bool
-	onError func(error)
+	rep     *reporter
 }
 
 // logStream is what the machine knows of one log stream, shared by every run
@@ -208,27 +224,35 @@ type logStream struct {
 	streamConfig
 	group string
 	name  string
+	where string // group/name, for reports
 
-	// createMu (a one-slot lock) serialises stream creation, and created
-	// counts the creations, so that puts that found the stream missing
-	// together create it once: the others see the count move and put again.
-	createMu chan struct{}
-	created  atomic.Uint64
+	// created counts the creations of the stream, so that puts that found
+	// it missing together create it once: one makes the call (creating),
+	// the others wait for it, see the count move and put again.
+	created atomic.Uint64
 
 	// lastErr is the error of the last failed attempt, nil once a put
 	// succeeds: what a deadline's report names as the reason events were
 	// still pending.
 	lastErr atomic.Pointer[error]
 
-	tokenMu      chan struct{} // a one-slot lock: held only for field access, never across a call
-	token        *string       // guarded by tokenMu; nil: put without a token
-	tokenInvalid bool          // guarded by tokenMu
-	// legacy: the endpoint asked for sequence tokens (guarded by tokenMu).
-	// Until it does, the tokens its answers carry are not kept: the
-	// service ignores them, and writers sharing a stream would otherwise
-	// invalidate each other's on an endpoint that checks them.
+	mu           rankedMutex   // guards the fields below; held only for field access, never across a call
+	creating     chan struct{} // closed when the creation under way ends; nil when none is
+	token        *string       // nil: put without a token
+	tokenInvalid bool
+	// legacy: the endpoint asked for sequence tokens. Until it does, the
+	// tokens its answers carry are not kept: the service ignores them, and
+	// writers sharing a stream would otherwise invalidate each other's on
+	// an endpoint that checks them.
 	legacy bool
 }
+
+func newLogStream(c streamConfig, group, name string) *logStream {
+	return &logStream{streamConfig: c, group: group, name: name, where: group + "/" + name, mu: rankedMutex{rank: rankStream}}
+}
+
+// path returns group/name.
+func (st *logStream) path() string { return st.where }
 
 // putter performs the PutLogEvents action for one run; the Syncer's batch
 // implements it so that the machine needs no knowledge of the arena.
@@ -333,57 +357,76 @@ func (st *logStream) createGroup(ctx context.Context) (outcome, error) {
 		in.Tags = st.tags
 	}
 	if st.class != "" {
-		in.LogGroupClass = types.LogGroupClass(st.class)
+		in.LogGroupClass = st.class
 	}
 	if st.protect {
 		in.DeletionProtectionEnabled = &st.protect
 	}
-	_, err := st.client.CreateLogGroup(ctx, in)
+	outside("CreateLogGroup")
+	_, err := st.client.CreateLogGroup(ctx, in, callOptions)
 	o := classify(err, 0)
 	if o == outcomeOK && st.retain > 0 {
 		// The events still flow without the retention; report and go on.
+		outside("PutRetentionPolicy")
 		_, rerr := st.client.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
 			LogGroupName:    &st.group,
 			RetentionInDays: &st.retain,
-		})
-		if rerr != nil && st.onError != nil {
-			st.onError(wrapRedacted(fmt.Sprintf("cwzap: put retention policy on %q", st.group), rerr))
+		}, callOptions)
+		if rerr != nil {
+			st.rep.report(reportSetup, "", wrapRedacted(fmt.Sprintf("cwzap: put retention policy on %q", st.group), rerr))
 		}
 	}
 	return o, err
 }
 
-// createStream creates the stream unless another run did since seen.
+// createStream creates the stream unless another run did since seen, or
+// waits for the run creating it now.
 func (st *logStream) createStream(ctx context.Context, seen uint64) (outcome, error) {
-	select {
-	case st.createMu <- struct{}{}:
-	case <-ctx.Done():
-		return outcomeFatal, context.Cause(ctx)
-	}
-	defer func() { <-st.createMu }()
+	st.mu.Lock()
 	if st.created.Load() != seen {
+		st.mu.Unlock()
 		return outcomeOK, nil
 	}
+	if ch := st.creating; ch != nil {
+		st.mu.Unlock()
+		outside("waiting for a stream's creation")
+		select {
+		case <-ch:
+			return outcomeOK, nil // put again; a creation that failed is tried anew
+		case <-ctx.Done():
+			return outcomeFatal, context.Cause(ctx)
+		}
+	}
+	ch := make(chan struct{})
+	st.creating = ch
+	st.mu.Unlock()
+
+	outside("CreateLogStream")
 	_, err := st.client.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{
 		LogGroupName:  &st.group,
 		LogStreamName: &st.name,
-	})
+	}, callOptions)
 	o := classify(err, 0)
+	st.mu.Lock()
 	if o == outcomeOK || o == outcomeAlreadyExists {
 		st.created.Add(1)
 	}
+	st.creating = nil
+	close(ch)
+	st.mu.Unlock()
 	return o, err
 }
 
 func (st *logStream) describe(ctx context.Context) (outcome, error) {
 	// Only an endpoint that refused a put for its token gets here.
-	st.lockToken()
+	st.mu.Lock()
 	st.legacy = true
-	st.unlockToken()
+	st.mu.Unlock()
+	outside("DescribeLogStreams")
 	out, err := st.client.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{
 		LogGroupName:        &st.group,
 		LogStreamNamePrefix: &st.name,
-	})
+	}, callOptions)
 	if err != nil {
 		return classify(err, 0), err
 	}
@@ -418,32 +461,28 @@ func (st *logStream) lastError() error {
 	return nil
 }
 
-func (st *logStream) lockToken() { st.tokenMu <- struct{}{} }
-
-func (st *logStream) unlockToken() { <-st.tokenMu }
-
 func (st *logStream) currentToken() *string {
-	st.lockToken()
-	defer st.unlockToken()
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	return st.token
 }
 
 func (st *logStream) tokenIsInvalid() bool {
-	st.lockToken()
-	defer st.unlockToken()
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	return st.tokenInvalid
 }
 
 func (st *logStream) usesTokens() bool {
-	st.lockToken()
-	defer st.unlockToken()
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	return st.legacy
 }
 
 func (st *logStream) setToken(t *string, invalid bool) {
-	st.lockToken()
+	st.mu.Lock()
 	st.token, st.tokenInvalid = t, invalid
-	st.unlockToken()
+	st.mu.Unlock()
 }
 
 // classify maps an error from the client to an outcome by its type, never
@@ -454,6 +493,8 @@ func (st *logStream) setToken(t *string, invalid bool) {
 //     error of the call that fetches them (IMDS, STS, SSO) lies beneath;
 //   - the service's answer decides by its error code, then its HTTP status;
 //   - a context that ended is fatal: the put's time is up;
+//   - a host that does not exist (the resolver's "no such host") is fatal:
+//     a wrong region or endpoint, which retrying cannot mend;
 //   - no answer at all (the request may not have arrived) is retryable:
 //     the SDK's RequestSendError, a net.Error, a connection errno, or a
 //     body cut short (io.EOF, io.ErrUnexpectedEOF);
@@ -503,6 +544,10 @@ func classify(err error, n int) outcome {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return outcomeFatal
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+		return outcomeFatal // a host the resolver says does not exist will not appear on retry
 	}
 	if isTransportError(err) {
 		return outcomeRetryable

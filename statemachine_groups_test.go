@@ -74,14 +74,14 @@ func TestUnknownGroupClass(t *testing.T) {
 		}
 	}
 	_, err := ParseSpec([]byte(`{"group": "g", "stream": "s", "group-class": "COLD"}`))
-	if want := `cwzap: spec: cloud-watch.group-class: unknown log group class "COLD"; want STANDARD or INFREQUENT_ACCESS`; err == nil || err.Error() != want {
+	if want := `cwzap: spec: group-class "COLD": unknown log group class; want STANDARD or INFREQUENT_ACCESS`; err == nil || err.Error() != want {
 		t.Errorf("ParseSpec: %v, want %s", err, want)
 	}
 	_, err = ParseSpec([]byte(`{"group": "g", "stream": "s", "deletion-protection": "yes"}`))
 	if err == nil || !strings.Contains(err.Error(), "deletion-protection: want true or false") {
 		t.Errorf("ParseSpec: %v, want an error naming deletion-protection", err)
 	}
-	if _, _, err := zap.Open(sinkURL(srv, "g", "s") + "&class=COLD"); err == nil || !strings.Contains(err.Error(), `query key "class": want STANDARD or INFREQUENT_ACCESS, got "COLD"`) {
+	if _, _, err := zap.Open(sinkURL(srv, "g", "s") + "&class=COLD"); err == nil || !strings.Contains(err.Error(), `class=COLD: unknown log group class; want STANDARD or INFREQUENT_ACCESS`) {
 		t.Errorf("sink with class=COLD: %v", err)
 	}
 }

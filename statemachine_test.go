@@ -210,7 +210,7 @@ func sdkError(status int, code string) error {
 func TestClassifySDKStatuses(t *testing.T) {
 	srv := cwlogstest.NewServer()
 	defer srv.Close()
-	client := srv.Client(noSDKRetries)
+	client := srv.Client(callOptions)
 	ctx := context.Background()
 	if _, err := client.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("g")}); err != nil {
 		t.Fatal(err)
@@ -243,7 +243,7 @@ func TestClassifySDKStatuses(t *testing.T) {
 				events[i] = types.InputLogEvent{Message: aws.String("m"), Timestamp: aws.Int64(time.Now().UnixMilli())}
 			}
 			_, err := client.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{
-				LogGroupName: aws.String("g"), LogStreamName: aws.String("s"), LogEvents: events}, noSDKRetries)
+				LogGroupName: aws.String("g"), LogStreamName: aws.String("s"), LogEvents: events}, callOptions)
 			var re *smithyhttp.ResponseError
 			if !errors.As(err, &re) || re.HTTPStatusCode() != tt.giveStatus {
 				t.Fatalf("PutLogEvents = %v, want an answer of status %d", err, tt.giveStatus)

@@ -63,119 +63,181 @@ func (s *Syncer) purge() {
 	s.syncContext(context.Background(), false)
 }
 
-// _abandonGrace is how long a caller past its deadline waits for the
-// fallback writer to take more events before it gives up on a stuck one.
-const _abandonGrace = 100 * time.Millisecond
+// A deadline is the one deadline of a Sync, Close or purge: WithSyncTimeout
+// from its start, or its context's when that is earlier.
+type deadline struct {
+	start, at time.Time
+	cause     error // what gives up on the puts when it passes
+}
+
+func (s *Syncer) deadlineOf(ctx context.Context) deadline {
+	d := deadline{start: time.Now()}
+	d.at, d.cause = d.start.Add(s.syncTimeout), &deadlineError{timeout: s.syncTimeout}
+	if at, ok := ctx.Deadline(); ok && at.Before(d.at) {
+		d.at, d.cause = at, &deadlineError{ctxErr: context.DeadlineExceeded}
+	}
+	return d
+}
+
+// reserve returns the part kept at the end of a wait of length wait for
+// the handover: what writing every pending event to the fallback writer is
+// expected to take, from the time an event took in the last large
+// handover, at least a tenth of the wait and at most half of it. Puts are
+// given up on that long before the deadline, so that their events reach
+// the fallback writer by then.
+func (s *Syncer) reserve(wait time.Duration) time.Duration {
+	expected := time.Duration(s.ledger.pending()) * s.fb.perEvent()
+	return min(max(expected, wait/10), wait/2)
+}
 
 func (s *Syncer) syncContext(ctx context.Context, take bool) error {
-	start := time.Now()
-	deadline := start.Add(s.syncTimeout)
-	var cause error = &deadlineError{timeout: s.syncTimeout}
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline, cause = d, &deadlineError{ctxErr: context.DeadlineExceeded}
-	}
-	upTo := s.acc.seal()
-	if ch := s.ledger.wait(upTo); ch != nil {
-		// The handover is estimated, at most, once half the time has
-		// passed, so a Sync that is done by then never estimates it.
-		half, cancelHalf := context.WithDeadlineCause(ctx, start.Add(deadline.Sub(start)/2), cause)
-		defer cancelHalf()
-		select {
-		case <-ch:
-		case <-half.Done():
-			// Give up early enough to hand what is pending to the
-			// fallback writer by the deadline.
-			giveUp, cancel := context.WithDeadlineCause(ctx, deadline.Add(-s.handover(deadline)), cause)
-			defer cancel()
-			select {
-			case <-ch:
-			case <-giveUp.Done():
-				gone := s.disp.abandon(upTo, deadlineCause(giveUp))
-				s.waitWhileWriting(ch, deadline, deadline.Add(deadline.Sub(start)/12))
-				s.ledger.claimLate(gone, deadlineCause(giveUp))
-			}
-		}
-		s.ledger.unwait(ch)
-	}
-	// What went to the fallback writer is written by then, as far as the
-	// deadline allows.
-	s.waitWhileWriting(s.fb.idle(), deadline, deadline.Add(deadline.Sub(start)/12))
+	d := s.deadlineOf(ctx)
+	s.await(ctx, d, s.acc.seal())
+	s.rep.flush() // the end of work ends every episode of reports
 	if !take {
 		return nil
 	}
 	return s.ledger.take()
 }
 
-// deadlineCause returns the cause ctx ended with, as a deadline error.
-func deadlineCause(ctx context.Context) error {
-	cause := context.Cause(ctx)
-	if _, ok := cause.(*deadlineError); !ok {
-		cause = &deadlineError{ctxErr: cause}
+// await waits until every batch up to seq upTo is settled, or the
+// deadline: it gives up on the puts of those still pending when only the
+// handover reserve is left, or when ctx ends. In an outage, when an
+// earlier deadline gave up on events and no put has succeeded since, it
+// gives up after a quarter of the wait, unless a put succeeds meanwhile:
+// so a program that syncs and then closes against an endpoint that is
+// down waits about one WithSyncTimeout, not two.
+func (s *Syncer) await(ctx context.Context, d deadline, upTo uint64) {
+	if ch := s.ledger.wait(upTo); ch != nil {
+		wait := d.at.Sub(d.start)
+		giveUp := d.at.Add(-s.reserve(wait))
+		var moved <-chan struct{}
+		if s.ledger.stalled.Load() {
+			moved = s.ledger.progress()
+			if quarter := d.start.Add(wait / 4); quarter.Before(giveUp) {
+				giveUp = quarter
+			}
+		}
+		for !waitUntil(ctx.Done(), moved, ch, giveUp) {
+			if moved != nil && isClosed(moved) {
+				// A put succeeded: the endpoint answers, the full wait is back.
+				moved, giveUp = nil, d.at.Add(-s.reserve(wait))
+				continue
+			}
+			cause := d.cause
+			if ctx.Err() != nil && time.Now().Before(giveUp) {
+				cause = &deadlineError{ctxErr: context.Cause(ctx)}
+			}
+			s.giveUp(upTo, cause)
+			waitUntil(nil, nil, ch, d.at) // the handover
+			break
+		}
+		s.ledger.unwait(ch)
 	}
-	return cause
+	// What the handover queued for the fallback writer is written by then,
+	// as far as the deadline allows.
+	waitUntil(nil, nil, s.fb.idle(), d.at)
 }
+
+// giveUp hands every batch up to seq upTo that is not settled to the
+// fallback writer, and counts and reports its events as late, once for
+// the deadline however many batches they were in.
+func (s *Syncer) giveUp(upTo uint64, cause error) {
+	h := s.disp.abandon(upTo, cause)
+	s.late(h, cause)
+}
+
+// late counts what a deadline gave up on for the next Sync (as one
+// incident of the names NewSyncer got), and reports it, one report a
+// stream, naming the last failed attempt of each: why its events were
+// still pending.
+func (s *Syncer) late(h handover, cause error) {
+	if h.events == 0 {
+		return
+	}
+	s.ledger.stalled.Store(true)
+	s.ledger.handedOver(h.events)
+	sum := DeliveryError{Events: h.events, Late: h.events, LateErr: cause}
+	for _, share := range h.streams {
+		st := share.st
+		e := &DeliveryError{Group: st.group, Stream: st.name, Events: share.events, Late: share.events, LateErr: cause, Err: st.lastError()}
+		if e.Err != nil {
+			sum.Err = e.Err
+		}
+		s.rep.report(reportLate, st.path(), e)
+	}
+	s.ledger.record(&sum)
+}
+
+// waitUntil waits for done until t, or until stop or wake is closed (nil
+// for never), and reports whether done was closed.
+func waitUntil(stop, wake, done <-chan struct{}, t time.Time) bool {
+	if isClosed(done) {
+		return true
+	}
+	outside("waiting for delivery")
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-timer.C:
+	case <-stop:
+	case <-wake:
+	}
+	return false
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// _abandonGrace is how often the last of Close checks that the fallback
+// writer still takes events.
+const _abandonGrace = 100 * time.Millisecond
 
 // waitWhileWriting waits for done: until first, then on while the
 // fallback writer keeps taking events, checked every _abandonGrace, and
-// never past limit (none when zero). So a slow machine finishes a
-// handover, and a stuck writer or a Client that ignores cancellation does
-// not hold the caller.
+// never past limit. So a slow machine finishes a handover, and a stuck
+// writer or a Client that ignores cancellation does not hold the caller.
 func (s *Syncer) waitWhileWriting(done <-chan struct{}, first, limit time.Time) {
-	select {
-	case <-done:
+	if waitUntil(nil, nil, done, first) {
 		return
-	default:
 	}
-	t := time.NewTimer(max(time.Until(first), 0) + _abandonGrace)
-	defer t.Stop()
-	last := s.fb.written.Load()
-	for {
-		select {
-		case <-done:
+	for last := s.fb.written.Load(); time.Now().Before(limit); {
+		next := time.Now().Add(_abandonGrace)
+		if next.After(limit) {
+			next = limit
+		}
+		if waitUntil(nil, nil, done, next) {
 			return
-		case <-t.C:
 		}
 		now := s.fb.written.Load()
-		if now == last || (!limit.IsZero() && !time.Now().Before(limit)) {
+		if now == last {
 			return
 		}
 		last = now
-		next := _abandonGrace
-		if !limit.IsZero() {
-			next = min(next, time.Until(limit))
-		}
-		t.Reset(next)
 	}
-}
-
-// handover estimates how long writing every pending event to the
-// fallback writer takes, at most two thirds of the time left: the larger
-// of what the last large handover took an event, twelve times what
-// unescaping a sample of a queued batch takes now (which reflects the machine's load and the race
-// detector as they are; a handover spans many time slices and the sample
-// one, so on a loaded machine it takes several times longer an event),
-// and a floor. Starting early costs little: in a normal build a sample
-// event takes well under a microsecond.
-func (s *Syncer) handover(deadline time.Time) time.Duration {
-	perEvent := time.Duration(s.fb.cost.Load())
-	var scratch []byte
-	if sampled, _ := s.disp.sampleCost(scratch); sampled > 0 {
-		perEvent = max(perEvent, 12*sampled)
-	}
-	perEvent = max(perEvent, _handoverPerEvent)
-	return min(time.Duration(s.ledger.pending())*perEvent, 2*time.Until(deadline)/3)
 }
 
 // Close syncs, then refuses further writes: they return ErrClosed and their
 // events go to the fallback writer. Like Sync it waits at most
-// WithSyncTimeout; then every put still in flight is cancelled and what is
-// left goes to the fallback writer. It returns once every goroutine of the
-// Syncer has ended and the fallback writer has taken everything, or, with
-// a stuck writer or a Client that ignores cancellation, once neither
-// moves for a moment, and never more than another WithSyncTimeout after
-// its deadline; lines the writer never took are counted as dropped. It
-// returns the same error as Sync. Calling it again returns nil once the
-// first Close is done.
+// WithSyncTimeout for puts (not at all in an outage that a deadline
+// already gave up on); then every put still in flight is cancelled and
+// what is left goes to the fallback writer. It returns once every
+// goroutine of the Syncer has ended, the fallback writer has taken
+// everything and the error handler has heard every report, or, with a
+// stuck writer or handler or a Client that ignores cancellation, at the
+// deadline, plus at most the handover reserve (a tenth to a half of
+// WithSyncTimeout) while the writer still takes events; lines the writer
+// never took are counted as dropped. It releases the connections of the
+// client NewSyncer built. It returns the same error as Sync. Calling it
+// again returns nil once the first Close is done.
 func (s *Syncer) Close() error {
 	return s.CloseContext(context.Background())
 }
@@ -194,29 +256,25 @@ func (s *Syncer) CloseContext(ctx context.Context) error {
 		return nil
 	}
 	defer close(s.closeDone)
+	d := s.deadlineOf(ctx)
 	s.acc.close()
-	s.syncContext(ctx, false)
+	s.await(ctx, d, s.acc.seal())
 	// Nothing waits for a put any more: what is left goes to the fallback
 	// writer now, even if its put never returns.
 	cause := &deadlineError{closing: true}
-	gone := s.disp.stop(cause)
-	// The last chance to write what is left: wait while the fallback
-	// writer takes events, but not for a stuck one or a Client that
-	// ignores cancellation, and at most another WithSyncTimeout.
-	limit := time.Now().Add(s.syncTimeout)
-	s.waitWhileWriting(s.disp.done(), time.Now(), limit)
-	s.ledger.claimLate(gone, cause)
-	s.waitWhileWriting(s.fb.idle(), time.Now(), limit)
+	s.late(s.disp.stop(cause), cause)
+	limit := d.at.Add(s.reserve(d.at.Sub(d.start)))
+	s.waitWhileWriting(s.disp.done(), d.at, limit)
+	s.waitWhileWriting(s.fb.idle(), d.at, limit)
 	if n := s.fb.discard(); n > 0 {
 		s.ledger.discarded(n)
 	}
 	s.acc.stop()
 	if s.spool != nil {
-		deadline := time.Now().Add(s.syncTimeout)
-		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-			deadline = d
-		}
-		s.spool.close(deadline)
+		s.spool.close(limit)
 	}
+	s.rep.flush()
+	waitUntil(nil, nil, s.rep.idle(), limit)
+	s.release()
 	return s.ledger.take()
 }

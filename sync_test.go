@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,100 +23,87 @@ import (
 // The end of work: Sync, Close and purges keep one deadline however much
 // is pending, and say truthfully what did not reach CloudWatch.
 
-// within fails the test when took is more than 10 % past deadline. The
-// bound is the deadline's, not the machine's: the work after a deadline is
-// a cancelled request and writes to an in-memory fallback.
-func within(t *testing.T, what string, took, deadline time.Duration) {
+// bubbleFixture is newFixture on an in-memory endpoint, for a test that
+// runs in a testing/synctest bubble: time is the test's, and a deadline
+// passes exactly when it is due, whatever the machine.
+func bubbleFixture(t *testing.T, opts ...cwzap.SyncerOption) *fixture {
 	t.Helper()
-	t.Logf("%s returned after %v (deadline %v)", what, took.Round(time.Millisecond), deadline)
-	if took > deadline+deadline/10 {
-		t.Errorf("%s took %v, more than its deadline %v + 10%%", what, took.Round(time.Millisecond), deadline)
-	}
+	srv := cwlogstest.NewUnstartedServer()
+	srv.InMemory = true
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return newFixtureOn(t, srv, opts...)
 }
 
+// In an outage, Sync, Close, SyncContext and CloseContext return at their
+// deadline less the handover reserve (a tenth of the wait, as no handover
+// has been timed yet), with every event in the fallback writer and counted
+// late, whatever the deadline.
 func TestSyncDeadlineInAnOutage(t *testing.T) {
-	const n = 60_000
+	const n = 20_000
 	tests := []struct {
 		name     string
 		opts     []cwzap.SyncerOption
 		ctx      time.Duration // SyncContext / CloseContext with this timeout; 0: Sync / Close
 		deadline time.Duration
 		close    bool
-		soak     bool // the default deadline: 10 s a case
 	}{
 		{name: "Sync WithSyncTimeout(3s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(3 * time.Second)}, deadline: 3 * time.Second},
 		{name: "Close WithSyncTimeout(3s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(3 * time.Second)}, deadline: 3 * time.Second, close: true},
 		{name: "SyncContext 3s", ctx: 3 * time.Second, deadline: 3 * time.Second},
 		{name: "CloseContext 3s", ctx: 3 * time.Second, deadline: 3 * time.Second, close: true},
 		{name: "SyncContext 4s WithSyncTimeout(3s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(3 * time.Second)}, ctx: 4 * time.Second, deadline: 3 * time.Second},
-		{name: "Sync WithSyncTimeout(2s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(2 * time.Second)}, deadline: 2 * time.Second, soak: true},
-		{name: "Close WithSyncTimeout(2s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(2 * time.Second)}, deadline: 2 * time.Second, close: true, soak: true},
-		{name: "SyncContext 1s", ctx: time.Second, deadline: time.Second, soak: true},
-		{name: "Sync default", deadline: cwzap.DefaultSyncTimeout, soak: true},
-		{name: "Close default", deadline: cwzap.DefaultSyncTimeout, close: true, soak: true},
+		{name: "Sync WithSyncTimeout(2s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(2 * time.Second)}, deadline: 2 * time.Second},
+		{name: "Close WithSyncTimeout(2s)", opts: []cwzap.SyncerOption{cwzap.WithSyncTimeout(2 * time.Second)}, deadline: 2 * time.Second, close: true},
+		{name: "SyncContext 1s", ctx: time.Second, deadline: time.Second},
+		{name: "Sync default", deadline: cwzap.DefaultSyncTimeout},
+		{name: "Close default", deadline: cwzap.DefaultSyncTimeout, close: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.soak && !*_soak {
-				t.Skip("a long deadline, or a short one for the race detector: run with -cwzap.soak")
-			}
-			// Puts would retry for an hour: only the sync deadline ends them.
-			f := newFixture(t, append([]cwzap.SyncerOption{cwzap.WithPutTimeout(time.Hour)}, tt.opts...)...)
-			f.srv.SetFaults(cwlogstest.Faults{Outage: true})
-			logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel))
-			for i := range n {
-				logger.Info("outage entry", zap.Int("i", i))
-			}
-
-			runtime.GC() // not in the measured time
-			start := time.Now()
-			var late int
-			var err error
-			ctx, cancel := context.Background(), context.CancelFunc(func() {})
-			if tt.ctx > 0 {
-				ctx, cancel = context.WithTimeout(ctx, tt.ctx)
-			}
-			defer cancel()
-			switch {
-			case tt.close && tt.ctx > 0:
-				err = f.syncer.CloseContext(ctx)
-				late = lateOf(err)
-			case tt.close:
-				err = f.syncer.Close()
-				late = n
-			case tt.ctx > 0:
-				err = f.syncer.SyncContext(ctx)
-				late = lateOf(err)
-			default:
-				err = logger.Sync()
-				late = n
-			}
-			within(t, tt.name, time.Since(start), tt.deadline)
-
-			// Every event was handed to the fallback writer by the deadline;
-			// Close waits until the writer has taken them all, a Sync only
-			// while it is past its deadline by less than a twelfth.
-			st := f.syncer.Stats()
-			checkStatsAddUp(t, st)
-			if !tt.close {
-				for end := time.Now().Add(30 * time.Second); len(f.fallback.Lines()) < n && time.Now().Before(end); {
-					time.Sleep(10 * time.Millisecond)
+			synctest.Test(t, func(t *testing.T) {
+				// Puts would retry for an hour: only the deadline ends them.
+				f := bubbleFixture(t, append([]cwzap.SyncerOption{cwzap.WithPutTimeout(time.Hour)}, tt.opts...)...)
+				f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+				logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel))
+				for i := range n {
+					logger.Info("outage entry", zap.Int("i", i))
 				}
-			}
-			if st.Written != n || st.Delivered != 0 || st.Fallback != n || len(f.fallback.Lines()) != n {
-				t.Errorf("stats = %+v, %d fallback lines; want all %d in the fallback", st, len(f.fallback.Lines()), n)
-			}
-			var de *cwzap.DeliveryError
-			if !errors.As(err, &de) || de.Late != n || de.Events != n || !errors.Is(err, cwzap.ErrDeadline) {
-				t.Fatalf("error = %v, want a DeliveryError with %d late events", err, n)
-			}
-			if late != n {
-				t.Errorf("returned %d pending, want %d", late, n)
-			}
-			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, fmt.Sprint(n)) {
-				t.Errorf("error %q: want one line with the count", msg)
-			}
-			t.Logf("error: %v", err)
+
+				start := time.Now()
+				var err error
+				ctx, cancel := context.Background(), context.CancelFunc(func() {})
+				if tt.ctx > 0 {
+					ctx, cancel = context.WithTimeout(ctx, tt.ctx)
+				}
+				defer cancel()
+				switch {
+				case tt.close && tt.ctx > 0:
+					err = f.syncer.CloseContext(ctx)
+				case tt.close:
+					err = f.syncer.Close()
+				case tt.ctx > 0:
+					err = f.syncer.SyncContext(ctx)
+				default:
+					err = logger.Sync()
+				}
+				took := time.Since(start)
+				if want := tt.deadline - tt.deadline/10; took != want {
+					t.Errorf("returned after %v, want %v: the deadline %v less the handover reserve", took, want, tt.deadline)
+				}
+				st := f.syncer.Stats()
+				checkStatsAddUp(t, st)
+				if st.Written != n || st.Delivered != 0 || st.Fallback != n || len(f.fallback.Lines()) != n {
+					t.Errorf("stats = %+v, %d fallback lines; want all %d in the fallback", st, len(f.fallback.Lines()), n)
+				}
+				var de *cwzap.DeliveryError
+				if !errors.As(err, &de) || de.Late != n || de.Events != n || !errors.Is(err, cwzap.ErrDeadline) {
+					t.Fatalf("error = %v, want a DeliveryError with %d late events", err, n)
+				}
+				if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, fmt.Sprint(n)) {
+					t.Errorf("error %q: want one line with the count", msg)
+				}
+			})
 		})
 	}
 }
@@ -138,24 +125,42 @@ func unreachableClient(t *testing.T) *cloudwatchlogs.Client {
 	})
 }
 
+// closedEndpoint returns a client of an in-memory endpoint that is
+// closed: every call fails at once, "connection refused".
+func closedEndpoint(t *testing.T) *cloudwatchlogs.Client {
+	srv := cwlogstest.NewUnstartedServer()
+	srv.InMemory = true
+	srv.Start()
+	c := srv.Client()
+	srv.Close()
+	return c
+}
+
 func TestPurgeAgainstAnUnreachableEndpointKeepsTheDeadline(t *testing.T) {
+	synctest.Test(t, testPurgeAgainstAnUnreachableEndpoint)
+}
+
+func testPurgeAgainstAnUnreachableEndpoint(t *testing.T) {
 	const deadline = time.Second
 	fallback, errs := &lockedBuffer{}, &errorLog{}
 	s, err := cwzap.NewSyncer("/test/app", "unreachable",
-		cwzap.WithClient(unreachableClient(t)),
+		cwzap.WithClient(closedEndpoint(t)),
 		cwzap.WithFallback(fallback),
 		cwzap.WithErrorHandler(errs.handle),
 		cwzap.WithSyncTimeout(deadline))
 	if err != nil {
 		t.Fatal(err)
 	}
+	errs.attach(s)
 	defer s.Close()
 	var errOut lockedBuffer
 	logger := zap.New(cwzap.NewCore(s, zap.InfoLevel), zap.ErrorOutput(zapcore.AddSync(&errOut)))
 
 	start := time.Now()
 	logger.Info("must not wait past the deadline", cwzap.Purge())
-	within(t, "the purge", time.Since(start), deadline)
+	if took, want := time.Since(start), deadline-deadline/10; took != want {
+		t.Errorf("the purge returned after %v, want %v: its deadline less the handover reserve", took, want)
+	}
 
 	if got := fallback.Lines(); len(got) != 1 || !strings.Contains(got[0], "must not wait") {
 		t.Errorf("fallback = %q, want the purged entry", got)
@@ -294,6 +299,7 @@ func TestErrorsAreOneLineAndSayWhatToDo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		errs.attach(s)
 		defer s.Close()
 		s.Write([]byte("x"))
 		// The batch goes by age, so the put timeout ends it, not a Sync.
@@ -328,6 +334,7 @@ func TestErrorsAreOneLineAndSayWhatToDo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		errs.attach(s)
 		defer s.Close()
 		s.Write([]byte("x"))
 		err = s.Sync()
@@ -398,15 +405,14 @@ func TestSyncDeadlineWithAStuckFallbackWriter(t *testing.T) {
 	if err := f.syncer.Close(); err != nil {
 		t.Errorf("Close = %v; the late events were reported already", err)
 	}
-	for end := time.Now().Add(30 * time.Second); (len(w.Lines()) < n || len(f.errs.all()) < n/100) && time.Now().Before(end); {
-		time.Sleep(10 * time.Millisecond)
-	}
+	// Close waits while the writer takes what the handover left it.
 	if got := len(w.Lines()); got != n {
 		t.Fatalf("fallback holds %d lines, want %d", got, n)
 	}
 	checkStatsAddUp(t, f.syncer.Stats())
-	if got := f.errs.all(); len(got) != n/100 {
-		t.Errorf("error handler got %d reports, want one per batch (%d)", len(got), n/100)
+	// One report for the deadline, however many batches it gave up on.
+	if got := f.errs.all(); len(got) != 1 || lateOf(got[0]) != n {
+		t.Errorf("error handler got %v, want one report of %d late events", got, n)
 	}
 }
 

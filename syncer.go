@@ -2,33 +2,16 @@ package cwzap
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"go.uber.org/zap/zapcore"
 )
-
-// Client is the part of *cloudwatchlogs.Client that a Syncer calls. A
-// *cloudwatchlogs.Client gets the fast path, in which the Syncer writes the
-// PutLogEvents body itself; any other implementation receives ordinary
-// inputs. The Syncer passes per-call options that turn the SDK's own retries
-// off (it retries itself); an implementation may ignore them.
-type Client interface {
-	PutLogEvents(ctx context.Context, in *cloudwatchlogs.PutLogEventsInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutLogEventsOutput, error)
-	CreateLogGroup(ctx context.Context, in *cloudwatchlogs.CreateLogGroupInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.CreateLogGroupOutput, error)
-	CreateLogStream(ctx context.Context, in *cloudwatchlogs.CreateLogStreamInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.CreateLogStreamOutput, error)
-	DescribeLogStreams(ctx context.Context, in *cloudwatchlogs.DescribeLogStreamsInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogStreamsOutput, error)
-	PutRetentionPolicy(ctx context.Context, in *cloudwatchlogs.PutRetentionPolicyInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutRetentionPolicyOutput, error)
-}
-
-var _ Client = (*cloudwatchlogs.Client)(nil)
 
 // A Syncer is a zapcore.WriteSyncer that batches events for one log group
 // and stream and ships them with PutLogEvents. Each Write is one event.
@@ -42,16 +25,12 @@ var _ Client = (*cloudwatchlogs.Client)(nil)
 // fallback writer).
 //
 // No goroutine runs while the Syncer is idle: a sender exists only while a
-// batch is waiting or in flight. A Syncer is safe for concurrent use. The
-// owner must call Sync (or Close) before the process exits, or the events
-// still in memory are lost (WithSpool keeps them for the next process);
-// Close also refuses further writes.
-//
-// The Syncer wires the owners of delivery, each with its own state and
-// lock, through which an event travels one way: the accumulator (the open
-// batch), the dispatcher (queue, senders, the put machine), the ledger
-// (outcomes, Sync's waits, Stats), and the leaves they use, the budget
-// (memory), the targets (streams) and the fallback writer.
+// batch is waiting or in flight. Logging never waits on CloudWatch, on the
+// error handler or on the fallback writer beyond the deadlines the options
+// state. A Syncer is safe for concurrent use. The owner must call Sync (or
+// Close) before the process exits, or the events still in memory are lost
+// (WithSpool keeps them for the next process); Close also refuses further
+// writes and releases the connections of the client NewSyncer built.
 type Syncer struct {
 	overflow    OverflowPolicy
 	bufferLimit int
@@ -60,12 +39,18 @@ type Syncer struct {
 	partsID     string        // a random id, with entries the entry id of split parts
 	entries     atomic.Uint64 // oversize entries split so far
 
+	// The owners of delivery, through which an event travels one way
+	// (docs/architecture.md), and the leaves they share.
 	acc     *accumulator
 	disp    *dispatcher
 	ledger  *ledger
 	fb      *fallback
 	targets *targets
 	spool   *spool // WithSpool; nil for none
+	rep     *reporter
+	release func()    // closes the idle connections of the client NewSyncer built
+	route   routeKeys // what the names take from entries (route.go)
+	noRoute []byte    // the route of an event with no entry: Write, WriteEntry
 
 	closed    atomic.Bool   // set once Close starts
 	closeDone chan struct{} // closed when Close has finished
@@ -83,13 +68,14 @@ var _ zapcore.WriteSyncer = (*Syncer)(nil)
 // would refuse once expanded, is an error.
 //
 // It returns an error naming any option value it cannot honour. Without
-// WithClient or WithAWSConfig it loads the default AWS configuration, which
-// honours AWS_REGION, profiles, credentials and
+// WithClient it builds a client from WithAWSConfig or else the default AWS
+// configuration, which honours AWS_REGION, profiles, credentials and
 // AWS_ENDPOINT_URL_CLOUDWATCH_LOGS; it is an error if no region results.
-// The caller owns the Syncer and must Sync or Close it before the process
+// Such a client is the Syncer's: Close releases its connections. The
+// caller owns the Syncer and must Sync or Close it before the process
 // exits.
 func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
-	groupT, streamT, err := parseNames(group, stream)
+	groupT, streamT, route, err := parseNames(group, stream)
 	if err != nil {
 		return nil, err
 	}
@@ -97,25 +83,25 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 	if err := o.err(); err != nil {
 		return nil, err
 	}
-	client := o.client
+	rep := newReporter(o.onError)
+	client, release := o.client, o.release
+	if release == nil {
+		release = func() {}
+	}
 	if client == nil {
-		var err error
-		if client, err = defaultClient(o); err != nil {
+		if client, release, err = defaultClient(o); err != nil {
 			return nil, err
 		}
 	}
-	client = o.wireClient(client) // compression and the entity, when asked
+	client = wireClient(client, newWire(o.wire.compressed(), o.wire.entity, rep)) // compression and the entity, when asked
 
 	// An arena holds the escaped event objects of one batch; half again the
 	// batch's size leaves room for the quotes of JSON events.
 	arenaCap := o.maxBytes + o.maxBytes/2
 	o.bufferLimit = max(o.bufferLimit, 2*o.maxBytes)
-	fallbackW, onError := o.fallback, o.onError
+	fallbackW := o.fallback
 	if fallbackW == nil {
 		fallbackW = os.Stderr
-	}
-	if onError == nil {
-		onError = func(err error) { fmt.Fprintln(os.Stderr, err) }
 	}
 	_, fast := client.(*cloudwatchlogs.Client)
 	tg := newTargets(groupT, streamT, streamConfig{
@@ -125,37 +111,56 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 		kmsKey:  o.group.kmsKey,
 		tags:    o.group.tags,
 		retain:  o.group.retention,
-		class:   o.group.class,
+		class:   types.LogGroupClass(o.group.class),
 		protect: o.group.protect,
-		onError: onError,
+		rep:     rep,
 	})
-	mem := newBudget(o.bufferLimit, o.maxBytes, arenaCap, o.maxEvents)
-	fb := newFallback(fallbackW, o.syncTimeout)
-	l := newLedger(groupT.text, streamT.text, fb, mem, tg, onError)
-	d := newDispatcher(o.concurrency, o.putTimeout, l)
 	var sp *spool
 	var old []string
 	if o.spool.dir != "" {
-		var err error
-		if sp, old, err = openSpool(o.spool.dir, o.spool.limit, o.syncTimeout, onError); err != nil {
+		fsys := o.spool.fs
+		if fsys == nil {
+			fsys = osFS{}
+		}
+		sp, old, err = openSpool(spoolConfig{dir: o.spool.dir, limit: o.spool.limit, timeout: o.syncTimeout, fs: fsys, rep: rep})
+		if err != nil {
+			release()
 			return nil, err
 		}
-		l.spool = sp
 	}
+	maxRoutes := 0 // one route: the names take nothing from entries
+	if len(route.keys) > 0 {
+		maxRoutes = o.maxStreams
+	}
+	mem := newBudget(o.bufferLimit, arenaCap, o.maxEvents)
+	fb := newFallback(fallbackW, o.syncTimeout)
+	l := newLedger(groupT.text, streamT.text, fb, rep, sp)
+	d := newDispatcher(o.concurrency, o.putTimeout, l, mem, tg)
 	s := &Syncer{
 		partsID:     newSequence().id,
 		overflow:    o.overflow,
 		bufferLimit: o.bufferLimit,
 		syncTimeout: o.syncTimeout,
-		acc:         newAccumulator(&o, arenaCap, mem, tg, d),
-		disp:        d,
-		ledger:      l,
-		fb:          fb,
-		targets:     tg,
-		spool:       sp,
-		closeDone:   make(chan struct{}),
+		acc: newAccumulator(accumulatorConfig{
+			maxEvents:     o.maxEvents,
+			maxBytes:      o.maxBytes,
+			arenaCap:      arenaCap,
+			bufferLimit:   o.bufferLimit,
+			maxRoutes:     maxRoutes,
+			flushInterval: o.flushInterval,
+			block:         o.overflow == OverflowBlock,
+		}, mem, tg, d, rep),
+		route:     route,
+		noRoute:   route.none(),
+		disp:      d,
+		ledger:    l,
+		fb:        fb,
+		targets:   tg,
+		spool:     sp,
+		rep:       rep,
+		release:   release,
+		closeDone: make(chan struct{}),
 	}
-	s.acc.spool = sp
 	if err := s.replay(old); err != nil {
 		s.Close()
 		return nil, err
@@ -163,19 +168,10 @@ func NewSyncer(group, stream string, opts ...SyncerOption) (*Syncer, error) {
 	return s, nil
 }
 
-func defaultClient(o syncerOptions) (Client, error) {
-	var cfg = o.awsConfig
-	if cfg == nil {
-		c, err := config.LoadDefaultConfig(context.Background(), quietSDKLog(os.Stderr))
-		if err != nil {
-			return nil, wrapRedacted("cwzap: load AWS configuration", err)
-		}
-		cfg = &c
-	}
-	if cfg.Region == "" {
-		return nil, errors.New("cwzap: no AWS region: set AWS_REGION (or a profile with a region in AWS_PROFILE), or pass WithAWSConfig or WithClient")
-	}
-	return cloudwatchlogs.NewFromConfig(*cfg), nil
+// defaultClient builds the client of a Syncer given no WithClient, and
+// returns what releases its connections.
+func defaultClient(o syncerOptions) (Client, func(), error) {
+	return newClient(context.Background(), clientSource{config: o.awsConfig}) // awsconfig.go
 }
 
 // Write stores p as one event stamped now. One trailing newline is trimmed;
@@ -189,59 +185,50 @@ func (s *Syncer) Write(p []byte) (int, error) {
 }
 
 // WriteEntry stores p as one event with time t (the zero time means now).
-// The Core calls it with the entry's time. One trailing newline is trimmed
-// and an empty event is not stored. An event larger than MaxEventBytes is
-// split into parts (see the package doc); invalid UTF-8 is replaced with
-// U+FFFD. p is copied: the caller may reuse it when WriteEntry returns.
+// The Core calls it with the entry's time when it writes a text format.
+// One trailing newline is trimmed and an empty event is not stored. An
+// event larger than MaxEventBytes is split into parts (see the package
+// doc); invalid UTF-8 is replaced with U+FFFD. p is copied: the caller may
+// reuse it when WriteEntry returns.
 func (s *Syncer) WriteEntry(t time.Time, p []byte) error {
+	return s.writeText(t, p, s.noRoute)
+}
+
+// writeText is WriteEntry on route, for a Core of a text format too.
+func (s *Syncer) writeText(t time.Time, p []byte, route []byte) error {
 	if n := len(p); n > 0 && p[n-1] == '\n' {
 		p = p[:n-1]
 	}
 	if len(p) == 0 {
 		return nil
 	}
-	if t.IsZero() {
-		t = time.Now()
-	}
-	ts := t.UnixMilli()
-	if s.closed.Load() {
-		s.ledger.accepted()
-		s.ledger.direct(p, false)
-		return ErrClosed
-	}
 	bp := s.getScratch()
-	obj, size := appendEventObject((*bp)[:0], ts, p)
+	obj, ev := appendEventObject((*bp)[:0], eventTime(t), p)
 	*bp = obj
-	var err error
-	if size > MaxEventBytes {
-		err = s.writeParts(ts, p)
-	} else {
-		_, err = s.store(ts, obj, p, size, 0)
-	}
+	ev.route = route
+	err := s.write(&ev, p)
 	s.putScratch(bp)
 	return err
 }
 
-// writeEvent stores an event object that a Core's encoder wrote in the
-// wire form (encodeEvent): WriteEntry without the escaping, which the
-// encoder did. The rare paths, an entry to split and a closed Syncer, get
-// the entry's text back from it.
-func (s *Syncer) writeEvent(ts int64, obj []byte) error {
-	size := wireSize(obj[eventPrefixLen(obj) : len(obj)-len(`"}`)])
-	if size <= MaxEventBytes && !s.closed.Load() {
-		_, err := s.store(ts, obj, nil, size, 0)
+// writeEvent stores an event a Core's encoder made of an entry.
+func (s *Syncer) writeEvent(ev *event) error { return s.write(ev, nil) }
+
+// write stores ev, in parts when it is larger than one event may be. raw
+// is its text, or nil to get it back from the object where it is needed:
+// for the parts, and for the fallback writer.
+func (s *Syncer) write(ev *event, raw []byte) error {
+	if ev.size <= MaxEventBytes {
+		_, err := s.store(ev, raw, 0)
 		return err
 	}
-	bp := s.getScratch()
-	defer s.putScratch(bp)
-	raw := appendMessage((*bp)[:0], obj)
-	*bp = raw
-	if s.closed.Load() {
-		s.ledger.accepted()
-		s.ledger.direct(raw, false)
-		return ErrClosed
+	if raw == nil {
+		bp := s.getScratch()
+		defer s.putScratch(bp)
+		raw = appendMessage((*bp)[:0], ev.obj)
+		*bp = raw
 	}
-	return s.writeParts(ts, raw)
+	return s.writeParts(ev.ts, raw, ev.route)
 }
 
 func (s *Syncer) getScratch() *[]byte {
@@ -258,15 +245,17 @@ func (s *Syncer) putScratch(bp *[]byte) {
 	}
 }
 
-// store hands one encoded event object to the accumulator, and settles it
-// at once when it finds the Syncer closed or the buffer full. raw is its
-// text, for the fallback writer, or nil to get it back from obj when
-// needed; after, as for accumulator.add. It returns the seq of the batch
-// that took the event, or 0.
-func (s *Syncer) store(ts int64, obj, raw []byte, size int, after uint64) (uint64, error) {
+// store accepts ev and hands it to the accumulator (and the spool), or
+// settles it at once when the Syncer is closed or the buffer full. raw is
+// as for write; after, as for accumulator.add. It returns the seq of the
+// batch that took the event, or 0.
+func (s *Syncer) store(ev *event, raw []byte, after uint64) (uint64, error) {
 	s.ledger.accepted()
-	seq, r := s.acc.add(ts, obj, size, after)
+	seq, r := s.take(ev, after)
 	if r == added {
+		if s.spool != nil {
+			s.spool.append(seq, ev)
+		}
 		return seq, nil
 	}
 	drop := r != refused && s.overflow == OverflowDrop
@@ -274,7 +263,7 @@ func (s *Syncer) store(ts int64, obj, raw []byte, size int, after uint64) (uint6
 		// The fallback writer copies the line: a pooled buffer will do.
 		bp := s.getScratch()
 		defer s.putScratch(bp)
-		raw = appendMessage((*bp)[:0], obj)
+		raw = appendMessage((*bp)[:0], ev.obj)
 		*bp = raw
 	}
 	if r == refused {
@@ -282,20 +271,34 @@ func (s *Syncer) store(ts int64, obj, raw []byte, size int, after uint64) (uint6
 		return 0, ErrClosed
 	}
 	s.ledger.overflowed(raw, drop, r == overflowFirst, s.bufferLimit)
-	return seq, nil
+	return 0, nil
+}
+
+// take hands ev to the accumulator, with room in the spool reserved for
+// it; the caller appends an event added to the spool.
+func (s *Syncer) take(ev *event, after uint64) (uint64, addResult) {
+	if s.spool != nil && !s.spool.reserve(ev) {
+		return 0, s.acc.overflow()
+	}
+	seq, r := s.acc.add(ev, after)
+	if r != added && s.spool != nil {
+		s.spool.unreserve(ev)
+	}
+	return seq, r
 }
 
 // writeParts stores an oversize event as several part events (split.go),
 // each batch of a later part put only once the earlier one is settled, so
 // that the parts are stored in order.
-func (s *Syncer) writeParts(ts int64, p []byte) error {
+func (s *Syncer) writeParts(ts int64, p, route []byte) error {
 	var buf []byte
 	var seq uint64
 	id := s.partsID + "-" + strconv.FormatUint(s.entries.Add(1), 10)
 	for _, part := range splitEvent(p, MaxEventBytes, id) {
-		var size int
-		buf, size = appendEventObject(buf[:0], ts, part)
-		stored, err := s.store(ts, buf, part, size, seq)
+		var ev event
+		buf, ev = appendEventObject(buf[:0], ts, part)
+		ev.route = route
+		stored, err := s.store(&ev, part, seq)
 		if err != nil {
 			return err
 		}
@@ -306,14 +309,22 @@ func (s *Syncer) writeParts(ts int64, p []byte) error {
 	return nil
 }
 
-// handleError hands err to the error handler (WithErrorHandler), for what
-// the Core finds while encoding: a metric CloudWatch would not extract,
-// reported once.
-func (s *Syncer) handleError(err error) { s.ledger.onError(err) }
+// reportSetup hands the reporter what the Core's encoder finds while
+// encoding: a metric CloudWatch would not extract, once.
+func (s *Syncer) reportSetup(err error) { s.rep.report(reportSetup, "", err) }
 
 // Stats returns the Syncer's counters. It is safe to call at any time; the
 // counters are read one by one, so they add up only when no event is in
 // motion (after Sync, with writers stopped).
 func (s *Syncer) Stats() Stats {
 	return s.ledger.snapshot()
+}
+
+// SpoolStats returns the counters of the Syncer's spool, or the zero
+// SpoolStats without WithSpool. It is safe to call at any time.
+func (s *Syncer) SpoolStats() SpoolStats {
+	if s.spool == nil {
+		return SpoolStats{}
+	}
+	return s.spool.snapshot()
 }

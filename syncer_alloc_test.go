@@ -72,3 +72,23 @@ func TestDatedStreamWriteEntryAllocs(t *testing.T) {
 		t.Errorf("WriteEntry to s-{date}: %v allocations per event, want 0", got)
 	}
 }
+
+// A routed name costs nothing per entry once its route is open: the route
+// is built on the stack and looked up without a copy.
+func TestRoutedLoggerAllocs(t *testing.T) {
+	f := templated(t, "/test/app", "{logger}-{field:tenant}")
+	logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel)).Named("api")
+	acme := logger.With(zap.String("tenant", "acme"))
+	for range 2 * cwzap.MaxBatchEvents {
+		acme.Info("warm", zap.Int("n", 1))
+		logger.Info("warm", zap.String("tenant", "beta"))
+	}
+	logger.Sync()
+	n, beta := []zap.Field{zap.Int("n", 1)}, []zap.Field{zap.String("tenant", "beta")}
+	if got := testing.AllocsPerRun(2000, func() {
+		acme.Info("hello", n...)
+		logger.Info("hello", beta...)
+	}); got != 0 {
+		t.Errorf("logger.Info to a routed Syncer: %v allocations per two entries, want 0", got)
+	}
+}

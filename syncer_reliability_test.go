@@ -244,6 +244,7 @@ func runFaultCase(t *testing.T, tt faultCase, n int, slowDelay time.Duration) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	errs.attach(s)
 	t.Cleanup(func() { s.Close() })
 	logger := zap.New(cwzap.NewCore(s, zap.InfoLevel))
 

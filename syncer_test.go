@@ -30,8 +30,9 @@ type lockedBuffer = cwzap.LockedBuffer
 
 // errorLog collects what the Syncer reports to its error handler.
 type errorLog struct {
-	mu   sync.Mutex
-	errs []error
+	mu      sync.Mutex
+	errs    []error
+	syncers []*cwzap.Syncer // whose reports come here
 }
 
 func (l *errorLog) handle(err error) {
@@ -40,7 +41,24 @@ func (l *errorLog) handle(err error) {
 	l.errs = append(l.errs, err)
 }
 
+// attach makes all wait for the reports s has made.
+func (l *errorLog) attach(s *cwzap.Syncer) *cwzap.Syncer {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.syncers = append(l.syncers, s)
+	return s
+}
+
+// all returns the errors the handler got, once the attached Syncers have
+// delivered every report they made: reports reach the handler from a
+// goroutine of the Syncer's, after the call that made them returns.
 func (l *errorLog) all() []error {
+	l.mu.Lock()
+	syncers := slices.Clone(l.syncers)
+	l.mu.Unlock()
+	for _, s := range syncers {
+		s.WaitReports()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]error(nil), l.errs...)
@@ -78,7 +96,7 @@ func newFixtureOn(t *testing.T, srv *cwlogstest.Server, opts ...cwzap.SyncerOpti
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.syncer = s
+	f.syncer = f.errs.attach(s)
 	t.Cleanup(func() { s.Close() })
 	return f
 }

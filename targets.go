@@ -3,11 +3,12 @@ package cwzap
 import (
 	"cmp"
 	"slices"
-	"sync"
 )
 
-// Targets: where each batch goes. A Syncer whose names hold {date} writes
-// to one stream (or group) per UTC day of its events. A batch is not
+// Targets: where each batch goes. A Syncer writes each event to the stream
+// (and group) its names expand to for the event's route (route.go: the
+// values its names take from the entry; a batch holds the events of one
+// route) and, when they hold {date}, its UTC day. A batch is not
 // sealed at midnight: events either side of it arrive interleaved for as
 // long as writers' clocks and goroutines disagree, and sealing at each
 // change of day would make a batch, and a put, of nearly every event.
@@ -19,24 +20,30 @@ import (
 // A target is one expanded group and stream, with what the put machine
 // knows of it.
 type target struct {
-	day    int64  // UTC day number; 0 when the names hold no {date}
+	key    targetKey
 	header []byte // the start of every request body (requestHeader)
 	st     *logStream
 	refs   int // batches not yet released that go here; guarded by targets.mu
 }
 
-// targets owns the targets of a Syncer, one per day in use. The
-// accumulator assigns them to a batch as it seals it; the ledger releases
-// them once the batch is settled. It calls no other owner; mu guards the
-// map, newest and every target's refs.
+// A targetKey is what selects a target: a route and a day.
+type targetKey struct {
+	route string
+	day   int64 // UTC day number; 0 when the names hold no {date}
+}
+
+// targets owns the targets of a Syncer, one per route and day in use. The
+// dispatcher's batches get theirs as they are sealed, and release them
+// once settled. It calls no other owner; mu guards the map, newest and
+// every target's refs.
 type targets struct {
 	groupT, streamT nameTemplate
 	dated           bool         // a name holds {date}: one target per UTC day
 	proto           streamConfig // what every target's logStream shares
 
-	mu     sync.Mutex
-	byDay  map[int64]*target
-	newest *target // the target of the latest day seen
+	mu     rankedMutex
+	byKey  map[targetKey]*target
+	newest *target // the target made last
 }
 
 func newTargets(groupT, streamT nameTemplate, proto streamConfig) *targets {
@@ -45,7 +52,8 @@ func newTargets(groupT, streamT nameTemplate, proto streamConfig) *targets {
 		streamT: streamT,
 		dated:   groupT.dated() || streamT.dated(),
 		proto:   proto,
-		byDay:   make(map[int64]*target, 2),
+		mu:      rankedMutex{rank: rankTargets},
+		byKey:   make(map[targetKey]*target, 2),
 	}
 }
 
@@ -62,21 +70,27 @@ func (ts *targets) assign(b *batch) {
 	first, last := ts.dayFor(b.minTS), ts.dayFor(b.maxTS)
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	b.tgt = ts.getLocked(first)
+	b.tgt = ts.getLocked(targetKey{b.route, first})
 	b.tgt.refs++
 	if last != first {
-		b.tgt2 = ts.getLocked(last)
+		b.tgt2 = ts.getLocked(targetKey{b.route, last})
 		b.tgt2.refs++
 	}
 }
 
-// release ends b's use of its targets, once the batch is settled.
+// release ends b's use of its targets, once the batch is settled. A
+// target no batch refers to any more is dropped, but the one made last,
+// so that a Syncer that lives for months, or writes for thousands of
+// tenants, keeps only those its batches need.
 func (ts *targets) release(b *batch) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	for _, t := range [...]*target{b.tgt, b.tgt2} {
-		if t != nil {
-			t.refs--
+		if t == nil {
+			continue
+		}
+		if t.refs--; t.refs == 0 && t != ts.newest {
+			delete(ts.byKey, t.key)
 		}
 	}
 	b.tgt, b.tgt2 = nil, nil
@@ -86,37 +100,25 @@ func (ts *targets) release(b *batch) {
 func (ts *targets) len() int {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	return len(ts.byDay)
+	return len(ts.byKey)
 }
 
-// getLocked returns the target for day, made on first use. Making one
-// drops the targets no batch refers to but the newest, so that a Syncer
-// that lives for months keeps two or three.
-func (ts *targets) getLocked(day int64) *target {
-	if t := ts.newest; t != nil && t.day == day {
+// getLocked returns the target of key, made on first use.
+func (ts *targets) getLocked(key targetKey) *target {
+	if t := ts.newest; t != nil && t.key == key {
 		return t
 	}
-	if t := ts.byDay[day]; t != nil {
+	if t := ts.byKey[key]; t != nil {
 		return t
 	}
-	group, stream := ts.groupT.expand(day), ts.streamT.expand(day)
-	st := &logStream{
-		streamConfig: ts.proto,
-		group:        group,
-		name:         stream,
-		tokenMu:      make(chan struct{}, 1),
-		createMu:     make(chan struct{}, 1),
+	vals := splitRoute(key.route)
+	group, stream := ts.groupT.expand(key.day, vals), ts.streamT.expand(key.day, vals)
+	t := &target{key: key, header: requestHeader(group, stream), st: newLogStream(ts.proto, group, stream)}
+	if old := ts.newest; old != nil && old.refs == 0 {
+		delete(ts.byKey, old.key) // it stays no longer than until another is made
 	}
-	t := &target{day: day, header: requestHeader(group, stream), st: st}
-	for d, old := range ts.byDay {
-		if old.refs == 0 && old != ts.newest {
-			delete(ts.byDay, d)
-		}
-	}
-	ts.byDay[day] = t
-	if ts.newest == nil || day > ts.newest.day {
-		ts.newest = t
-	}
+	ts.byKey[key] = t
+	ts.newest = t
 	return t
 }
 
@@ -126,7 +128,7 @@ func (b *batch) nextDay() int {
 	if b.tgt2 == nil {
 		return b.len()
 	}
-	k, _ := slices.BinarySearchFunc(b.events, b.tgt2.day, func(e event, day int64) int {
+	k, _ := slices.BinarySearchFunc(b.slots, b.tgt2.key.day, func(e slot, day int64) int {
 		return cmp.Compare(dayOf(e.ts), day)
 	})
 	return k

@@ -48,9 +48,9 @@ func TestDayOf(t *testing.T) {
 		{time.Date(1969, 12, 31, 23, 59, 59, 999e6, time.UTC), "1969-12-31"},
 		{time.Date(2026, 11, 29, 1, 0, 0, 0, time.FixedZone("CET", 3600)), "2026-11-29"},
 	}
-	tmpl := nameTemplate{pieces: []string{"", ""}}
+	tmpl := nameTemplate{parts: []namePart{{value: _partDate}}}
 	for _, tt := range tests {
-		if got := tmpl.expand(dayOf(tt.give.UnixMilli())); got != tt.want {
+		if got := tmpl.expand(dayOf(tt.give.UnixMilli()), nil); got != tt.want {
 			t.Errorf("%v: %s, want %s", tt.give, got, tt.want)
 		}
 	}

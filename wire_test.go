@@ -87,13 +87,13 @@ func TestWithEntityIsValidated(t *testing.T) {
 		give, att map[string]string
 		want      string
 	}{
-		{"one key attribute", map[string]string{"Type": "Service"}, nil, "1 key attributes"},
-		{"five key attributes", map[string]string{"Type": "Service", "Name": "n", "Environment": "e", "Identifier": "i", "ResourceType": "r"}, nil, "5 key attributes"},
-		{"an unknown key attribute", map[string]string{"Type": "Service", "Team": "core"}, nil, `"Team"`},
-		{"an empty value", map[string]string{"Type": "Service", "Name": ""}, nil, "Name"},
-		{"a value too long", map[string]string{"Type": "Service", "Name": strings.Repeat("n", 513)}, nil, "512"},
-		{"eleven attributes", checkout, many, "11 attributes"},
-		{"an attribute name too long", checkout, map[string]string{strings.Repeat("k", 257): "v"}, "256"},
+		{"one key attribute", map[string]string{"Type": "Service"}, nil, "1 key attribute; want 2 to 4 of Type, ResourceType, Identifier, Name, Environment"},
+		{"five key attributes", map[string]string{"Type": "Service", "Name": "n", "Environment": "e", "Identifier": "i", "ResourceType": "r"}, nil, "5 key attributes; want 2 to 4 of Type, ResourceType, Identifier, Name, Environment"},
+		{"an unknown key attribute", map[string]string{"Type": "Service", "Team": "core"}, nil, `key attribute "Team": want one of Type, ResourceType, Identifier, Name, Environment`},
+		{"an empty value", map[string]string{"Type": "Service", "Name": ""}, nil, `key attribute Name = "": want 1 to 512 characters`},
+		{"a value too long", map[string]string{"Type": "Service", "Name": strings.Repeat("n", 513)}, nil, "want 1 to 512 characters"},
+		{"eleven attributes", checkout, many, "11 attributes; the service takes at most 10"},
+		{"an attribute name too long", checkout, map[string]string{strings.Repeat("k", 257): "v"}, "want a name of 1 to 256 characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +103,30 @@ func TestWithEntityIsValidated(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The names WithEntity takes are the service's, whatever a caller does
+// with the slice EntityKeyAttributeNames returns.
+func TestEntityKeyAttributeNamesIsACopy(t *testing.T) {
+	names := cwzap.EntityKeyAttributeNames()
+	want := []string{"Type", "ResourceType", "Identifier", "Name", "Environment"}
+	if !reflect.DeepEqual(names, want) {
+		t.Fatalf("EntityKeyAttributeNames() = %q, want %q", names, want)
+	}
+	for i := range names {
+		names[i] = "Team"
+	}
+	if got := cwzap.EntityKeyAttributeNames(); !reflect.DeepEqual(got, want) {
+		t.Errorf("after changing a returned slice, EntityKeyAttributeNames() = %q, want %q", got, want)
+	}
+	if _, err := cwzap.NewSyncer("g", "s", cwzap.WithClient(plainClient{}), cwzap.WithEntity(map[string]string{"Team": "core", "Name": "n"}, nil)); err == nil {
+		t.Error("WithEntity took the key attribute Team")
+	}
+	s, err := cwzap.NewSyncer("g", "s", cwzap.WithClient(plainClient{}), cwzap.WithEntity(checkout, nil))
+	if err != nil {
+		t.Fatalf("WithEntity refused the service's names: %v", err)
+	}
+	s.Close()
 }
 
 // wireLog records what each PutLogEvents request put on the wire.

@@ -32,13 +32,32 @@
 //
 // PutLogEvents requests that carry x-amzn-logs-format: json/emf have their
 // Embedded Metric Format events read as the service reads them: Metrics
-// returns the extracted metrics and EMFErrors counts documents that break
-// the specification. An entity in a put is checked (Entity returns the
+// returns the extracted metrics (each with its unit and storage
+// resolution) and EMFErrors counts documents that break the
+// specification. FilterLogEvents answers searchedLogStreams empty, as the
+// service has since 2020. An entity in a put is checked (Entity returns the
 // last accepted; a bad one is answered with rejectedEntityInfo, never an
 // error). Request bodies may be gzip-compressed (Content-Encoding: gzip).
 // StartLiveTail streams new events over the event-stream protocol, so the
-// SDK's own client reads them; Config's clients send it to the server's
-// own host (the SDK would prefix it with "stream-").
+// SDK's own client reads them, and checks the request's constraints as
+// the service does (InvalidParameterException).
+//
+// # Live tail from other clients
+//
+// The SDKs send StartLiveTail to "stream-" followed by the endpoint's
+// host, a name that does not resolve for 127.0.0.1 or localhost. Config's
+// clients turn that prefix off (smithyhttp.DisableEndpointHostPrefix in
+// an Initialize middleware); other clients must do it themselves:
+//
+//	boto3:    boto3.client("logs", endpoint_url=url,
+//	              config=botocore.config.Config(inject_host_prefix=False))
+//	AWS CLI:  AWS_DISABLE_HOST_PREFIX_INJECTION=true aws logs start-live-tail --endpoint-url URL ...
+//
+// Recent botocore (and so boto3 and the AWS CLI, which has no flag for
+// it) reads AWS_DISABLE_HOST_PREFIX_INJECTION=true, or
+// disable_host_prefix_injection = true in the profile; older ones only
+// take inject_host_prefix=False in code, and those before StartLiveTail
+// (Debian 12's botocore 1.29) do not have the operation.
 //
 // # Filter patterns
 //

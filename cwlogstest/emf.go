@@ -53,7 +53,21 @@ type MetricDatum struct {
 	Dimensions    map[string]string // the dimension set's keys and their values; empty for an empty set
 	Values        []float64         // one, or the target array's values
 	Timestamp     int64             // _aws.Timestamp, milliseconds since the Unix epoch
+
+	// StorageResolution is the MetricDefinition's: 1 for a high-resolution
+	// metric (stored per second), 60 for a standard one, and 60 when the
+	// document gives none.
+	StorageResolution int
 }
+
+// The storage resolutions a MetricDefinition may give: an integer, 1 (high
+// resolution) or 60 (standard, the default), as the specification's
+// MetricDefinition and CloudWatch's MetricDatum have them. Any other value,
+// a string "1" included, makes the document invalid.
+const (
+	emfHighResolution     = 1
+	emfStandardResolution = 60
+)
 
 // emfStore keeps the extracted metrics.
 type emfStore struct {
@@ -130,8 +144,9 @@ func ExtractMetrics(msg []byte) (metrics []MetricDatum, ok bool) {
 			Namespace  *string
 			Dimensions [][]string
 			Metrics    []struct {
-				Name *string
-				Unit *string
+				Name              *string
+				Unit              *string
+				StorageResolution json.RawMessage
 			}
 		}
 	}
@@ -170,6 +185,10 @@ func ExtractMetrics(msg []byte) (metrics []MetricDatum, ok bool) {
 				}
 				unit = *m.Unit
 			}
+			resolution, ok := storageResolution(m.StorageResolution)
+			if !ok {
+				return nil, false
+			}
 			values, ok := metricTarget(root[*m.Name])
 			if !ok {
 				return nil, false
@@ -184,11 +203,33 @@ func ExtractMetrics(msg []byte) (metrics []MetricDatum, ok bool) {
 				metrics = append(metrics, MetricDatum{
 					Namespace: *d.Namespace, Name: *m.Name, Unit: unit,
 					Dimensions: dims, Values: values, Timestamp: ts,
+					StorageResolution: resolution,
 				})
 			}
 		}
 	}
 	return metrics, true
+}
+
+// storageResolution reads a MetricDefinition's StorageResolution: absent
+// is standard resolution; present, it must be a JSON number of value 1 or
+// 60 (an integer as JSON Schema's "integer" has it, so 60.0 is one; "60",
+// a string, and null are not).
+func storageResolution(raw json.RawMessage) (int, bool) {
+	if raw == nil {
+		return emfStandardResolution, true
+	}
+	var v float64
+	if json.Unmarshal(raw, &v) != nil {
+		return 0, false
+	}
+	switch v {
+	case emfHighResolution:
+		return emfHighResolution, true
+	case emfStandardResolution:
+		return emfStandardResolution, true
+	}
+	return 0, false
 }
 
 func nameOK(s string) bool {

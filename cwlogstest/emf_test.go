@@ -28,9 +28,31 @@ func TestExtractMetrics(t *testing.T) {
 	if got[1].Name != "t" || len(got[1].Dimensions) != 0 || got[3].Name != "n" || got[3].Unit != "None" || got[3].Values[0] != 3 {
 		t.Errorf("metrics = %+v", got)
 	}
+	for _, m := range got {
+		if m.StorageResolution != 60 {
+			t.Errorf("%s: StorageResolution %d, want 60 when the document gives none", m.Name, m.StorageResolution)
+		}
+	}
 	for _, plain := range []string{"not json", `{"a":1}`, `[1,2]`, `{"doc":"{\"_aws\":{}}"}`} {
 		if m, ok := cwlogstest.ExtractMetrics([]byte(plain)); !ok || m != nil {
 			t.Errorf("ExtractMetrics(%s) = %v, %v; want a plain event", plain, m, ok)
+		}
+	}
+}
+
+// StorageResolution is kept: 1 for high resolution, 60 for standard.
+func TestExtractMetricsStorageResolution(t *testing.T) {
+	doc := `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ns","Dimensions":[[]],"Metrics":[` +
+		`{"Name":"hi","StorageResolution":1},{"Name":"std","StorageResolution":60},{"Name":"std2","StorageResolution":60.0},{"Name":"none"}]}]},` +
+		`"hi":1,"std":2,"std2":3,"none":4}`
+	got, ok := cwlogstest.ExtractMetrics([]byte(doc))
+	want := map[string]int{"hi": 1, "std": 60, "std2": 60, "none": 60}
+	if !ok || len(got) != len(want) {
+		t.Fatalf("ExtractMetrics = %+v, %v; want %d metrics", got, ok, len(want))
+	}
+	for _, m := range got {
+		if m.StorageResolution != want[m.Name] {
+			t.Errorf("%s: StorageResolution %d, want %d", m.Name, m.StorageResolution, want[m.Name])
 		}
 	}
 }
@@ -52,6 +74,10 @@ func TestExtractMetricsRejectsBrokenRules(t *testing.T) {
 		{"a missing dimension", `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ns","Dimensions":[["svc"]],"Metrics":[{"Name":"n"}]}]},"n":1}`},
 		{"a number dimension", `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ns","Dimensions":[["svc"]],"Metrics":[{"Name":"n"}]}]},"n":1,"svc":7}`},
 		{"an unknown unit", `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ns","Dimensions":[[]],"Metrics":[{"Name":"n","Unit":"Parsecs"}]}]},"n":1}`},
+		{"a storage resolution of 5", `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ns","Dimensions":[[]],"Metrics":[{"Name":"n","StorageResolution":5}]}]},"n":1}`},
+		{"a storage resolution of 1.5", `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ns","Dimensions":[[]],"Metrics":[{"Name":"n","StorageResolution":1.5}]}]},"n":1}`},
+		{"a string storage resolution", `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ns","Dimensions":[[]],"Metrics":[{"Name":"n","StorageResolution":"1"}]}]},"n":1}`},
+		{"a null storage resolution", `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ns","Dimensions":[[]],"Metrics":[{"Name":"n","StorageResolution":null}]}]},"n":1}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,15 +127,16 @@ func TestServerExtractsMetricsOnlyWithTheHeader(t *testing.T) {
 		t.Fatalf("metrics without the header: %+v", got)
 	}
 	emf := srv.Client(withHeader(cwlogstest.LogFormatHeader, cwlogstest.LogFormatEMF))
-	put(emf, validEMF, "plain", `{"_aws":{"Timestamp":1}}`)
+	badResolution := `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ns","Dimensions":[[]],"Metrics":[{"Name":"n","StorageResolution":"1"}]}]},"n":1}`
+	put(emf, validEMF, "plain", `{"_aws":{"Timestamp":1}}`, badResolution)
 	got := srv.Metrics("ns")
 	if len(got) != 4 || got[0].Group != "g" || got[0].Stream != "s" {
 		t.Errorf("metrics = %+v, want the 4 of the valid document, with group and stream", got)
 	}
-	if n := srv.EMFErrors(); n != 1 {
-		t.Errorf("EMFErrors = %d, want 1", n)
+	if n := srv.EMFErrors(); n != 2 {
+		t.Errorf("EMFErrors = %d, want 2 (no timestamp, a string StorageResolution)", n)
 	}
-	if n := len(srv.Events("g", "s")); n != 4 {
-		t.Errorf("%d events stored, want all 4: EMF events are log events too", n)
+	if n := len(srv.Events("g", "s")); n != 5 {
+		t.Errorf("%d events stored, want all 5: EMF events are log events too", n)
 	}
 }

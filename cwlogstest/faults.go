@@ -45,6 +45,12 @@ type Faults struct {
 	SlowDelay time.Duration
 	// Latency is added to every PutLogEvents answer.
 	Latency time.Duration
+	// AnswerBytes, when larger than the answer of a processed put, pads
+	// that answer with whitespace before its JSON (still valid JSON) to
+	// this many bytes, sent as written, without holding them: the answer
+	// of a broken endpoint, or of a proxy in between, which a client must
+	// read only so far.
+	AnswerBytes int64
 
 	// Outage answers every call of every operation with 503
 	// ServiceUnavailableException while set.
@@ -95,13 +101,14 @@ type putPlan struct {
 	dropAfter bool          // process, then close the connection
 	latency   time.Duration // before any answer
 	slow      time.Duration // before the answer of a processed put
+	answer    int64         // the answer of a processed put padded to this
 }
 
 func (fs *faultState) planPut() putPlan {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	f := fs.f
-	p := putPlan{latency: f.Latency}
+	p := putPlan{latency: f.Latency, answer: f.AnswerBytes}
 	// Draw every fraction on every call, so that one fault's setting does
 	// not shift the draws of the others.
 	var d [7]float64

@@ -16,6 +16,10 @@ type filteredEvent struct {
 	EventID       string `json:"eventId"`
 }
 
+// searchedStream is a member of FilterLogEvents' searchedLogStreams,
+// which the service has answered empty since May 15, 2020 (the API
+// model's FilterLogEventsResponse: "this parameter is no longer
+// supported. This parameter returns an empty list").
 type searchedStream struct {
 	LogStreamName      string `json:"logStreamName"`
 	SearchedCompletely bool   `json:"searchedCompletely"`
@@ -79,13 +83,11 @@ func (s *Server) filterLogEvents(body []byte) (any, *apiError) {
 	names = slices.Compact(names)
 
 	var matches []matchKey
-	searched := []searchedStream{}
 	for _, name := range names {
 		st := g.streams[name]
 		if st == nil {
 			continue
 		}
-		searched = append(searched, searchedStream{name, true})
 		for i, e := range st.events {
 			if in.StartTime != nil && e.ts < *in.StartTime || in.EndTime != nil && e.ts > *in.EndTime {
 				continue
@@ -103,7 +105,7 @@ func (s *Server) filterLogEvents(body []byte) (any, *apiError) {
 		Events             []filteredEvent  `json:"events"`
 		SearchedLogStreams []searchedStream `json:"searchedLogStreams"`
 		NextToken          string           `json:"nextToken,omitempty"`
-	}{Events: []filteredEvent{}, SearchedLogStreams: searched}
+	}{Events: []filteredEvent{}, SearchedLogStreams: []searchedStream{}}
 	size := 0
 	for _, k := range matches {
 		st := g.streams[k.stream]

@@ -3,11 +3,14 @@ package cwlogstest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/smithy-go/eventstream"
 	"github.com/aws/smithy-go/middleware"
@@ -27,9 +30,28 @@ import (
 const (
 	DefaultLiveTailInterval = time.Second
 	DefaultLiveTailTimeout  = 3 * time.Hour
-	maxLiveTailGroups       = 10
 	maxLiveTailEvents       = 500 // events per sessionUpdate; more are left out, and the update says it is sampled
 )
+
+// The constraints of a StartLiveTail request, as the API model
+// (botocore's data/logs/2014-03-28/service-2.json, shapes
+// StartLiveTailRequest, StartLiveTailLogGroupIdentifiers,
+// LogGroupIdentifier, InputLogStreamNames, LogStreamName, FilterPattern)
+// and the API reference (API_StartLiveTail.html, API_LiveTailSessionStart.html)
+// give them. The service answers a request that breaks one with
+// InvalidParameterException before it looks for the log groups.
+const (
+	maxLiveTailGroups   = 10   // logGroupIdentifiers: 1 to 10
+	maxLiveTailARN      = 2048 // each identifier: 1 to 2048 characters
+	maxLiveTailStreams  = 100  // logStreamNames, logStreamNamePrefixes: 1 to 100 when given
+	maxLiveTailPattern  = 1024 // logEventFilterPattern: 0 to 1024 characters
+	liveTailARNPattern  = `[\w#+=/:,.@-]*`
+	liveTailNamePattern = `[^:*]*`
+)
+
+// _liveTailARN is LogGroupIdentifier's pattern, whole: no '*', so no
+// trailing "*" either ("the ARN can't end with an asterisk").
+var _liveTailARN = regexp.MustCompile(`^` + liveTailARNPattern + `$`)
 
 type liveTailRequest struct {
 	LogGroupIdentifiers   []string `json:"logGroupIdentifiers"`
@@ -210,13 +232,59 @@ func (s *Server) startLiveTail(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// checkLiveTail checks a StartLiveTail request against the model's
+// constraints. A list that is present must hold at least one member: the
+// SDKs send an empty list as [].
+func checkLiveTail(in *liveTailRequest) *apiError {
+	if n := len(in.LogGroupIdentifiers); n < 1 || n > maxLiveTailGroups {
+		return validationError(fmt.Sprint(in.LogGroupIdentifiers), "logGroupIdentifiers",
+			fmt.Sprintf("Member must have length less than or equal to %d, Member must have length greater than or equal to 1", maxLiveTailGroups))
+	}
+	for _, id := range in.LogGroupIdentifiers {
+		if n := utf8.RuneCountInString(id); n < 1 || n > maxLiveTailARN {
+			return validationError(id, "logGroupIdentifiers",
+				fmt.Sprintf("Member must satisfy constraint: [Member must have length less than or equal to %d, Member must have length greater than or equal to 1]", maxLiveTailARN))
+		}
+		if !_liveTailARN.MatchString(id) {
+			return validationError(id, "logGroupIdentifiers",
+				"Member must satisfy constraint: [Member must satisfy regular expression pattern: "+liveTailARNPattern+"]")
+		}
+	}
+	for _, list := range []struct {
+		member string
+		names  []string
+	}{{"logStreamNames", in.LogStreamNames}, {"logStreamNamePrefixes", in.LogStreamNamePrefixes}} {
+		if list.names == nil {
+			continue
+		}
+		if n := len(list.names); n < 1 || n > maxLiveTailStreams {
+			return validationError(fmt.Sprint(list.names), list.member,
+				fmt.Sprintf("Member must have length less than or equal to %d, Member must have length greater than or equal to 1", maxLiveTailStreams))
+		}
+		for _, name := range list.names {
+			if n := utf8.RuneCountInString(name); n < 1 || n > maxNameLen {
+				return validationError(name, list.member,
+					fmt.Sprintf("Member must satisfy constraint: [Member must have length less than or equal to %d, Member must have length greater than or equal to 1]", maxNameLen))
+			}
+			if strings.ContainsAny(name, ":*") {
+				return validationError(name, list.member,
+					"Member must satisfy constraint: [Member must satisfy regular expression pattern: "+liveTailNamePattern+"]")
+			}
+		}
+	}
+	if p := in.LogEventFilterPattern; p != nil && utf8.RuneCountInString(*p) > maxLiveTailPattern {
+		return validationError(*p, "logEventFilterPattern", fmt.Sprintf("Member must have length less than or equal to %d", maxLiveTailPattern))
+	}
+	if in.LogStreamNames != nil && in.LogStreamNamePrefixes != nil {
+		return invalidParam("You can specify either logStreamNames or logStreamNamePrefixes, but not both.")
+	}
+	return nil
+}
+
 // newLiveSession checks a StartLiveTail request as the service does.
 func (s *Server) newLiveSession(in *liveTailRequest) (*liveSession, *apiError) {
-	if n := len(in.LogGroupIdentifiers); n < 1 || n > maxLiveTailGroups {
-		return nil, validationError("", "logGroupIdentifiers", "Member must have length between 1 and 10")
-	}
-	if len(in.LogStreamNames) > 0 && len(in.LogStreamNamePrefixes) > 0 {
-		return nil, invalidParam("You can specify either logStreamNames or logStreamNamePrefixes, but not both.")
+	if err := checkLiveTail(in); err != nil {
+		return nil, err
 	}
 	if (len(in.LogStreamNames) > 0 || len(in.LogStreamNamePrefixes) > 0) && len(in.LogGroupIdentifiers) != 1 {
 		return nil, invalidParam("logStreamNames and logStreamNamePrefixes need exactly one log group.")

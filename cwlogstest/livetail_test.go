@@ -3,12 +3,15 @@ package cwlogstest_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/cwzap/cwzap/cwlogstest"
 )
@@ -111,6 +114,67 @@ func TestStartLiveTailChecksTheRequest(t *testing.T) {
 		if out, err := c.StartLiveTail(ctx, in); err == nil {
 			out.GetStream().Close()
 			t.Errorf("StartLiveTail(%+v) succeeded", in)
+		}
+	}
+}
+
+// The request's constraints, each at its limit and one past it, as the
+// API model gives them: past it is InvalidParameterException, before the
+// log group is looked for; at it the session starts (or, for a group
+// that does not exist, ResourceNotFoundException).
+func TestStartLiveTailFollowsTheModel(t *testing.T) {
+	srv, _, arn := liveServer(t, time.Hour)
+	prefix := "arn:aws:logs:us-east-1:123456789012:log-group:"
+	names := func(n int, name string) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprint(name, i)
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		give     cloudwatchlogs.StartLiveTailInput
+		wantCode string // "" for a session
+	}{
+		{"ARN ending in :*", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn + ":*"}}, "InvalidParameterException"},
+		{"ARN ending in *", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn + "*"}}, "InvalidParameterException"},
+		{"identifier of 2,048 characters", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{prefix + strings.Repeat("a", 2048-len(prefix))}}, "ResourceNotFoundException"},
+		{"identifier of 2,049 characters", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{prefix + strings.Repeat("a", 2049-len(prefix))}}, "InvalidParameterException"},
+		{"no identifier", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{}}, "InvalidParameterException"},
+		{"11 identifiers", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: names(11, arn)}, "InvalidParameterException"},
+		{"empty logStreamNames", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogStreamNames: []string{}}, "InvalidParameterException"},
+		{"100 logStreamNames", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogStreamNames: names(100, "s")}, ""},
+		{"101 logStreamNames", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogStreamNames: names(101, "s")}, "InvalidParameterException"},
+		{"empty logStreamNamePrefixes", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogStreamNamePrefixes: []string{}}, "InvalidParameterException"},
+		{"101 logStreamNamePrefixes", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogStreamNamePrefixes: names(101, "s")}, "InvalidParameterException"},
+		{"stream name of 512 characters", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogStreamNames: []string{strings.Repeat("s", 512)}}, ""},
+		{"stream name of 513 characters", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogStreamNames: []string{strings.Repeat("s", 513)}}, "InvalidParameterException"},
+		{"empty stream name", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogStreamNames: []string{""}}, "InvalidParameterException"},
+		{"stream name with :", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogStreamNames: []string{"a:b"}}, "InvalidParameterException"},
+		{"prefix with *", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogStreamNamePrefixes: []string{"a*"}}, "InvalidParameterException"},
+		{"names and prefixes", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogStreamNames: []string{"s"}, LogStreamNamePrefixes: []string{"s"}}, "InvalidParameterException"},
+		{"pattern of 1,024 characters", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogEventFilterPattern: aws.String(strings.Repeat("é", 1024))}, ""},
+		{"pattern of 1,025 characters", cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{arn}, LogEventFilterPattern: aws.String(strings.Repeat("a", 1025))}, "InvalidParameterException"},
+	}
+	for _, tt := range tests {
+		// A client per session: the SDK's event-stream codec is the
+		// client's, and the reader of a closed session may still use it
+		// while the next call reads its initial response (a data race in
+		// smithy-go's eventstream.Codec).
+		out, err := srv.Client().StartLiveTail(context.Background(), &tt.give)
+		if err == nil {
+			out.GetStream().Close()
+		}
+		var ae smithy.APIError
+		code := ""
+		if errors.As(err, &ae) {
+			code = ae.ErrorCode()
+		} else if err != nil {
+			code = err.Error()
+		}
+		if code != tt.wantCode {
+			t.Errorf("%s: StartLiveTail answered %q (%v), want %q", tt.name, code, err, tt.wantCode)
 		}
 	}
 }

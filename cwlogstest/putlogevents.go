@@ -100,6 +100,10 @@ func (s *Server) putLogEvents(w http.ResponseWriter, r *http.Request) {
 		drop(w)
 		return
 	}
+	if int64(len(out)) < plan.answer {
+		writePadded(w, out, plan.answer)
+		return
+	}
 	writeRaw(w, out)
 }
 

@@ -73,6 +73,16 @@ type Server struct {
 	// end would. Zero means DefaultMaxRequestBytes. Set it before Start.
 	MaxRequestBytes int
 
+	// InMemory makes the server serve over in-memory connections instead
+	// of a loopback port: only its Client and Config reach it, and its URL
+	// (http://cwlogstest.invalid) names no real address. Use it in tests
+	// run with testing/synctest, whose fake clock moves only when every
+	// goroutine of the test waits on something of the test's own, which a
+	// socket is not: start the server inside the bubble, and deadlines,
+	// backoff and Latency faults take no real time. Set it before Start.
+	// Default false.
+	InMemory bool
+
 	ln        net.Listener
 	maxBody   int // MaxRequestBytes as of Start
 	srv       *http.Server
@@ -208,6 +218,12 @@ func (s *Server) Start() {
 		s.maxBody = DefaultMaxRequestBytes
 	}
 	s.data.seqTokens = s.SequenceTokens
+	if s.InMemory {
+		s.ln.Close()
+		pl := newPipeListener()
+		s.ln = pl
+		s.transport.DialContext = pl.dial
+	}
 	s.URL = "http://" + s.ln.Addr().String()
 	s.srv = &http.Server{
 		Handler:           http.HandlerFunc(s.serveHTTP),

@@ -74,6 +74,24 @@ func writeRaw(w http.ResponseWriter, b []byte) {
 	_, _ = w.Write(b)
 }
 
+// writePadded answers 200 with b after whitespace, n bytes in all, written
+// a chunk at a time; it stops when the client goes away.
+func writePadded(w http.ResponseWriter, b []byte, n int64) {
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("Content-Length", strconv.FormatInt(n, 10))
+	w.WriteHeader(http.StatusOK)
+	chunk := bytes.Repeat([]byte(" "), 32<<10)
+	for left := n - int64(len(b)); left > 0; {
+		c := chunk[:min(int64(len(chunk)), left)]
+		if _, err := w.Write(c); err != nil {
+			return
+		}
+		left -= int64(len(c))
+	}
+	_, _ = w.Write(b)
+}
+
 // buffer is a pooled request body.
 type buffer struct{ B []byte }
 

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
@@ -31,9 +30,9 @@ const localRegion = "us-east-1"
 
 // target is a stream and how to reach it: the flags pipe and tail share.
 type target struct {
-	group, stream, endpoint string
-	timeout                 time.Duration
-	stderr                  io.Writer // the SDK's log lines; nil: discarded
+	group, stream, endpointFlag string
+	timeout                     time.Duration
+	stderr                      io.Writer // the SDK's log lines; nil: discarded
 }
 
 func (t *target) flags(fs *flag.FlagSet) {
@@ -41,27 +40,44 @@ func (t *target) flags(fs *flag.FlagSet) {
 	fs.StringVar(&t.stream, "stream", "", "log stream (required); pipe expands {date} (each line's UTC date),\n"+
 		"{hostname}, {pid} and {function} in both names, tail {date} (today in UTC,\n"+
 		"or -date) and {hostname}; a '{' must open one of them")
-	fs.StringVar(&t.endpoint, "endpoint", "",
+	fs.StringVar(&t.endpointFlag, "endpoint", "",
 		"CloudWatch Logs endpoint URL, such as cwzap serve's http://127.0.0.1:4566\n"+
-			"(default: AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, else AWS itself). With an endpoint,\n"+
-			"AWS_REGION, AWS_PROFILE and credentials still apply; when none are configured\n"+
+			"(default: AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, else AWS_ENDPOINT_URL, else AWS\n"+
+			"itself). With an endpoint, AWS_REGION, AWS_PROFILE and credentials still\n"+
+			"apply; when none are configured\n"+
 			"the region is us-east-1 and the credentials are dummies, and EC2 instance\n"+
 			"metadata is not consulted")
 	fs.DurationVar(&t.timeout, "timeout", defaultTimeout, "longest wait for CloudWatch: each request, each batch pipe sends (its retries included), and pipe's final flush")
 }
 
-// endpointURL is -endpoint, else the SDK's endpoint variables.
-func (t *target) endpointURL() string {
-	for _, v := range []string{t.endpoint, os.Getenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"), os.Getenv("AWS_ENDPOINT_URL")} {
-		if v != "" {
-			return v
+// endpoint is where requests go when it is not AWS itself, and what set
+// it, so that messages name what the user wrote.
+type endpoint struct {
+	url    string
+	source string // "-endpoint", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS" or "AWS_ENDPOINT_URL"; "" for none
+}
+
+// endpoint is -endpoint, else the SDK's endpoint variables.
+func (t *target) endpoint() endpoint {
+	if t.endpointFlag != "" {
+		return endpoint{t.endpointFlag, "-endpoint"}
+	}
+	for _, k := range []string{"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "AWS_ENDPOINT_URL"} {
+		if v := os.Getenv(k); v != "" {
+			return endpoint{v, k}
 		}
 	}
-	return ""
+	return endpoint{}
 }
 
 // client returns a CloudWatch Logs client for t, or a one-line error that
-// says what to set.
+// says what to set. It sends nothing: reach says whether the endpoint
+// answers.
+//
+// The region rule is the library's: a region configured (AWS_REGION,
+// AWS_DEFAULT_REGION, a profile's) is used; without one, an endpoint set
+// with -endpoint, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS or AWS_ENDPOINT_URL gets
+// us-east-1 (a local endpoint does not care), and no endpoint is an error.
 func (t *target) client(ctx context.Context) (*cloudwatchlogs.Client, error) {
 	if t.group == "" || t.stream == "" {
 		return nil, errors.New("-group and -stream are required")
@@ -69,12 +85,12 @@ func (t *target) client(ctx context.Context) (*cloudwatchlogs.Client, error) {
 	if t.timeout <= 0 {
 		return nil, fmt.Errorf("-timeout must be positive, not %v", t.timeout)
 	}
-	ep := t.endpointURL()
+	ep := t.endpoint()
 	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(t.timeout)),
+		config.WithHTTPClient(newHTTPClient(t.timeout)),
 		config.WithLogger(sdkLogger{w: t.stderr}),
 	}
-	if ep != "" {
+	if ep.url != "" {
 		if err := checkEndpoint(ep); err != nil {
 			return nil, err
 		}
@@ -86,31 +102,27 @@ func (t *target) client(ctx context.Context) (*cloudwatchlogs.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %v", err)
 	}
+	cfg.HTTPClient = readOnlyBodies{cfg.HTTPClient} // transport.go
 	if cfg.Region == "" {
-		if ep == "" {
-			return nil, errors.New("no AWS region configured: set AWS_REGION or AWS_PROFILE (a profile with a region), " +
-				"or give a local endpoint with -endpoint or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS")
+		if ep.url == "" {
+			return nil, errors.New("no AWS region configured: set AWS_REGION, or AWS_PROFILE to a profile with a region; " +
+				"for a local endpoint, give -endpoint or set AWS_ENDPOINT_URL_CLOUDWATCH_LOGS")
 		}
 		cfg.Region = localRegion
 	}
 	if err := t.credentials(ctx, &cfg, ep); err != nil {
 		return nil, err
 	}
-	if ep != "" {
-		if err := probe(ctx, ep, t.timeout); err != nil {
-			return nil, err
-		}
-	}
 	return cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
-		if ep != "" {
-			o.BaseEndpoint = aws.String(ep)
+		if ep.url != "" {
+			o.BaseEndpoint = aws.String(ep.url)
 		}
 	}), nil
 }
 
 // credentials checks that cfg has credentials, falling back to dummies for
 // an endpoint.
-func (t *target) credentials(ctx context.Context, cfg *aws.Config, ep string) error {
+func (t *target) credentials(ctx context.Context, cfg *aws.Config, ep endpoint) error {
 	var err error = errors.New("no credential provider")
 	if cfg.Credentials != nil {
 		cctx, cancel := context.WithTimeout(ctx, t.timeout)
@@ -120,27 +132,31 @@ func (t *target) credentials(ctx context.Context, cfg *aws.Config, ep string) er
 	if err == nil {
 		return nil
 	}
-	if ep != "" {
+	if ep.url != "" {
 		cfg.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
 		return nil
 	}
-	return errors.New("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, " +
-		"or give a local endpoint with -endpoint or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS")
+	return errors.New("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE; " +
+		"for a local endpoint, give -endpoint or set AWS_ENDPOINT_URL_CLOUDWATCH_LOGS")
 }
 
 // checkEndpoint rejects what is not an http(s) URL with a host.
-func checkEndpoint(ep string) error {
-	u, err := url.Parse(ep)
+func checkEndpoint(ep endpoint) error {
+	u, err := url.Parse(ep.url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("endpoint %q is not a URL like http://127.0.0.1:4566", ep)
+		return fmt.Errorf("%s %q is not a URL like http://127.0.0.1:4566", ep.source, ep.url)
 	}
 	return nil
 }
 
-// probe connects to the endpoint once, so that an unreachable one fails at
-// once instead of after the SDK's retries.
-func probe(ctx context.Context, ep string, timeout time.Duration) error {
-	u, _ := url.Parse(ep)
+// reach connects once to the endpoint, if one is set, so that an
+// unreachable one is known at once instead of after the SDK's retries.
+func (t *target) reach(ctx context.Context) error {
+	ep := t.endpoint()
+	if ep.url == "" {
+		return nil
+	}
+	u, _ := url.Parse(ep.url)
 	host := u.Host
 	if u.Port() == "" {
 		port := "80"
@@ -149,16 +165,26 @@ func probe(ctx context.Context, ep string, timeout time.Duration) error {
 		}
 		host = net.JoinHostPort(u.Hostname(), port)
 	}
-	d := net.Dialer{Timeout: min(timeout, 5*time.Second)}
+	d := net.Dialer{Timeout: min(t.timeout, 5*time.Second)}
 	conn, err := d.DialContext(ctx, "tcp", host)
 	if err != nil {
 		var oe *net.OpError
 		if errors.As(err, &oe) && oe.Err != nil {
 			err = oe.Err
 		}
-		return fmt.Errorf("cannot reach endpoint %s: %v (is cwzap serve running?)", ep, err)
+		return &unreachableError{ep: ep, err: err}
 	}
 	return conn.Close()
+}
+
+// unreachableError says that nothing answers at the endpoint.
+type unreachableError struct {
+	ep  endpoint
+	err error
+}
+
+func (e *unreachableError) Error() string {
+	return fmt.Sprintf("cannot reach %s %s: %v (is cwzap serve running?)", e.ep.source, e.ep.url, e.err)
 }
 
 // sdkLogger writes the SDK's log lines to w as its standard logger does,

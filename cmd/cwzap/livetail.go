@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/smithy-go"
@@ -72,7 +70,7 @@ func (a *tailArgs) followLive(ctx context.Context, c *cloudwatchlogs.Client, not
 		return nil
 	}
 	if liveErr != nil {
-		n.once("live", fmt.Sprintf("cwzap tail: no live tail (%v); polling FilterLogEvents every %v", oneLine(liveErr.Error()), a.interval))
+		n.once("live", fmt.Sprintf("cwzap tail: no live tail (%v); polling FilterLogEvents every -interval (%v)", oneLine(liveErr.Error()), a.interval))
 	}
 	return a.poll(ctx, c, from, seen, n)
 }
@@ -90,7 +88,7 @@ func (a *tailArgs) startLive(ctx context.Context, c *cloudwatchlogs.Client) (*cl
 	// A session lasts as long as tail runs: no -timeout on its body, and
 	// no "stream-" host prefix on an endpoint given by URL.
 	out, err := c.StartLiveTail(ctx, in, func(o *cloudwatchlogs.Options) {
-		o.HTTPClient = &http.Client{Transport: liveTransport{awshttp.NewBuildableClient().GetTransport()}}
+		o.HTTPClient = untimed(o.HTTPClient)
 		if o.BaseEndpoint != nil {
 			o.APIOptions = append(o.APIOptions, noHostPrefix)
 		}
@@ -271,24 +269,6 @@ func (n *noter) once(key, msg string) {
 	n.said[key] = true
 	fmt.Fprintln(n.w, msg)
 }
-
-// liveTransport hides the io.WriterTo of request bodies from
-// http.Transport. The SDK closes a request body once the answer's headers
-// have come, and its body answers WriteTo after Close with io.EOF; the
-// transport, which drains a body of known length once more after sending
-// it, then takes the session's answer for a failed write and closes the
-// connection under the stream ("use of closed network connection").
-type liveTransport struct{ http.RoundTripper }
-
-func (t liveTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r = r.Clone(r.Context())
-		r.Body = readOnlyBody{r.Body}
-	}
-	return t.RoundTripper.RoundTrip(r)
-}
-
-type readOnlyBody struct{ io.ReadCloser }
 
 // noHostPrefix keeps the SDK from sending StartLiveTail to "stream-" +
 // the host of an endpoint given by URL, a name that does not resolve.

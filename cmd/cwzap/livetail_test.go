@@ -92,7 +92,8 @@ func TestTailFollowPollsWithoutALiveTail(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Errorf("tail -f returned %v when interrupted", err)
 	}
-	if strings.Count(got, "cwzap tail: no live tail") != 1 || !strings.Contains(got, "UnknownOperationException") {
+	if strings.Count(got, "cwzap tail: no live tail") != 1 || !strings.Contains(got, "UnknownOperationException") ||
+		!strings.Contains(got, "polling FilterLogEvents every -interval (5ms)") {
 		t.Errorf("tail -f did not say once why it polls: %q", got)
 	}
 	if strings.Count(got, "throttled") != 1 {

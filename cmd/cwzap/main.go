@@ -7,7 +7,9 @@
 //
 // pipe and tail use the default AWS configuration (AWS_REGION, profiles,
 // AWS_ENDPOINT_URL_CLOUDWATCH_LOGS); -endpoint points them at another
-// endpoint, such as the one serve runs. `cwzap help COMMAND` or
+// endpoint, such as the one serve runs, and an endpoint without a region
+// configured gets us-east-1. stdout is for data; pipe's count, every
+// line it could not deliver and all diagnostics go to stderr. `cwzap help COMMAND` or
 // `cwzap COMMAND -h` describes each command's flags.
 package main
 
@@ -60,8 +62,11 @@ usage:
   cwzap help [COMMAND]                              this text, or a command's flags
 
 pipe and tail use the default AWS configuration: AWS_REGION, AWS_PROFILE,
-credentials, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS. Run "cwzap COMMAND -h" for
-a command's flags.
+credentials, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS. With an endpoint (-endpoint,
+AWS_ENDPOINT_URL_CLOUDWATCH_LOGS or AWS_ENDPOINT_URL) and no region
+configured, the region is us-east-1. stdout is for data (tail's events);
+counts and diagnostics go to stderr. Run "cwzap COMMAND -h" for a
+command's flags.
 `
 
 // commands maps each command to its implementation.

@@ -5,6 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +18,76 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cwzap-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	_binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+var (
+	_binDir   string // TestMain's; removed when the tests end
+	_binOnce  sync.Once
+	_bin      string // the built cwzap
+	_binError error
+)
+
+// binary returns the path of cwzap, built once for the whole run.
+func binary(t *testing.T) string {
+	t.Helper()
+	_binOnce.Do(func() {
+		_bin = filepath.Join(_binDir, "cwzap")
+		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goTool); err != nil {
+			goTool = "go"
+		}
+		out, err := exec.Command(goTool, "build", "-o", _bin, ".").CombinedOutput()
+		if err != nil {
+			_binError = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if _binError != nil {
+		t.Fatal(_binError)
+	}
+	return _bin
+}
+
+// result is what a run of the binary printed, and how it ended.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// exe runs the built cwzap with args and stdin, in the environment of the
+// test (isolate's), and waits for it to end.
+func exe(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("cwzap %q: %v", args, err)
+	}
+	return result{out.String(), errOut.String(), cmd.ProcessState.ExitCode()}
+}
+
+// _optionName is a library option's name, which no CLI message may hold:
+// the user wrote flags.
+var _optionName = regexp.MustCompile(`\bWith[A-Z][A-Za-z]+|OverflowDrop|fallback writer`)
 
 // isolate clears the AWS configuration of the environment for one test, so
 // that nothing is read from the machine and no metadata service is asked.

@@ -47,10 +47,35 @@ func isNameByte(c byte) bool {
 // them. Both names are checked against the service's rules, as the
 // library checks pipe's.
 func tailNames(group, stream string, day time.Time) (g, s string, err error) {
-	host, herr := os.Hostname()
-	if herr != nil || host == "" {
-		host = "localhost" // as the library does
+	return expandNames(group, stream, map[string]string{
+		"date": day.UTC().Format(time.DateOnly), "hostname": hostname(),
+	}, "tail cannot know the writer's")
+}
+
+// checkPipeNames checks pipe's names before anything is sent: their
+// placeholders stand for values of the right characters (the library
+// expands them per line), and what is left must follow the service's
+// rules, so that the error names the flag.
+func checkPipeNames(group, stream string) error {
+	_, _, err := expandNames(group, stream, map[string]string{
+		"date": "2006-01-02", "hostname": "host", "pid": "1", "function": "fn",
+	}, "")
+	return err
+}
+
+// hostname is this machine's name as the library expands {hostname}.
+func hostname() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		return "localhost" // as the library does
 	}
+	return host
+}
+
+// expandNames expands the placeholders of -group and -stream with values
+// and checks the results. A known placeholder without a value is refused
+// with unknowable ("tail cannot know the writer's").
+func expandNames(group, stream string, values map[string]string, unknowable string) (g, s string, err error) {
 	expand := func(flag, name string) (string, error) {
 		if err := checkBraces(flag, name); err != nil {
 			return "", err
@@ -65,13 +90,12 @@ func tailNames(group, stream string, day time.Time) (g, s string, err error) {
 			b.WriteString(rest[:i])
 			j := strings.IndexByte(rest[i:], '}')
 			key := rest[i+1 : i+j]
-			switch key {
-			case "date":
-				b.WriteString(day.UTC().Format(time.DateOnly))
-			case "hostname":
-				b.WriteString(host)
-			case "pid", "function":
-				return "", fmt.Errorf("%s %q: tail cannot know the writer's {%s}; type its value", flag, name, key)
+			v, ok := values[key]
+			switch {
+			case ok:
+				b.WriteString(v)
+			case key == "pid" || key == "function":
+				return "", fmt.Errorf("%s %q: %s {%s}; type its value", flag, name, unknowable, key)
 			default:
 				return "", fmt.Errorf("%s %q: unknown placeholder {%s}; known: {date}, {hostname}, {pid}, {function}", flag, name, key)
 			}
@@ -84,26 +108,31 @@ func tailNames(group, stream string, day time.Time) (g, s string, err error) {
 	if s, err = expand("-stream", stream); err != nil {
 		return "", "", err
 	}
-	if err = checkName("log group", g); err != nil {
+	if err = checkName("-group", "log group", group, g); err != nil {
 		return "", "", err
 	}
-	return g, s, checkName("log stream", s)
+	return g, s, checkName("-stream", "log stream", stream, s)
 }
 
 // checkName applies the service's naming rules (CreateLogGroup,
-// CreateLogStream): 1 to 512 characters; a group of letters, digits and
-// . - _ / #; a stream without ':' or '*'.
-func checkName(what, name string) error {
+// CreateLogStream) to name, flag's value once expanded: 1 to 512
+// characters; a group of letters, digits and . - _ / #; a stream without
+// ':' or '*'.
+func checkName(flag, what, given, name string) error {
+	in := fmt.Sprintf("%s %q", flag, given)
+	if name != given {
+		in += fmt.Sprintf(" (%q)", name)
+	}
 	if name == "" || len(name) > 512 {
-		return fmt.Errorf("%s name %q: want 1 to 512 characters", what, name)
+		return fmt.Errorf("%s: a %s name has 1 to 512 characters, not %d", in, what, len(name))
 	}
 	for _, r := range name {
 		switch {
 		case what == "log stream" && (r == ':' || r == '*'):
-			return fmt.Errorf("%s name %q: %q is not allowed", what, name, r)
+			return fmt.Errorf("%s: %q is not allowed in a %s name", in, r, what)
 		case what == "log group" && !(r == '.' || r == '-' || r == '_' || r == '/' || r == '#' ||
 			'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'):
-			return fmt.Errorf("%s name %q: %q is not allowed (letters, digits, . - _ / #)", what, name, r)
+			return fmt.Errorf("%s: %q is not allowed in a %s name (letters, digits, . - _ / #)", in, r, what)
 		}
 	}
 	return nil

@@ -42,6 +42,13 @@ func TestTailJoinsSplitEntries(t *testing.T) {
 	if got := tailLines(t, srv, "-json"); len(got) != stored {
 		t.Errorf("tail -json printed %d lines, want the %d stored events", len(got), stored)
 	}
+	// The command itself: the events on stdout, nothing on stderr (the
+	// SDK's warnings included: transport_test.go).
+	isolate(t)
+	r := exe(t, "", "tail", "-group", "g", "-stream", "s", "-endpoint", srv.URL)
+	if r.code != 0 || r.stderr != "" || strings.Count(r.stdout, "\n") != 2 || !strings.Contains(r.stdout, big) {
+		t.Errorf("cwzap tail: exit %d, stderr %q, %d lines on stdout; want 0, nothing, the 2 entries", r.code, r.stderr, strings.Count(r.stdout, "\n"))
+	}
 }
 
 // Parts whose entry never completes print as they are, at the end.

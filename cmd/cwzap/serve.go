@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cwzap/cwzap/cwlogstest"
@@ -75,10 +78,20 @@ func (ff *faultFlags) describe() string {
 
 func serve(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer) error {
 	fs := newFlagSet("serve", "serve [-addr 127.0.0.1:4566] [fault flags]\n\n"+
-		"Runs an in-memory CloudWatch Logs endpoint (cwlogstest) until interrupted.\n"+
-		"The fault flags make it slow or failing, to try an application against a\n"+
-		"bad day of CloudWatch; fractions apply to PutLogEvents.", stdout)
-	addr := fs.String("addr", "127.0.0.1:4566", "address to listen on (loopback unless you mean otherwise)")
+		"Runs an in-memory CloudWatch Logs endpoint (cwlogstest) until interrupted,\n"+
+		"and prints its URL on stdout; when interrupted, the count of events it\n"+
+		"accepted. The fault flags make it slow or failing, to try an application\n"+
+		"against a bad day of CloudWatch; fractions apply to PutLogEvents.\n\n"+
+		"Clients reach it with the endpoint URL (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, or\n"+
+		"-endpoint for pipe and tail). For StartLiveTail (live tail) the SDKs put\n"+
+		"\"stream-\" before the endpoint's host, a name that does not resolve; turn\n"+
+		"that off: boto3 with botocore.config.Config(inject_host_prefix=False);\n"+
+		"recent boto3 and AWS CLI with AWS_DISABLE_HOST_PREFIX_INJECTION=true (or\n"+
+		"disable_host_prefix_injection = true in the profile); aws-sdk-go-v2 with\n"+
+		"smithyhttp.DisableEndpointHostPrefix. cwzap tail does it itself.", stdout)
+	addr := fs.String("addr", _defaultAddr, "address to listen on (loopback unless you mean otherwise); 4566 is\n"+
+		"also LocalStack's and moto's port: when it is taken, pick another, or\n"+
+		"127.0.0.1:0 for any free one")
 	seqTokens := fs.Bool("sequence-tokens", false, "check sequence tokens as the service did before 2023")
 	discard := fs.Bool("discard", false, "validate and count events without keeping them (for benchmarks: GetLogEvents then returns none)")
 	var ff faultFlags
@@ -94,7 +107,7 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer)
 	srv.DiscardEvents = *discard
 	if err := srv.Listen(*addr); err != nil {
 		srv.Close()
-		return fmt.Errorf("serve: %v", err)
+		return listenError(*addr, err)
 	}
 	srv.Start()
 	defer func() {
@@ -113,6 +126,27 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer)
 		return nil
 	}
 	return outage(ctx, srv, ff, stdout)
+}
+
+// _defaultAddr is serve's -addr: the port AWS's local emulators use, so
+// that clients set up for them find it.
+const _defaultAddr = "127.0.0.1:4566"
+
+// listenError says why serve cannot listen on -addr, and what to do.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("serve: -addr %s is in use (another cwzap serve, LocalStack or moto?): "+
+			"stop it, or give another address, such as -addr 127.0.0.1:4567, or -addr 127.0.0.1:0 for any free port", addr)
+	}
+	var ae *net.AddrError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("serve: -addr %q: %v: want host:port, such as %s", addr, ae.Err, _defaultAddr)
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		err = oe.Err
+	}
+	return fmt.Errorf("serve: cannot listen on -addr %s: %v", addr, err)
 }
 
 // outage runs the -outage-for outage, then serves until ctx is done.

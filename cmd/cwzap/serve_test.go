@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +102,38 @@ func TestServeOutage(t *testing.T) {
 	}
 	if err := stop(); err != nil {
 		t.Errorf("serve returned %v", err)
+	}
+}
+
+// A taken port (4566 is LocalStack's and moto's too) is one line that
+// names -addr and what to do.
+func TestServePortTakenNamesAddr(t *testing.T) {
+	isolate(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	r := exe(t, "", "serve", "-addr", addr)
+	want := "cwzap: serve: -addr " + addr + " is in use (another cwzap serve, LocalStack or moto?): " +
+		"stop it, or give another address, such as -addr 127.0.0.1:4567, or -addr 127.0.0.1:0 for any free port\n"
+	if r.code != 1 || r.stdout != "" || r.stderr != want {
+		t.Errorf("serve on a taken port: exit %d, stdout %q, stderr %q; want 1 and\n%s", r.code, r.stdout, r.stderr, want)
+	}
+	r = exe(t, "", "serve", "-addr", "4566")
+	if r.code != 1 || r.stderr != "cwzap: serve: -addr \"4566\": missing port in address: want host:port, such as 127.0.0.1:4566\n" {
+		t.Errorf("serve -addr 4566: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// serve -h says how boto3 and the AWS CLI reach its live tail.
+func TestServeHelpSaysHowToReachTheLiveTail(t *testing.T) {
+	out, _, err := cli(t, "", "serve", "-h")
+	for _, want := range []string{"inject_host_prefix=False", "AWS_DISABLE_HOST_PREFIX_INJECTION=true",
+		"disable_host_prefix_injection = true", "DisableEndpointHostPrefix", "127.0.0.1:0 for any free one"} {
+		if err != nil || !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+			t.Errorf("serve -h does not say %q: %v\n%s", want, err, out)
+		}
 	}
 }

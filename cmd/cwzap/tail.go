@@ -75,6 +75,9 @@ func tail(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
+	if err := a.reach(ctx); err != nil {
+		return err
+	}
 	if a.follow {
 		return a.followLive(ctx, client, stderr) // livetail.go
 	}

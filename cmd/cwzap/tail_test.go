@@ -218,8 +218,8 @@ func TestTailRefusesBadNames(t *testing.T) {
 		{[]string{"-group", "g", "-stream", "s-{date"}, `-stream "s-{date": placeholder "{date" is not closed`},
 		{[]string{"-group", "g", "-stream", "s-{nope}"}, `-stream "s-{nope}": unknown placeholder {nope}`},
 		{[]string{"-group", "g", "-stream", "s-{pid}"}, `-stream "s-{pid}": tail cannot know the writer's {pid}`},
-		{[]string{"-group", "my group", "-stream", "s"}, `log group name "my group": ' ' is not allowed`},
-		{[]string{"-group", "g", "-stream", "a:b"}, `log stream name "a:b": ':' is not allowed`},
+		{[]string{"-group", "my group", "-stream", "s"}, `-group "my group": ' ' is not allowed in a log group name`},
+		{[]string{"-group", "g", "-stream", "a:b"}, `-stream "a:b": ':' is not allowed in a log stream name`},
 		{[]string{"-group", "g", "-stream", "s", "-date", "2026-01-01"}, `-date "2026-01-01": neither -group nor -stream holds {date}`},
 		{[]string{"-group", "g", "-stream", "s-{date}", "-date", "yesterday"}, `-date "yesterday" is not a day like 2006-01-02`},
 	}

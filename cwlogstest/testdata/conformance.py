@@ -1,16 +1,22 @@
 """Conformance checks of a CloudWatch Logs endpoint, through boto3.
 
 A second, independent client for cwlogstest: run as
-    python3 conformance.py ENDPOINT_URL
-it prints one line per failed check and exits 1 if any failed.
+    python3 conformance.py ENDPOINT_URL [core|live-tail|entity]
+it prints one line per failed check and exits 1 if any failed. When the
+installed botocore lacks what a group of checks needs (StartLiveTail, the
+entity of PutLogEvents: Debian 12's botocore 1.29 has neither), it says
+so on a line starting SKIP and exits 77.
 """
 
 import sys
 import time
 
 import boto3
+import botocore
 import botocore.config
 from botocore.exceptions import ClientError
+
+SKIPPED = 77
 
 HOUR = 3600 * 1000
 DAY = 24 * HOUR
@@ -31,15 +37,20 @@ def now_ms():
     return int(time.time() * 1000)
 
 
-def client(url):
+class Skip(Exception):
+    """The installed botocore lacks what a check needs."""
+
+
+def client(url, **config):
     return boto3.client(
         "logs",
         endpoint_url=url,
         region_name="us-east-1",
         aws_access_key_id="conformance",
         aws_secret_access_key="conformance",
+        # read_timeout guards a live tail that never sends; it is no measure.
         config=botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"},
-                                      proxies={}),
+                                      proxies={}, read_timeout=60, **config),
     )
 
 
@@ -212,16 +223,120 @@ def check_pagination(c):
     check(got == [str(i) for i in range(25)], "filter_log_events pages gave %r" % got)
 
 
-def main():
-    c = client(sys.argv[1])
-    for f in [check_legacy_tokens, check_rejected, check_filter_patterns, check_pagination]:
+class Stop(Exception):
+    """Raised from before-send: the request was seen and not sent."""
+
+
+def check_live_tail(url):
+    """StartLiveTail through boto3: the host prefix, the model's
+    constraints, and a session that streams a new event."""
+    if "StartLiveTail" not in client(url).meta.service_model.operation_names:
+        raise Skip("botocore %s has no StartLiveTail" % botocore.__version__)
+    # Without inject_host_prefix=False, boto3 sends to stream-HOST, a name
+    # that does not resolve: seen before sending.
+    plain = client(url)
+    sent = []
+
+    def stop(request, **kwargs):
+        sent.append(request.url)
+        raise Stop()
+    plain.meta.events.register("before-send.logs.StartLiveTail", stop)
+    try:
+        plain.start_live_tail(logGroupIdentifiers=["arn:aws:logs:us-east-1:123456789012:log-group:g"])
+    except Stop:
+        pass
+    check(len(sent) == 1 and "//stream-" in sent[0],
+          "live tail: without inject_host_prefix=False boto3 sent to %r, want the stream- prefix" % sent)
+
+    c = client(url, inject_host_prefix=False)
+    make_stream(c, "live", "s")
+    arn = [g["logGroupArn"] for g in c.describe_log_groups(logGroupNamePrefix="live")["logGroups"]
+           if g["logGroupName"] == "live"][0]
+    arn = arn[:-2] if arn.endswith(":*") else arn
+    prefix = "arn:aws:logs:us-east-1:123456789012:log-group:"
+    invalid = {
+        "an ARN ending in :*": dict(logGroupIdentifiers=[arn + ":*"]),
+        "an identifier of 2,049 characters": dict(logGroupIdentifiers=[prefix + "a" * (2049 - len(prefix))]),
+        "101 logStreamNames": dict(logGroupIdentifiers=[arn], logStreamNames=["s%d" % i for i in range(101)]),
+        "101 logStreamNamePrefixes": dict(logGroupIdentifiers=[arn], logStreamNamePrefixes=["s%d" % i for i in range(101)]),
+        "a pattern of 1,025 characters": dict(logGroupIdentifiers=[arn], logEventFilterPattern="a" * 1025),
+    }
+    for what, kwargs in invalid.items():
         try:
-            f(c)
+            c.start_live_tail(**kwargs)["responseStream"].close()
+            failures.append("live tail: %s was accepted" % what)
+        except ClientError as e:
+            check(code(e) == "InvalidParameterException", "live tail: %s gave %s" % (what, code(e)))
+
+    stream = c.start_live_tail(logGroupIdentifiers=[arn], logEventFilterPattern="ERROR")["responseStream"]
+    events = iter(stream)
+    first = next(events)
+    check("sessionStart" in first, "live tail: first event %r, want sessionStart" % list(first))
+    t = now_ms()
+    c.put_log_events(logGroupName="live", logStreamName="s",
+                     logEvents=[{"timestamp": t, "message": "INFO not matched"},
+                                {"timestamp": t, "message": "ERROR matched"}])
+    got = None
+    for ev in events:
+        update = ev.get("sessionUpdate")
+        if update is None:
+            failures.append("live tail: event %r, want sessionUpdate" % list(ev))
+            break
+        if update["sessionResults"]:  # empty ones are heartbeats
+            got = [(r["message"], r["logStreamName"]) for r in update["sessionResults"]]
+            break
+    stream.close()
+    check(got == [("ERROR matched", "s")], "live tail: results %r, want the ERROR event" % got)
+
+
+def check_entity(url):
+    """An entity on PutLogEvents: accepted, or answered with
+    rejectedEntityInfo while the events are stored."""
+    c = client(url)
+    members = c.meta.service_model.operation_model("PutLogEvents").input_shape.members
+    if "entity" not in members:
+        raise Skip("botocore %s has no entity on PutLogEvents" % botocore.__version__)
+    make_stream(c, "entity", "s")
+    t = now_ms()
+    good = {"keyAttributes": {"Type": "Service", "Name": "checkout", "Environment": "prod"},
+            "attributes": {"PlatformType": "Generic"}}
+    out = c.put_log_events(logGroupName="entity", logStreamName="s",
+                           logEvents=[{"timestamp": t, "message": "good"}], entity=good)
+    check("rejectedEntityInfo" not in out, "entity: a valid entity got %r" % out.get("rejectedEntityInfo"))
+    cases = {
+        "MissingRequiredFields": {"keyAttributes": {"Type": "Service", "Name": "checkout"}},
+        "InvalidTypeValue": {"keyAttributes": {"Type": "Planet", "Name": "x"}},
+        "InvalidKeyAttributes": {"keyAttributes": {"Type": "Service"}},
+    }
+    for i, (want, entity) in enumerate(cases.items()):
+        out = c.put_log_events(logGroupName="entity", logStreamName="s",
+                               logEvents=[{"timestamp": t + 1 + i, "message": want}], entity=entity)
+        got = out.get("rejectedEntityInfo", {}).get("errorType")
+        check(got == want, "entity: %r gave errorType %r, want %s" % (entity, got, want))
+    got = [e["message"] for e in c.get_log_events(logGroupName="entity", logStreamName="s", startFromHead=True)["events"]]
+    check(got == ["good"] + list(cases), "entity: stream holds %r; a rejected entity keeps its events" % got)
+
+
+def main():
+    url = sys.argv[1]
+    group = sys.argv[2] if len(sys.argv) > 2 else "core"
+    c = client(url)
+    checks = {
+        "core": [(f, c) for f in [check_legacy_tokens, check_rejected, check_filter_patterns, check_pagination]],
+        "live-tail": [(check_live_tail, url)],
+        "entity": [(check_entity, url)],
+    }[group]
+    for f, arg in checks:
+        try:
+            f(arg)
+        except Skip as e:
+            print("SKIP", group + ":", e)
+            sys.exit(SKIPPED)
         except Exception as e:  # report and go on with the other checks
             failures.append("%s: %s: %s" % (f.__name__, type(e).__name__, e))
     for f in failures:
         print("FAIL", f)
-    print("boto3 %s: %d failures" % (boto3.__version__, len(failures)))
+    print("boto3 %s, %s: %d failures" % (boto3.__version__, group, len(failures)))
     sys.exit(1 if failures else 0)
 
 
