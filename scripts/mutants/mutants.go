@@ -32,14 +32,14 @@ var _mutants = []mutant{
 	{
 		bug:  "a batch that failed for good does not reach the fallback writer",
 		file: "ledger.go",
-		from: "\t\tdefault:\n\t\t\tl.toFallbackEvents(b, r.lo, r.hi)\n",
+		from: "\t\tdefault:\n\t\t\tl.toFallbackEvents(b, r.lo, r.hi, false)\n",
 		to:   "\t\tdefault:\n",
 	},
 	{
 		bug:  "Stats: an accepted event is not counted as Written",
 		file: "syncer.go",
-		from: "\ts.ledger.accepted()\n\tseq, r := s.acc.add(",
-		to:   "\tseq, r := s.acc.add(",
+		from: "\ts.ledger.accepted()\n\tseq, r := s.take(ev, after)\n",
+		to:   "\tseq, r := s.take(ev, after)\n",
 	},
 	{
 		bug:  "Stats: Delivered counts one event short per put",
@@ -64,20 +64,20 @@ var _mutants = []mutant{
 	{
 		bug:  "Sync returns before the last batch is settled",
 		file: "sync.go",
-		from: "upTo := s.acc.seal()",
-		to:   "upTo := s.acc.seal() - 1",
+		from: "\ts.await(ctx, d, s.acc.seal())\n\ts.rep.flush() // the end of work",
+		to:   "\ts.await(ctx, d, s.acc.seal()-1)\n\ts.rep.flush() // the end of work",
 	},
 	{
 		bug:  "Sync waits four times WithSyncTimeout",
 		file: "sync.go",
-		from: "deadline := start.Add(s.syncTimeout)",
-		to:   "deadline := start.Add(4 * s.syncTimeout)",
+		from: "d.at, d.cause = d.start.Add(s.syncTimeout),",
+		to:   "d.at, d.cause = d.start.Add(4*s.syncTimeout),",
 	},
 	{
 		bug:  "SyncContext: a context's earlier deadline does not win",
 		file: "sync.go",
-		from: "ok && d.Before(deadline) {\n\t\tdeadline, cause",
-		to:   "ok && d.After(deadline) {\n\t\tdeadline, cause",
+		from: "ok && at.Before(d.at) {",
+		to:   "ok && at.After(d.at) {",
 	},
 	{
 		bug:  "an entry above ErrorLevel (DPanic, Panic, Fatal) is not a purge",
@@ -104,14 +104,14 @@ var _mutants = []mutant{
 	{
 		bug:  "a write after Close is accepted without ErrClosed",
 		file: "syncer.go",
-		from: "\t\ts.ledger.direct(p, false)\n\t\treturn ErrClosed\n",
-		to:   "\t\ts.ledger.direct(p, false)\n\t\treturn nil\n",
+		from: "\t\ts.ledger.direct(raw, false)\n\t\treturn 0, ErrClosed\n",
+		to:   "\t\ts.ledger.direct(raw, false)\n\t\treturn 0, nil\n",
 	},
 	{
 		bug:  "Close waits for a stuck fallback writer ten times WithSyncTimeout past its deadline",
 		file: "sync.go",
-		from: "limit := time.Now().Add(s.syncTimeout)",
-		to:   "limit := time.Now().Add(10 * s.syncTimeout)",
+		from: "limit := d.at.Add(s.reserve(d.at.Sub(d.start)))",
+		to:   "limit := d.at.Add(10 * s.syncTimeout)",
 	},
 	{
 		bug:  "a second Close returns before the first is done",
@@ -124,8 +124,8 @@ var _mutants = []mutant{
 	{
 		bug:  "the error handler hears of each incident twice",
 		file: "ledger.go",
-		from: "\te.Group, e.Stream = t.st.group, t.st.name\n\tl.onError(e)\n",
-		to:   "\te.Group, e.Stream = t.st.group, t.st.name\n\tl.onError(e)\n\tl.onError(e)\n",
+		from: "\te.Group, e.Stream = t.st.group, t.st.name\n\tl.rep.report(k, t.st.path(), e)\n",
+		to:   "\te.Group, e.Stream = t.st.group, t.st.name\n\tl.rep.report(k, t.st.path(), e)\n\tl.rep.report(k, t.st.path(), e)\n",
 	},
 	{
 		bug:  "every overflowing event is reported, not the first of an episode",
@@ -169,15 +169,15 @@ var _mutants = []mutant{
 	// At least once, exactly once when the service answers: the claim.
 	{
 		bug:  "the handover's claim: a put settles a batch the deadline's handover already settled",
-		file: "dispatcher.go",
-		from: "if b.claim.CompareAndSwap(false, true) {\n\t\t\td.ledger.settle(b)",
-		to:   "if true {\n\t\t\td.ledger.settle(b)",
+		file: "batchlife.go",
+		from: "e == eventPutEnded:\n\t\treturn batchHandedOver, actNone, true",
+		to:   "e == eventPutEnded:\n\t\treturn batchHandedOver, actSettle, true",
 	},
 	{
-		bug:  "the handover's claim: the handover settles a batch its put already settled",
-		file: "dispatcher.go",
-		from: "if b.claim.CompareAndSwap(false, true) {\n\t\t\td.ledger.settleLate(b, cause)",
-		to:   "if true {\n\t\t\td.ledger.settleLate(b, cause)",
+		bug:  "the handover's claim: the handover settles a batch its put is settling",
+		file: "batchlife.go",
+		from: "return s, actNone, true // settling, or given up on already",
+		to:   "return s, actHandOver, true // settling, or given up on already",
 	},
 
 	// No credentials in output.
@@ -212,8 +212,8 @@ var _mutants = []mutant{
 	{
 		bug:  "batch limits: the 26 bytes of overhead an event are not counted",
 		file: "batch.go",
-		from: "b.size+size+EventOverhead > maxBytes",
-		to:   "b.size+size > maxBytes",
+		from: "b.size+ev.size+EventOverhead > b.maxBytes",
+		to:   "b.size+ev.size > b.maxBytes",
 	},
 	{
 		bug:  "the 24-hour span: a batch spans up to 48 hours",
@@ -224,8 +224,8 @@ var _mutants = []mutant{
 	{
 		bug:  "equal timestamps lose their order: the batch's sort is not stable",
 		file: "batch.go",
-		from: "slices.SortStableFunc(b.events,",
-		to:   "slices.SortFunc(b.events,",
+		from: "slices.SortStableFunc(b.slots,",
+		to:   "slices.SortFunc(b.slots,",
 	},
 	{
 		bug:  "an event earlier than the batch's last but not its first is not sorted",
@@ -266,8 +266,8 @@ var _mutants = []mutant{
 	{
 		bug:  "an open batch is sent a hundred times sooner than WithFlushInterval",
 		file: "accumulator.go",
-		from: "d := flushDelay(a.flushInterval)",
-		to:   "d := flushDelay(a.flushInterval / 100)",
+		from: "d := flushDelay(a.cfg.flushInterval)",
+		to:   "d := flushDelay(a.cfg.flushInterval / 100)",
 		pkg:  "bench", // TestFleet: the age flush makes one put an instance
 	},
 
@@ -345,13 +345,13 @@ var _mutants = []mutant{
 	{
 		bug:  "the spool's CRC: a damaged record is replayed",
 		file: "segments.go",
-		from: "if crc32.Checksum(body, _castagnoli) != sum {",
-		to:   "if false && crc32.Checksum(body, _castagnoli) != sum {",
+		from: "if !ok || crc32.Checksum(body, _castagnoli) !=",
+		to:   "if !ok || false && crc32.Checksum(body, _castagnoli) !=",
 	},
 	{
 		bug:  "the spool's damaged records are not counted in SpoolStats().Skipped",
-		file: "spool.go",
-		from: "\t\ts.spool.stats.skipped.Add(uint64(skipped))\n",
+		file: "replay.go",
+		from: "\t\ts.spool.stats.skipped.Add(uint64(lost))\n",
 		to:   "\n",
 	},
 
