@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -49,6 +50,7 @@ type result struct {
 
 // A runner runs go test in a tree.
 type runner struct {
+	ctx         context.Context // ends the go test it runs
 	timeout     time.Duration
 	race        bool
 	compileOnly bool // build the tests, run none
@@ -96,11 +98,16 @@ func (r runner) test(t tree, dir, only string) result {
 	case only != "":
 		args = append(args, "-run", runPattern(only))
 	}
-	cmd := exec.Command("go", append(args, rel)...)
+	cmd := exec.CommandContext(r.ctx, "go", append(args, rel)...)
+	inGroup(cmd)
+	cmd.WaitDelay = 10 * time.Second
 	cmd.Dir = mod
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
+	if r.ctx.Err() != nil {
+		endGroup(cmd)
+	}
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
 		return result{verdict: verdictInvalid, detail: fmt.Sprintf("go test: %v", err)}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,7 +75,7 @@ func TestMutate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := runner{timeout: time.Minute}
+	r := runner{ctx: context.Background(), timeout: time.Minute}
 	tests := []struct {
 		give        mutant
 		wantVerdict verdict

@@ -21,21 +21,28 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	// Interrupted, it ends the running go test and removes its copy.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mutants", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	only := fs.String("run", "", "only the mutants whose file or bug matches this regular expression")
@@ -95,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			stale++
 		}
 	}
-	r := runner{timeout: *timeout, race: *race}
+	r := runner{ctx: ctx, timeout: *timeout, race: *race}
 	if *check {
 		bad := stale
 		if *compile {
@@ -106,6 +113,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 				}
 				if results[i], err = r.mutate(t, m); err != nil {
 					fmt.Fprintf(stderr, "mutants: %v\n", err)
+					return 1
+				}
+				if ctx.Err() != nil {
+					fmt.Fprintln(stderr, "mutants: interrupted")
 					return 1
 				}
 				if results[i].verdict == verdictSurvived {
@@ -133,6 +144,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			if res.verdict == verdictSurvived {
 				break
 			}
+			if ctx.Err() != nil {
+				fmt.Fprintln(stderr, "mutants: interrupted")
+				return 1
+			}
 			fmt.Fprintf(stderr, "mutants: %s fails before any bug is planted (%s)\n%s\n", pkg, res.detail, tail(res.output, 4000))
 			if try == 3 {
 				fmt.Fprintf(stderr, "mutants: %s failed %d times without a bug; fix that first\n", pkg, try)
@@ -147,6 +162,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		start := time.Now()
 		if results[i], err = r.mutate(t, m); err != nil {
 			fmt.Fprintf(stderr, "mutants: %v\n", err)
+			return 1
+		}
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "mutants: interrupted")
 			return 1
 		}
 		fmt.Fprintf(stderr, "mutants: [%d/%d] %s: %s: %s (%v)\n", i+1, len(list), m.file, m.bug,
