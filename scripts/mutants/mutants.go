@@ -188,10 +188,10 @@ var _mutants = []mutant{
 		to:   "\ts = _keyID.ReplaceAllString(s, \"$0\")\n",
 	},
 	{
-		bug:  "redaction: unlabelled secret keys and tokens are left in error texts",
+		bug:  "redaction: an unlabelled 40-character secret key is left in error texts",
 		file: "redact.go",
-		from: "\treturn upper && lower && digit\n",
-		to:   "\treturn upper && lower && digit && len(run) > 4096\n",
+		from: "\t\treturn upper && lower && (digit || sym)\n",
+		to:   "\t\treturn upper && lower && (digit || sym) && n < 0\n",
 	},
 	{
 		bug:  "redaction: the SigV4 signature is left in error texts",
