@@ -108,7 +108,7 @@ var _mutants = []mutant{
 		to:   "\t\ts.ledger.direct(raw, false)\n\t\treturn 0, nil\n",
 	},
 	{
-		bug:  "Close waits for a stuck fallback writer ten times WithSyncTimeout past its deadline",
+		bug:  "Close waits for a slow fallback writer ten times WithSyncTimeout past its deadline",
 		file: "sync.go",
 		from: "limit := d.at.Add(s.reserve(d.at.Sub(d.start)))",
 		to:   "limit := d.at.Add(10 * s.syncTimeout)",
