@@ -158,7 +158,6 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 // then syncs for entries above ErrorLevel and purges.
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	var err error
-	outside("encoding an entry") // a marshaler of the caller's may run
 	if c.s != nil {
 		route := c.s.noRoute
 		var rb [_routeBuf]byte

@@ -3,6 +3,7 @@
 package cwzap
 
 import (
+	"context"
 	"errors"
 	"io"
 	"testing"
@@ -46,6 +47,8 @@ func TestAllocsCoreWrite(t *testing.T) {
 		{"text #standard", []CoreOption{WithFormat(FormatStandard), WithFunction("fn")}},
 		{"JSON layout with seq", []CoreOption{WithSequenceKey()}},
 		{"text #standard with seq", []CoreOption{WithFormat(FormatStandard), WithSequenceKey()}},
+		{"JSON layout with trace context, no context field", []CoreOption{WithTraceContext(testTrace)}},
+		{"text #standard with trace context, no context field", []CoreOption{WithFormat(FormatStandard), WithTraceContext(testTrace)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +72,24 @@ func TestAllocsWithContext(t *testing.T) {
 	wantAllocs(t, "With", 0, func() { _ = core.Write(ent, fields) })
 }
 
+// An entry's context field costs only the hook's own allocations, in
+// either form, and With's context is read once.
+func TestAllocsTraceContext(t *testing.T) {
+	fields := append(tenScalars(), zap.Any("ctx", _spanCtx))
+	fixed := func(context.Context) (string, string) { return _tid, _sid }
+	ent := zapcore.Entry{Level: zapcore.InfoLevel, Time: time.Now(), Message: "m"}
+	core := NewCore(zapcore.AddSync(io.Discard), zap.InfoLevel, WithTraceContext(fixed))
+	wantAllocs(t, "entry with a context field", 0, func() { _ = core.Write(ent, fields) })
+	withCtx := core.With([]zapcore.Field{zap.Any("ctx", _spanCtx)})
+	wantAllocs(t, "With a context field", 0, func() { _ = withCtx.Write(ent, fields[:10]) })
+
+	wire := newEncoder(EncoderConfig{TraceContext: fixed}, true, nil)
+	wantAllocs(t, "wire form: entry with a context field", 0, func() {
+		_, buf := wire.encodeEvent(ent, fields, 1)
+		freeBuffer(buf)
+	})
+}
+
 func TestAllocsLoggerInfo(t *testing.T) {
 	fields := tenScalars()
 	logger := zap.New(NewCore(zapcore.AddSync(io.Discard), zap.InfoLevel))
@@ -80,11 +101,17 @@ func TestAllocsMetrics(t *testing.T) {
 	fields := append(tenScalars(),
 		Metric("latency", 12.5, UnitMilliseconds),
 		Metric("bytes_out", 2048, UnitBytes),
-		Metric("latency", 7.25, UnitMilliseconds))
+		Metric("latency", 7.25, UnitMilliseconds),
+		MetricHighResolution("queue", 3, UnitCount))
 	core := NewCore(zapcore.AddSync(io.Discard), zap.InfoLevel,
 		WithMetricNamespace("shop"), WithMetricDimensions("route", "level")).
 		With([]zapcore.Field{zap.String("route", "/pay")})
 	ent := zapcore.Entry{Level: zapcore.InfoLevel, Time: time.Now(), Message: "paid"}
-	wantAllocs(t, "entry with 3 metrics", 0, func() { _ = core.Write(ent, fields) })
-	wantAllocs(t, "Metric", 0, func() { _ = Metric("latency", 1, UnitMilliseconds) })
+	wantAllocs(t, "entry with 4 metrics", 0, func() { _ = core.Write(ent, fields) })
+	wantAllocs(t, "Metric", 0, func() { _fieldSink = Metric("latency", 1, UnitMilliseconds) })
+	wantAllocs(t, "MetricHighResolution", 0, func() { _fieldSink = MetricHighResolution("latency", 1, UnitMilliseconds) })
+	wantAllocs(t, "Metric of an unknown unit", 0, func() { _fieldSink = Metric("latency", 1, "Parsecs") })
 }
+
+// _fieldSink keeps a field the compiler would otherwise not build.
+var _fieldSink zapcore.Field

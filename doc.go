@@ -18,17 +18,27 @@
 // delivered or has failed for good. An entry carrying [Purge], or any entry
 // above ErrorLevel, is a purge on its own.
 //
-// # Name templates
+// # Name templates and routing
 //
 // A group or stream name may hold placeholders: {date} (the event's own
-// UTC date, YYYY-MM-DD), {hostname}, {pid} and {function}
-// (AWS_LAMBDA_FUNCTION_NAME, else the program's name). NewSyncer expands
-// the last three once; {date} is expanded from each event's timestamp, so
-// "orders-{date}" rolls over to a new stream at midnight UTC, by the
-// events' times and not the clock's, and a long-lived process needs
-// nothing else. Each put goes to one stream, each new stream is created
-// once, and Sync covers every stream. An unknown placeholder is an error
-// at construction.
+// UTC date, YYYY-MM-DD), {hostname}, {pid}, {function}
+// (AWS_LAMBDA_FUNCTION_NAME, else the program's name), {logger} (the
+// entry's logger name) and {field:KEY} (the string form of the entry's
+// field KEY, or its logger's With field). NewSyncer expands {hostname},
+// {pid} and {function} once; {date} is expanded from each event's
+// timestamp, so "orders-{date}" rolls over to a new stream at midnight
+// UTC, by the events' times and not the clock's. {logger} and {field:KEY}
+// send each entry to the stream its own values name:
+//
+//	ws, err := cwzap.NewSyncer("/app/orders", "{field:tenant}/{date}")
+//
+// An unnamed logger's {logger} is "root"; an entry without the field (and
+// anything written with Write or WriteEntry) takes "-" for it. Values are
+// made valid names: a character the service refuses there becomes '_',
+// and a name is cut to 512 characters. At most [WithMaxStreams] routes are
+// open at once, each with a batch of its own; Sync covers every stream,
+// each new stream is created on first use, and Stats add up over all of
+// them. An unknown placeholder is an error at construction.
 //
 // # Duplicates
 //
@@ -105,37 +115,11 @@
 // Every event accepted ends delivered, in the fallback writer
 // ([WithFallback], stderr by default), or counted as dropped
 // ([OverflowDrop] only): after Sync, [Stats] adds up. Each failure reaches
-// [WithErrorHandler] once, as it happens, and the error of the next Sync,
-// which adds up everything since the previous one.
-//
-// # Inside the Syncer
-//
-// A Syncer is a facade over owners of state, each in its own file with its
-// own lock, reached through a few methods; an event travels down this list
-// and never back up:
-//
-//   - the accumulator (accumulator.go) owns the open batch: it copies each
-//     event, already escaped, into the batch's arena and seals the batch
-//     when it is full, old, or a Sync asks (a Core's encoder writes its
-//     entries escaped as the request body needs them, encoder_wire.go, so
-//     that an entry is escaped once);
-//   - the dispatcher (dispatcher.go) owns sealed batches: the queue, the
-//     senders, what may be in flight together (the parts of one split
-//     entry, in order), and the handover of what a deadline gives up on;
-//     each sender runs the put machine (statemachine.go), a pure transition
-//     function and its driver;
-//   - the ledger (ledger.go) owns the outcome of every event: Stats, the
-//     record the next Sync returns, which batches are settled, and the
-//     Syncs waiting for them.
-//
-// Three leaves, which call no one: the budget (budget.go) counts the log
-// data held against WithBufferLimit and recycles batches, the targets
-// (targets.go) hold the stream of each day, and the fallback (fallback.go)
-// writes what was not delivered, never holding a caller past the sync
-// deadline. With
-// [WithSpool], a fourth leaf, the spool (spool.go, segments.go), is told by
-// the accumulator of each event it takes and by the ledger of each batch
-// it settles, and keeps both in files for the next process to replay.
+// [WithErrorHandler], from a goroutine of the Syncer's, once a cause and
+// episode, and the error of the next Sync, which adds up everything since
+// the previous one. Logging never waits on CloudWatch, on the error
+// handler or on the fallback writer beyond the deadlines the options
+// state. docs/architecture.md maps the inside.
 //
 // # The end of work
 //

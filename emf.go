@@ -85,32 +85,49 @@ var _units = [...]Unit{
 	UnitGigabitsPerSecond, UnitTerabitsPerSecond, UnitCountPerSecond,
 }
 
-// A unitMark in a field's Interface makes a Float64 field a metric. The
-// marks are static, so Metric allocates nothing; _badUnit marks a unit
-// CloudWatch does not know.
-type unitMark struct{ unit Unit }
+// A unitMark in a field's Interface makes a Float64 field a metric: its
+// unit and storage resolution. The marks are static, so Metric allocates
+// nothing; a unit CloudWatch does not know has a bad mark, and its text
+// rides in the field's String for the report.
+type unitMark struct {
+	unit Unit
+	high bool // high resolution: StorageResolution 1
+	bad  bool // not one of CloudWatch's units
+}
 
+// _unitMarks are the marks of the units at standard ([0]) and high ([1])
+// resolution; _badUnits those of an unknown unit.
 var (
-	_unitMarks = func() (m [len(_units)]unitMark) {
+	_unitMarks = func() (m [2][len(_units)]unitMark) {
 		for i, u := range _units {
-			m[i].unit = u
+			m[0][i] = unitMark{unit: u}
+			m[1][i] = unitMark{unit: u, high: true}
 		}
 		return m
 	}()
-	_badUnit unitMark
+	_badUnits = [2]unitMark{{bad: true}, {high: true, bad: true}}
 )
 
-func markOf(u Unit) *unitMark {
+func markOf(u Unit, high bool) *unitMark {
+	r := 0
+	if high {
+		r = 1
+	}
 	if u == "" {
-		return &_unitMarks[0]
+		return &_unitMarks[r][0]
 	}
 	for i := range _units {
 		if _units[i] == u {
-			return &_unitMarks[i]
+			return &_unitMarks[r][i]
 		}
 	}
-	return &_badUnit
+	return &_badUnits[r]
 }
+
+// _highResolution is the StorageResolution of a high-resolution metric,
+// in seconds; standard resolution, 60, is the default, which a
+// MetricDefinition leaves out.
+const _highResolution = 1
 
 // Metric returns a field that makes the entry carrying it an EMF document:
 // CloudWatch extracts value as the metric name, in unit ("" means
@@ -125,11 +142,35 @@ func markOf(u Unit) *unitMark {
 // name is empty, longer than 255 bytes, or taken by a layout key, "_aws",
 // a dimension key or another field of the entry or its context (then the
 // field is written as "_<name>"); when its value is NaN or infinite; or
-// when its unit is not one of the Unit constants. A metric given to With
-// is a plain field of every entry; text formats write metrics as plain
-// fields and CloudWatch extracts nothing from them.
+// when its unit is not one of the Unit constants; or when the entry gives
+// the name with two units, or at two resolutions (Metric and
+// MetricHighResolution), which one metric cannot have: then every value
+// of the name is written, as a plain field, an array. A metric given to
+// With is a plain field of every entry; text formats write metrics as
+// plain fields and CloudWatch extracts nothing from them.
+//
+// The metric has standard resolution (one minute); MetricHighResolution
+// makes a high-resolution one.
 func Metric(name string, value float64, unit Unit) zap.Field {
-	return zap.Field{Key: name, Type: zapcore.Float64Type, Integer: int64(math.Float64bits(value)), Interface: markOf(unit)}
+	return metricField(name, value, unit, false)
+}
+
+// MetricHighResolution is Metric for a high-resolution metric: CloudWatch
+// stores it at a resolution of one second ("StorageResolution": 1 in its
+// definition), so that queries of its last three hours can use periods of
+// 1, 5, 10, 20 or 30 seconds and alarms periods of 10, 20 or 30 seconds
+// (high-resolution alarms, which cost more). Everything else is as for
+// Metric, whose rules apply; a name given by both in one entry is not
+// extracted.
+func MetricHighResolution(name string, value float64, unit Unit) zap.Field {
+	return metricField(name, value, unit, true)
+}
+
+func metricField(name string, value float64, unit Unit, high bool) zap.Field {
+	// String keeps the unit for the report of an unknown one; zap's
+	// Float64 ignores it.
+	return zap.Field{Key: name, Type: zapcore.Float64Type, Integer: int64(math.Float64bits(value)),
+		String: string(unit), Interface: markOf(unit, high)}
 }
 
 // metricUnit returns the mark of a Metric field, or nil for any other.
@@ -153,6 +194,8 @@ const (
 	_emfMissingDimension
 	_emfTooManyValues
 	_emfTooLarge
+	_emfUnitConflict
+	_emfResolutionConflict
 )
 
 // emfSettings is the compiled metric configuration, shared by an encoder
@@ -170,7 +213,7 @@ type emfSettings struct {
 	reported atomic.Uint32
 }
 
-func newEMFSettings(ns string, dims []string, report func(error)) *emfSettings {
+func newEMFSettings(ns string, dims []string, owns func(key string) bool, report func(error)) *emfSettings {
 	if report == nil {
 		report = defaultErrorHandler
 	}
@@ -181,7 +224,7 @@ func newEMFSettings(ns string, dims []string, report func(error)) *emfSettings {
 	if ns == "" {
 		ns = DefaultMetricNamespace
 	}
-	if err := validateEMF(ns, dims); err != nil {
+	if err := validateEMF(ns, dims, owns); err != nil {
 		s.off, s.cfgErr = true, err
 		return s
 	}
@@ -213,8 +256,13 @@ func (s *emfSettings) setWire() {
 
 // validateEMF checks a namespace and dimension keys against the
 // specification and CloudWatch's rules, so that a typo fails at
-// construction and not silently in CloudWatch.
-func validateEMF(ns string, dims []string) error {
+// construction and not silently in CloudWatch. owns tells the keys the
+// layout writes itself (EncoderConfig.layoutOwns); nil means the layout's
+// fixed keys.
+func validateEMF(ns string, dims []string, owns func(key string) bool) error {
+	if owns == nil {
+		owns = isLayoutKey
+	}
 	if n := utf8.RuneCountInString(ns); n > _emfMaxName || !utf8.ValidString(ns) || ns[0] == ':' {
 		return fmt.Errorf("cwzap: WithMetricNamespace(%q): want 1 to %d characters of valid UTF-8, not starting with ':'", ns, _emfMaxName)
 	}
@@ -225,8 +273,8 @@ func validateEMF(ns string, dims []string) error {
 		if d == "" || utf8.RuneCountInString(d) > _emfMaxName || !utf8.ValidString(d) || d[0] == ':' {
 			return fmt.Errorf("cwzap: WithMetricDimensions: key %q: want 1 to %d characters of valid UTF-8, not starting with ':'", d, _emfMaxName)
 		}
-		if isLayoutKey(d) && d != "level" && d != "location" {
-			return fmt.Errorf("cwzap: WithMetricDimensions: key %q: the layout owns it (of its keys only level and location can be dimensions)", d)
+		if owns(d) && d != "level" && d != "location" {
+			return fmt.Errorf("cwzap: WithMetricDimensions: key %q: the layout writes it (timestamp, message, exception, _aws; seq with WithSequenceKey; trace_id, span_id with WithTraceContext); of its keys only level and location can be dimensions", d)
 		}
 		for _, o := range dims[:i] {
 			if o == d {
@@ -314,7 +362,7 @@ func (e *encoder) metricProblem(ctx *encoder, fields []zapcore.Field, i int) (pr
 	switch {
 	case name == "" || len(name) > _emfMaxName || !utf8.ValidString(name):
 		return "want a name of 1 to 255 bytes of valid UTF-8", false
-	case isLayoutKey(name) || e.set.seq != nil && name == _sequenceKey:
+	case e.set.owns(name):
 		return "the layout owns the name", true
 	case dimIndex(e.set.emf, name) >= 0:
 		return "the name is a dimension key", true
@@ -330,7 +378,7 @@ func (e *encoder) metricProblem(ctx *encoder, fields []zapcore.Field, i int) (pr
 		if g.Type == zapcore.NamespaceType {
 			inNS = true
 		}
-		if !inNS && j != i && g.Key == name && metricUnit(g) == nil && g.Type != zapcore.SkipType {
+		if !inNS && j != i && g.Key == name && metricUnit(g) == nil && g.Type != zapcore.SkipType && !e.isTraceContext(g) {
 			return "another field has the name", true
 		}
 	}
@@ -338,11 +386,15 @@ func (e *encoder) metricProblem(ctx *encoder, fields []zapcore.Field, i int) (pr
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "the value is not a finite number", false
 	}
-	if metricUnit(f) == &_badUnit {
-		return "unknown unit; use a Unit constant", false
+	if metricUnit(f).bad {
+		return _unknownUnit, false
 	}
 	return "", false
 }
+
+// _unknownUnit is the problem of a metric whose unit is not a Unit
+// constant; its report quotes the unit.
+const _unknownUnit = "unknown unit"
 
 // validName reports whether a valid metric has the name key, whose value
 // is then written under it.
@@ -355,15 +407,93 @@ func validName(fields []zapcore.Field, valid []bool, key string) bool {
 	return false
 }
 
-// firstOf reports whether the metric field at i is the first valid metric
-// of its name.
+// sameMetric reports whether the field at j is a metric of the name of
+// the metric at i, and extracted (valid) as it is or not as it is not.
+func sameMetric(fields []zapcore.Field, valid []bool, i, j int) bool {
+	return valid[j] == valid[i] && fields[j].Key == fields[i].Key && metricUnit(&fields[j]) != nil
+}
+
+// firstOf reports whether the metric field at i is the first of its name
+// among the metrics extracted, or among those not extracted.
 func firstOf(fields []zapcore.Field, valid []bool, i int) bool {
 	for j := range i {
-		if valid[j] && fields[j].Key == fields[i].Key {
+		if sameMetric(fields, valid, i, j) {
 			return false
 		}
 	}
 	return true
+}
+
+// metricFunc names the function that made the metric field f.
+func metricFunc(f *zapcore.Field) string {
+	if metricUnit(f).high {
+		return "MetricHighResolution"
+	}
+	return "Metric"
+}
+
+// dropConflicts unmarks, and reports once, the valid metrics of a name
+// given with two units or at two resolutions: one metric has one
+// definition, and picking one would file some values under the wrong
+// unit. It returns how many metrics stay valid.
+func dropConflicts(set *emfSettings, fields []zapcore.Field, valid []bool, n int) int {
+	for i := range fields {
+		if !valid[i] {
+			continue
+		}
+		m := metricUnit(&fields[i])
+		for j := i + 1; j < len(fields); j++ {
+			if !sameMetric(fields, valid, i, j) {
+				continue
+			}
+			o := metricUnit(&fields[j])
+			switch {
+			case o.unit != m.unit && !set.told(_emfUnitConflict):
+				set.once(_emfUnitConflict, fmt.Errorf("cwzap: metric %q given in units %q and %q in one entry; give one unit: its values are written as a plain field and not extracted", fields[i].Key, m.unit, o.unit))
+			case o.high != m.high && o.unit == m.unit && !set.told(_emfResolutionConflict):
+				set.once(_emfResolutionConflict, fmt.Errorf("cwzap: metric %q given by both Metric and MetricHighResolution in one entry; give one resolution: its values are written as a plain field and not extracted", fields[i].Key))
+			}
+			if o.unit == m.unit && o.high == m.high {
+				continue
+			}
+			for k := i; k < len(fields); k++ {
+				if k != i && sameMetric(fields, valid, i, k) {
+					valid[k] = false
+					n--
+				}
+			}
+			valid[i] = false
+			n--
+			break
+		}
+	}
+	return n
+}
+
+// appendMetricValues writes the values of the metrics of the name of the
+// one at i, extracted or not as it is: a number, or an array when the
+// name repeats, of at most limit values. It returns how many there are.
+func (e *encoder) appendMetricValues(fields []zapcore.Field, valid []bool, i, limit int) int {
+	count := 1
+	for j := i + 1; j < len(fields); j++ {
+		if sameMetric(fields, valid, i, j) {
+			count++
+		}
+	}
+	if count == 1 {
+		e.appendFloat(metricValue(&fields[i]), 64)
+		return 1
+	}
+	e.buf.AppendByte('[')
+	written := 0
+	for j := i; j < len(fields) && written < limit; j++ {
+		if j == i || sameMetric(fields, valid, i, j) {
+			e.appendFloat(metricValue(&fields[j]), 64)
+			written++
+		}
+	}
+	e.buf.AppendByte(']')
+	return count
 }
 
 // _maxStackMetrics is how many fields the metric pass tracks without
@@ -389,13 +519,18 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 		problem, _ := e.metricProblem(ctx, fields, i)
 		if problem != "" {
 			if !set.told(_emfBadMetric) {
-				set.once(_emfBadMetric, fmt.Errorf("cwzap: Metric(%q): %s; it is written as a plain field and not extracted", fields[i].Key, problem))
+				f := &fields[i]
+				if problem == _unknownUnit {
+					problem += " " + strconv.Quote(f.String) + "; use a Unit constant"
+				}
+				set.once(_emfBadMetric, fmt.Errorf("cwzap: %s(%q): %s; it is written as a plain field and not extracted", metricFunc(f), f.Key, problem))
 			}
 			continue
 		}
 		valid[i] = true
 		n++
 	}
+	n = dropConflicts(set, fields, valid, n)
 	extract := n > 0 && !set.off
 	if extract {
 		have := ctx.emfCtx.dims
@@ -405,7 +540,7 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 			if f.Type == zapcore.NamespaceType {
 				inNS = true
 			}
-			if inNS {
+			if inNS || e.isTraceContext(f) {
 				continue
 			}
 			if d := dimIndex(set, f.Key); d >= 0 {
@@ -450,8 +585,13 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 			e.lit(t.name)
 			e.safeAddString(fields[i].Key)
 			e.lit(t.unit)
-			buf.AppendString(string(metricUnit(&fields[i]).unit))
-			e.lit(t.unitEnd)
+			m := metricUnit(&fields[i])
+			buf.AppendString(string(m.unit))
+			if m.high {
+				e.lit(t.unitEndHigh)
+			} else {
+				e.lit(t.unitEnd) // standard resolution: the default, left out
+			}
 		}
 		e.lit(t.awsEnd)
 	}
@@ -462,39 +602,18 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 			continue
 		}
 		f := &fields[i]
-		count := 1
-		for j := i + 1; j < len(fields); j++ {
-			if valid[j] && fields[j].Key == f.Key {
-				count++
-			}
-		}
 		e.lit(t.member)
 		e.safeAddString(f.Key)
 		e.lit(e.set.t.keyEnd)
-		if count == 1 {
-			buf.AppendFloat(metricValue(f), 64)
-			continue
+		if count := e.appendMetricValues(fields, valid, i, _emfMaxValues); count > _emfMaxValues && !set.told(_emfTooManyValues) {
+			set.once(_emfTooManyValues, fmt.Errorf("cwzap: %s(%q) given %d times in one entry; CloudWatch takes %d values, the rest are left out", metricFunc(f), f.Key, count, _emfMaxValues))
 		}
-		if count > _emfMaxValues && !set.told(_emfTooManyValues) {
-			set.once(_emfTooManyValues, fmt.Errorf("cwzap: Metric(%q) given %d times in one entry; CloudWatch takes %d values, the rest are left out", f.Key, count, _emfMaxValues))
-		}
-		buf.AppendByte('[')
-		written := 0
-		for j := i; j < len(fields) && written < _emfMaxValues; j++ {
-			if valid[j] && fields[j].Key == f.Key {
-				if written > 0 {
-					buf.AppendByte(',')
-				}
-				buf.AppendFloat(metricValue(&fields[j]), 64)
-				written++
-			}
-		}
-		buf.AppendByte(']')
 	}
-	// The rest: metrics that are not extracted, as plain fields.
+	// The rest: metrics that are not extracted, as plain fields, one per
+	// name as above.
 	for i := range fields {
 		f := &fields[i]
-		if valid[i] || metricUnit(f) == nil {
+		if valid[i] || metricUnit(f) == nil || !firstOf(fields, valid, i) {
 			continue
 		}
 		e.addElementSeparator()
@@ -505,7 +624,7 @@ func (e *encoder) appendEMF(ctx *encoder, ent zapcore.Entry, fields []zapcore.Fi
 		}
 		e.safeAddString(f.Key)
 		e.lit(e.set.t.keyEnd)
-		e.appendFloat(metricValue(f), 64)
+		e.appendMetricValues(fields, valid, i, len(fields))
 	}
 	// The whole event must fit in one CloudWatch event: otherwise the
 	// Syncer would cut it into parts, and no part must carry a directive.

@@ -2,6 +2,7 @@ package cwzap_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -45,6 +46,33 @@ func (f *fixture) docs(t *testing.T) []map[string]any {
 	return out
 }
 
+// duplicateKey returns a top-level key that the JSON object obj holds
+// twice, or "".
+func duplicateKey(t *testing.T, obj string) string {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(obj))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not an object: %s", obj)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("decode %s: %v", obj, err)
+		}
+		if k := tok.(string); seen[k] {
+			return k
+		} else {
+			seen[k] = true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatalf("decode %s: %v", obj, err)
+		}
+	}
+	return ""
+}
+
 func TestMetricDocumentIsExtractedByTheService(t *testing.T) {
 	f := newFixture(t)
 	logger := f.metricLogger(cwzap.WithMetricNamespace("shop"), cwzap.WithMetricDimensions("route", "level")).
@@ -86,6 +114,79 @@ func TestMetricDocumentIsExtractedByTheService(t *testing.T) {
 	}
 	if len(f.errs.all()) != 0 {
 		t.Errorf("error handler got %v", f.errs.all())
+	}
+}
+
+// A high-resolution metric's definition says "StorageResolution": 1; a
+// standard one's says nothing, which the service reads as 60.
+func TestMetricHighResolutionIsExtractedByTheService(t *testing.T) {
+	f := newFixture(t)
+	logger := f.metricLogger(cwzap.WithMetricNamespace("shop"), cwzap.WithMetricDimensions("route")).
+		With(zap.String("route", "/pay"))
+	logger.Info("paid", cwzap.MetricHighResolution("latency", 12.5, cwzap.UnitMilliseconds),
+		cwzap.Metric("orders", 1, cwzap.UnitCount), cwzap.MetricHighResolution("latency", 7.25, cwzap.UnitMilliseconds),
+		cwzap.MetricHighResolution("queue", 3, ""))
+	f.syncOK(t)
+
+	got := f.srv.Metrics("shop")
+	resolutions := map[string]int{}
+	for _, m := range got {
+		resolutions[m.Name] = m.StorageResolution
+	}
+	if want := map[string]int{"latency": 1, "orders": 60, "queue": 1}; len(got) != 3 || !reflect.DeepEqual(resolutions, want) {
+		t.Errorf("extracted %+v; want resolutions %v", got, want)
+	}
+	if len(got) == 3 && (!reflect.DeepEqual(got[0].Values, []float64{12.5, 7.25}) || got[0].Unit != "Milliseconds" || got[2].Unit != "None") {
+		t.Errorf("extracted %+v; want latency's two values in Milliseconds, queue in None", got)
+	}
+	if n := f.srv.EMFErrors(); n != 0 {
+		t.Errorf("%d EMF documents broke the specification", n)
+	}
+	m := f.messages(t)[0]
+	if !strings.Contains(m, `"Metrics":[{"Name":"latency","Unit":"Milliseconds","StorageResolution":1},{"Name":"orders","Unit":"Count"},{"Name":"queue","Unit":"None","StorageResolution":1}]`) {
+		t.Errorf("document = %s", m)
+	}
+	if errs := f.errs.all(); len(errs) != 0 {
+		t.Errorf("error handler got %v", errs)
+	}
+}
+
+// With WithTraceContext, trace_id and span_id are the layout's: no metric
+// takes them.
+func TestMetricNamedTraceID(t *testing.T) {
+	f := newFixture(t)
+	logger := f.metricLogger(cwzap.WithMetricNamespace("ns"), cwzap.WithTraceContext(func(context.Context) (string, string) { return "t", "s" }))
+	logger.Info("m", zap.Any("ctx", context.Background()), cwzap.Metric("trace_id", 1, cwzap.UnitCount), cwzap.Metric("n", 2, cwzap.UnitCount))
+	f.syncOK(t)
+	msgs := f.messages(t)
+	if len(msgs) != 1 || !strings.Contains(msgs[0], `"message":"m","trace_id":"t","span_id":"s","_aws":`) || !strings.HasSuffix(msgs[0], `"n":2,"_trace_id":1}`) {
+		t.Errorf("events = %q, want the ids and the metric as _trace_id", msgs)
+	}
+	if got := f.srv.Metrics("ns"); len(got) != 1 || got[0].Name != "n" {
+		t.Errorf("metrics = %+v, want n only", got)
+	}
+	if errs := f.errs.all(); len(errs) != 1 || !strings.Contains(errs[0].Error(), `Metric("trace_id"): the layout owns the name`) {
+		t.Errorf("error handler got %v", errs)
+	}
+}
+
+// With WithTraceContext a context field is not written, so it neither
+// takes a metric's name nor gives a dimension its value.
+func TestMetricContextFieldIsNotAField(t *testing.T) {
+	f := newFixture(t)
+	hook := cwzap.WithTraceContext(func(context.Context) (string, string) { return "t", "s" })
+	logger := f.metricLogger(cwzap.WithMetricNamespace("ns"), cwzap.WithMetricDimensions("route"), hook)
+	logger.Info("a", zap.String("route", "/a"), zap.Any("n", context.Background()), cwzap.Metric("n", 1, cwzap.UnitCount))
+	logger.Info("b", zap.Any("route", context.Background()), cwzap.Metric("n", 2, cwzap.UnitCount))
+	f.syncOK(t)
+	if got := f.srv.Metrics("ns"); len(got) != 1 || got[0].Name != "n" || got[0].Values[0] != 1 {
+		t.Errorf("metrics = %+v, want n of the first entry", got)
+	}
+	if n := f.srv.EMFErrors(); n != 0 {
+		t.Errorf("%d documents broke the specification", n)
+	}
+	if errs := f.errs.all(); len(errs) != 1 || !strings.Contains(errs[0].Error(), `lacks dimension "route"`) {
+		t.Errorf("error handler got %v, want the second entry's missing dimension", errs)
 	}
 }
 
@@ -156,12 +257,22 @@ func TestMetricNotExtractedIsAPlainField(t *testing.T) {
 		give      []zap.Field
 		wantKey   string // where the value is written
 		wantValue any
+		wantErr   string // the start of the report
 	}{
-		{"a layout key", []zap.Field{cwzap.Metric("level", 3, cwzap.UnitCount)}, "_level", float64(3)},
-		{"another field's key", []zap.Field{zap.String("user", "ann"), cwzap.Metric("user", 4, cwzap.UnitCount)}, "_user", float64(4)},
-		{"NaN", []zap.Field{cwzap.Metric("ratio", math.NaN(), cwzap.UnitPercent)}, "ratio", "NaN"},
-		{"an unknown unit", []zap.Field{cwzap.Metric("distance", 5, "Parsecs")}, "distance", float64(5)},
-		{"an empty name", []zap.Field{cwzap.Metric("", 6, cwzap.UnitCount)}, "", float64(6)},
+		{"a layout key", []zap.Field{cwzap.Metric("level", 3, cwzap.UnitCount)}, "_level", float64(3), `cwzap: Metric("level"): the layout owns`},
+		{"another field's key", []zap.Field{zap.String("user", "ann"), cwzap.Metric("user", 4, cwzap.UnitCount)}, "_user", float64(4), `cwzap: Metric("user"): another field`},
+		{"NaN", []zap.Field{cwzap.Metric("ratio", math.NaN(), cwzap.UnitPercent)}, "ratio", "NaN", `cwzap: Metric("ratio"): the value`},
+		{"NaN twice", []zap.Field{cwzap.Metric("ratio", math.NaN(), cwzap.UnitPercent), cwzap.Metric("ratio", math.Inf(1), cwzap.UnitPercent)},
+			"ratio", []any{"NaN", "+Inf"}, `cwzap: Metric("ratio"): the value`},
+		{"an unknown unit", []zap.Field{cwzap.Metric("distance", 5, "Parsecs")}, "distance", float64(5), `cwzap: Metric("distance"): unknown unit "Parsecs"; use a Unit constant;`},
+		{"an unknown unit at high resolution", []zap.Field{cwzap.MetricHighResolution("distance", 5, "parsec\"")}, "distance", float64(5),
+			`cwzap: MetricHighResolution("distance"): unknown unit "parsec\""; use a Unit constant;`},
+		{"an empty name", []zap.Field{cwzap.Metric("", 6, cwzap.UnitCount)}, "", float64(6), `cwzap: Metric(""): want a name`},
+		{"two units", []zap.Field{cwzap.Metric("latency", 1500, cwzap.UnitMilliseconds), cwzap.Metric("latency", 1.5, cwzap.UnitSeconds)},
+			"latency", []any{float64(1500), 1.5}, `cwzap: metric "latency" given in units "Milliseconds" and "Seconds" in one entry;`},
+		{"two resolutions", []zap.Field{cwzap.MetricHighResolution("latency", 1, cwzap.UnitMilliseconds), cwzap.Metric("latency", 2, cwzap.UnitMilliseconds),
+			cwzap.MetricHighResolution("latency", 3, cwzap.UnitMilliseconds)},
+			"latency", []any{float64(1), float64(2), float64(3)}, `cwzap: metric "latency" given by both Metric and MetricHighResolution in one entry;`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,8 +282,13 @@ func TestMetricNotExtractedIsAPlainField(t *testing.T) {
 			logger.Info("m", fields...)
 			logger.Info("m", fields...)
 			f.syncOK(t)
+			for _, m := range f.messages(t) {
+				if k := duplicateKey(t, m); k != "" {
+					t.Errorf("key %q twice in %s", k, m)
+				}
+			}
 			for _, d := range f.docs(t) {
-				if d[tt.wantKey] != tt.wantValue {
+				if !reflect.DeepEqual(d[tt.wantKey], tt.wantValue) {
 					t.Errorf("%q = %v, want %v, in %v", tt.wantKey, d[tt.wantKey], tt.wantValue, d)
 				}
 			}
@@ -183,8 +299,8 @@ func TestMetricNotExtractedIsAPlainField(t *testing.T) {
 			if n := f.srv.EMFErrors(); n != 0 {
 				t.Errorf("%d documents broke the specification", n)
 			}
-			if errs := f.errs.all(); len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), "cwzap: Metric(") {
-				t.Errorf("error handler got %v, want one report", errs)
+			if errs := f.errs.all(); len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), tt.wantErr) {
+				t.Errorf("error handler got %v, want one report starting %s", errs, tt.wantErr)
 			}
 		})
 	}
@@ -273,8 +389,8 @@ func TestMetricIsAFloatToOtherEncoders(t *testing.T) {
 	var buf bytes.Buffer
 	enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg"})
 	logger := zap.New(zapcore.NewCore(enc, zapcore.AddSync(&buf), zap.InfoLevel))
-	logger.Info("m", cwzap.Metric("latency", 12.5, cwzap.UnitMilliseconds))
-	if got := strings.TrimSpace(buf.String()); got != `{"msg":"m","latency":12.5}` {
+	logger.Info("m", cwzap.Metric("latency", 12.5, cwzap.UnitMilliseconds), cwzap.MetricHighResolution("queue", 3, "Parsecs"))
+	if got := strings.TrimSpace(buf.String()); got != `{"msg":"m","latency":12.5,"queue":3}` {
 		t.Errorf("zap's JSON encoder wrote %s", got)
 	}
 }
@@ -294,6 +410,9 @@ func TestMetricOptionsAreValidated(t *testing.T) {
 		{"31 dimensions", []cwzap.Option{cwzap.WithMetricDimensions(tooMany...)}, "at most 30"},
 		{"a dimension twice", []cwzap.Option{cwzap.WithMetricDimensions("a", "a")}, "twice"},
 		{"a layout key", []cwzap.Option{cwzap.WithMetricDimensions("message")}, "layout"},
+		{"trace_id with WithTraceContext", []cwzap.Option{cwzap.WithMetricDimensions("route", "trace_id"),
+			cwzap.WithTraceContext(func(context.Context) (string, string) { return "", "" })}, `key "trace_id": the layout writes it`},
+		{"seq with WithSequenceKey", []cwzap.Option{cwzap.WithSequenceKey(), cwzap.WithMetricDimensions("seq")}, `key "seq": the layout writes it`},
 		{"an empty key", []cwzap.Option{cwzap.WithMetricDimensions("")}, "WithMetricDimensions"},
 	}
 	for _, tt := range tests {
@@ -337,20 +456,22 @@ func TestMetricFieldNamedAWSIsRenamed(t *testing.T) {
 	}
 }
 
-// FuzzMetricDocument: whatever the names, values, units and fields, an
-// entry is one valid JSON object, and when it carries "_aws" the service
-// reads it as a valid EMF document.
+// FuzzMetricDocument: whatever the names, values, units, resolutions and
+// fields, an entry is one valid JSON object, and when it carries "_aws"
+// the service reads it as a valid EMF document.
 func FuzzMetricDocument(f *testing.F) {
 	f.Add("latency", 12.5, "Milliseconds", "route", "/pay", "latency", 7.0)
 	f.Add("level", math.Inf(1), "Parsecs", "_aws", "x", "", 0.0)
 	f.Add("a\"b\\c", math.Copysign(0, -1), "", "a\"b\\c", "\xff", "a\"b\\c", 1e308)
+	f.Add("x", 1.0, "Seconds", "k", "v", "x", 2.0)
 	f.Fuzz(func(t *testing.T, name string, v float64, unit, key, val, name2 string, v2 float64) {
 		var buf bytes.Buffer
 		core := cwzap.NewCore(zapcore.AddSync(&buf), zap.InfoLevel,
 			cwzap.WithMetricNamespace("ns"), cwzap.WithMetricDimensions("route"))
 		core = core.With([]zap.Field{zap.String("route", "/r")})
 		logger := zap.New(core)
-		logger.Info("m", cwzap.Metric(name, v, cwzap.Unit(unit)), zap.String(key, val), cwzap.Metric(name2, v2, cwzap.UnitCount))
+		logger.Info("m", cwzap.Metric(name, v, cwzap.Unit(unit)), zap.String(key, val), cwzap.Metric(name2, v2, cwzap.UnitCount),
+			cwzap.MetricHighResolution(name2, v, cwzap.Unit(unit)))
 		out := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 		if !json.Valid(out) {
 			t.Fatalf("not valid JSON: %s", out)

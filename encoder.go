@@ -2,6 +2,7 @@ package cwzap
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -60,6 +61,12 @@ type EncoderConfig struct {
 	// dimension set of every metric (see WithMetricDimensions). Defaults
 	// to none.
 	MetricDimensions []string
+
+	// TraceContext, when set, gives an entry carrying a context.Context
+	// field its "trace_id" and "span_id" (see WithTraceContext). It is
+	// called on the caller's goroutine, possibly concurrently. Defaults
+	// to nil: a context field is written as any other field.
+	TraceContext func(ctx context.Context) (traceID, spanID string)
 }
 
 // _maxPooled keeps a huge entry (up to MaxEventBytes) from pinning
@@ -99,6 +106,7 @@ type encoderSettings struct {
 	seq        *sequence // nil unless SequenceKey
 	formatErr  string    // Format.Validate's error for a bad Format, else ""
 	emf        *emfSettings
+	trace      func(context.Context) (traceID, spanID string) // nil unless TraceContext
 
 	// The form of the JSON layout, plain or the wire form
 	// (encoder_wire.go), fixed when the encoder is made.
@@ -115,7 +123,8 @@ func newSettings(cfg EncoderConfig, wire bool, report func(error)) *encoderSetti
 		prefixFunc: cfg.PrefixFunc,
 		function:   strings.ToValidUTF8(cfg.Function, "\uFFFD"),
 		encodeTime: cfg.EncodeTime,
-		emf:        newEMFSettings(cfg.MetricNamespace, slices.Clone(cfg.MetricDimensions), report),
+		emf:        newEMFSettings(cfg.MetricNamespace, slices.Clone(cfg.MetricDimensions), cfg.layoutOwns, report),
+		trace:      cfg.TraceContext,
 		t:          _plainTexts,
 		esc:        _plain,
 	}
@@ -176,12 +185,16 @@ func newSettings(cfg EncoderConfig, wire bool, report func(error)) *encoderSetti
 //     stack. Those error fields are not written again as fields; errors
 //     under other keys (zap.NamedError) are ordinary fields.
 //   - seq: only with SequenceKey: "<writer id>-<n>", a string.
+//   - trace_id, span_id: only with TraceContext, for an entry carrying a
+//     context.Context field (or a logger given one With): the ids the hook
+//     read from it, each when not empty. The context field is not written.
 //   - then the context fields (from With), then the entry's fields.
 //
 // Colliding keys: a top-level field (from With or the entry, not inside a
 // zap.Namespace or a nested object) whose key is one of the layout keys
 // timestamp, level, location, message or exception, _aws (the metrics
-// directive's key), or seq with SequenceKey, is written with a "_" prefix ("_level"), whether or not
+// directive's key), seq with SequenceKey, or trace_id and span_id with
+// TraceContext, is written with a "_" prefix ("_level"), whether or not
 // that layout key is present in the entry, so an object never holds a
 // duplicate layout key.
 //
@@ -200,8 +213,10 @@ func newSettings(cfg EncoderConfig, wire bool, report func(error)) *encoderSetti
 // entry fields, a space and the fields as one JSON object (no layout keys;
 // an error is an ordinary "error" field), then "\n". With SequenceKey the
 // object is always there and starts with "seq"; with an invalid Format it
-// is always there and holds "formatError" (after "seq"). A stack follows on the
-// next lines. Invalid UTF-8 in the text becomes U+FFFD, and newlines ending
+// is always there and holds "formatError" (after "seq"). With TraceContext,
+// "trace_id" and "span_id" follow those and precede the context fields,
+// and fields of those keys take a "_" prefix. A stack follows on the next
+// lines. Invalid UTF-8 in the text becomes U+FFFD, and newlines ending
 // the message are dropped so the entry ends in exactly one "\n".
 func NewEncoder(cfg EncoderConfig) zapcore.Encoder {
 	return newEncoder(cfg, false, nil)
@@ -222,6 +237,7 @@ type encoder struct {
 	openNamespaces int // namespaces open in the current object
 	depth          int // 0 at the top-level object; namespaces and nesting add 1
 	ctxExc         string
+	ctxTrace       traceIDs // the trace ids of a context field given to With
 
 	reflectBuf *buffer.Buffer
 	reflectEnc *json.Encoder
@@ -277,17 +293,27 @@ func (e *encoder) cloneWith() *encoder {
 	c := e.clone()
 	c.buf.Write(e.buf.Bytes())
 	c.ctxExc = e.ctxExc
+	c.ctxTrace = e.ctxTrace
 	c.emfCtx = e.emfCtx
 	c.less = e.less
 	return c
 }
 
 // with returns a clone holding fields as context. In the JSON layout an
-// error field keyed "error" goes to the exception text instead.
+// error field keyed "error" goes to the exception text instead. With
+// TraceContext, a context field is not written: its trace ids, read now,
+// go to every entry (the last such field wins, and replaces those of an
+// earlier With).
 func (e *encoder) with(fields []zapcore.Field) *encoder {
 	c := e.cloneWith()
 	for i := range fields {
 		f := &fields[i]
+		if c.set.trace != nil {
+			if ctx, ok := contextOf(f); ok {
+				c.ctxTrace = c.set.traceOf(ctx)
+				continue
+			}
+		}
 		if !c.set.text && f.Type == zapcore.ErrorType && f.Key == "error" && c.depth == 0 {
 			t := errorText(f.Interface)
 			if c.ctxExc == "" {
@@ -398,6 +424,9 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 		e.set.seq.append(buf)
 		e.quote()
 	}
+	if e.set.trace != nil {
+		e.appendTraceIDs(e.entryTrace(ctx, fields))
+	}
 
 	if ctx.buf.Len() > 0 {
 		buf.AppendByte(',')
@@ -414,6 +443,8 @@ func (e *encoder) encodeJSON(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 			continue
 		} else if metricUnit(f) != nil {
 			metrics = true // written at the root, after "_aws"
+			continue
+		} else if e.isTraceContext(f) {
 			continue
 		}
 		e.addField(f)
@@ -588,6 +619,110 @@ func isLayoutKey(key string) bool {
 	return false
 }
 
+// owns reports whether a field keyed key at the top level collides with a
+// key the encoder writes itself, and so takes a "_" prefix: the JSON
+// layout's keys, seq with SequenceKey, trace_id and span_id with
+// TraceContext.
+func (s *encoderSettings) owns(key string) bool {
+	return !s.text && isLayoutKey(key) || s.seq != nil && key == _sequenceKey ||
+		s.trace != nil && (key == _traceIDKey || key == _spanIDKey)
+}
+
+// layoutOwns reports whether the JSON layout of c writes key itself,
+// which no metric dimension may name but level and location.
+func (c *EncoderConfig) layoutOwns(key string) bool {
+	return isLayoutKey(key) || c.SequenceKey && key == _sequenceKey ||
+		c.TraceContext != nil && (key == _traceIDKey || key == _spanIDKey)
+}
+
+// Trace ids: with TraceContext, an entry carrying a context.Context
+// field gets the ids the hook reads from it, under the keys OpenTelemetry
+// names for log formats other than OTLP ("Trace Context in non-OTLP Log
+// Formats"), and the context field itself is not written.
+
+// The keys of the trace ids.
+const (
+	_traceIDKey = "trace_id"
+	_spanIDKey  = "span_id"
+)
+
+// traceIDs are what TraceContext read from one context; err is the text
+// of its panic, if it panicked.
+type traceIDs struct {
+	trace, span, err string
+}
+
+// contextOf returns the context.Context a field holds: whatever its key
+// and type, as OpenTelemetry's zap bridge (otelzap) finds it. zap.Any
+// makes a Stringer field of the standard library's contexts and a
+// Reflect field of others.
+func contextOf(f *zapcore.Field) (context.Context, bool) {
+	if f.Interface == nil {
+		return nil, false
+	}
+	ctx, ok := f.Interface.(context.Context)
+	return ctx, ok
+}
+
+// isTraceContext reports whether f is a context field the encoder reads
+// for trace ids instead of writing it.
+func (e *encoder) isTraceContext(f *zapcore.Field) bool {
+	if e.set.trace == nil {
+		return false
+	}
+	_, ok := contextOf(f)
+	return ok
+}
+
+// traceOf runs TraceContext on ctx. A panic is contained, as a
+// marshaler's is: no ids, and its text in err.
+func (s *encoderSettings) traceOf(ctx context.Context) (ids traceIDs) {
+	defer func() {
+		if r := recover(); r != nil {
+			ids = traceIDs{err: panicError(r).Error()}
+		}
+	}()
+	ids.trace, ids.span = s.trace(ctx)
+	return ids
+}
+
+// entryTrace returns the trace ids of an entry: those of its last context
+// field, else those of the context given to With.
+func (e *encoder) entryTrace(ctx *encoder, fields []zapcore.Field) traceIDs {
+	for i := len(fields) - 1; i >= 0; i-- {
+		if c, ok := contextOf(&fields[i]); ok {
+			return e.set.traceOf(c)
+		}
+	}
+	return ctx.ctxTrace
+}
+
+// appendTraceIDs writes the ids that are not empty, and a hook's panic
+// as "trace_idError", in the encoder's form.
+func (e *encoder) appendTraceIDs(ids traceIDs) {
+	if ids.trace != "" {
+		e.addOwnedString(_traceIDKey, ids.trace)
+	}
+	if ids.span != "" {
+		e.addOwnedString(_spanIDKey, ids.span)
+	}
+	if ids.err != "" {
+		e.addOwnedString(_traceIDKey+"Error", ids.err)
+	}
+}
+
+// addOwnedString writes a string under a key the encoder owns, which
+// addKey would prefix with "_". key is plain ASCII.
+func (e *encoder) addOwnedString(key, val string) {
+	e.addElementSeparator()
+	e.quote()
+	e.buf.AppendString(key)
+	e.lit(e.set.t.keyEnd)
+	e.quote()
+	e.safeAddString(val)
+	e.quote()
+}
+
 // Fields: addField for zap's field types, and the zapcore.ObjectEncoder
 // methods that write "key":value pairs.
 
@@ -691,7 +826,7 @@ func (e *encoder) repair() {
 
 func (e *encoder) addKey(key string) {
 	e.addElementSeparator()
-	if e.depth == 0 && (!e.set.text && isLayoutKey(key) || e.set.seq != nil && key == _sequenceKey) {
+	if e.depth == 0 && e.set.owns(key) {
 		e.lit(e.set.t.keyLayout)
 	} else {
 		e.quote()

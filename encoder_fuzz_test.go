@@ -1,6 +1,7 @@
 package cwzap
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"strings"
@@ -63,11 +64,17 @@ func FuzzEncoderJSON(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, msg, key, val string, b []byte, fl float64) {
 		ctx, fields := fuzzFields(key, val, b, fl)
-		fields = append([]zapcore.Field{Metric(key, fl, UnitCount)}, fields...)
-		enc := newEncoder(EncoderConfig{}, false, nil).with(ctx)
+		fields = append([]zapcore.Field{Metric(key, fl, UnitCount), MetricHighResolution(val, fl, UnitSeconds)}, fields...)
+		// Trace ids from a context given to With, or from the entry's.
+		ctx = append(ctx, zap.Any(key, withIDs(context.Background(), key, val)))
+		if len(b)%2 == 1 {
+			fields = append(fields, zap.Any(val, withIDs(context.Background(), val, msg)))
+		}
+		cfg := EncoderConfig{TraceContext: testTrace}
+		enc := newEncoder(cfg, false, nil).with(ctx)
 		twin := enc.wireTwin()
 		// The Core's own encoder: the context too written in the wire form.
-		wire := newEncoder(EncoderConfig{}, true, nil).with(ctx)
+		wire := newEncoder(cfg, true, nil).with(ctx)
 		ent := testEntry(zapcore.ErrorLevel, msg)
 		ent.LoggerName = key
 		ent.Stack = "stack " + val
@@ -102,6 +109,11 @@ func FuzzEncoderJSON(f *testing.F) {
 				t.Fatalf("layout key %q appears %d times: %q", k, counts[k], out)
 			}
 		}
+		for _, k := range []string{"trace_id", "span_id", "_aws"} {
+			if counts[k] > 1 {
+				t.Fatalf("key %q appears %d times: %q", k, counts[k], out)
+			}
+		}
 		if s, ok := m["message"].(string); ok && utf8.ValidString(msg) && s != msg {
 			t.Fatalf("message %q came back as %q", msg, s)
 		}
@@ -112,7 +124,11 @@ func FuzzEncoderText(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, msg, key, val string, b []byte, fl float64) {
 		ctx, fields := fuzzFields(key, val, b, fl)
-		enc := newEncoder(EncoderConfig{Format: "{level}|{func}|{caller}|", Function: key}, false, nil).with(ctx)
+		ctx = append(ctx, zap.Any(key, withIDs(context.Background(), key, val)))
+		if len(b)%2 == 1 {
+			fields = append(fields, zap.Any(val, withIDs(context.Background(), val, key)))
+		}
+		enc := newEncoder(EncoderConfig{Format: "{level}|{func}|{caller}|", Function: key, TraceContext: testTrace}, false, nil).with(ctx)
 		ent := testEntry(zapcore.WarnLevel, msg)
 		ent.Caller = zapcore.EntryCaller{Defined: true, Function: "pkg." + val, Line: 1}
 		encodeOne := func(msg string) string {

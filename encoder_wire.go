@@ -70,6 +70,7 @@ type emfTexts struct {
 	name          lit // {"Name":"
 	unit          lit // ","Unit":"
 	unitEnd       lit // "}
+	unitEndHigh   lit // ","StorageResolution":1}
 	awsEnd        lit // ]}]}
 	member        lit // ,"
 }
@@ -107,6 +108,7 @@ func newLayoutTexts(wire bool) *layoutTexts {
 			name:          form(`{"Name":"`),
 			unit:          form(`","Unit":"`),
 			unitEnd:       form(`"}`),
+			unitEndHigh:   form(`","StorageResolution":` + strconv.Itoa(_highResolution) + `}`),
 			awsEnd:        form(`]}]}`),
 			member:        form(`,"`),
 		},

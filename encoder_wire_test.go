@@ -19,7 +19,7 @@ func (e *encoder) wireTwin() *encoder {
 	old := e.set
 	set := &encoderSettings{
 		text: old.text, mini: old.mini, prefixFunc: old.prefixFunc, function: old.function,
-		parts: old.parts, encodeTime: old.encodeTime, formatErr: old.formatErr,
+		parts: old.parts, encodeTime: old.encodeTime, formatErr: old.formatErr, trace: old.trace,
 		wire: true, t: _wireTexts, esc: _wire,
 		emf: &emfSettings{off: old.emf.off, dims: old.emf.dims, layoutDims: old.emf.layoutDims,
 			directive: old.emf.directive, cfgErr: old.emf.cfgErr, report: old.emf.report},

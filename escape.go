@@ -145,8 +145,13 @@ func appendCost[S []byte | string](x *escaper, dst []byte, s S, extra int, high 
 		dst, size, _ := appendInvalid(x, dst, s)
 		return dst, size
 	}
+	return appendValid(x, dst, s, extra), len(s)
+}
+
+// appendValid is appendCost for s known to be valid UTF-8.
+func appendValid[S []byte | string](x *escaper, dst []byte, s S, extra int) []byte {
 	if extra == 0 {
-		return append(dst, s...), len(s)
+		return append(dst, s...)
 	}
 	// Branch-free for plain bytes and short escapes (a quote every few
 	// bytes defeats branch prediction): write the four bytes of each byte's
@@ -169,7 +174,7 @@ func appendCost[S []byte | string](x *escaper, dst []byte, s S, extra int, high 
 		binary.LittleEndian.PutUint32(out[j:], x.pat[c])
 		j += 1 + int(e)
 	}
-	return dst[:n+size], len(s)
+	return dst[:n+size]
 }
 
 func validUTF8[S []byte | string](s S) bool {
@@ -245,7 +250,7 @@ func appendEscapedTo[S []byte | string](x *escaper, buf *buffer.Buffer, s S) (le
 	if high >= utf8.RuneSelf && !validUTF8(s) {
 		b, _, less = appendInvalid(x, b, s)
 	} else {
-		b, _ = appendCost(x, b, s, extra, high)
+		b = appendValid(x, b, s, extra)
 	}
 	// In buf's own memory when it had room: a copy onto itself.
 	buf.Write(b[n:])

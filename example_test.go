@@ -1,6 +1,8 @@
 package cwzap_test
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +11,9 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"regexp"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,10 +23,10 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// The functions named readme… hold the README's snippets as written;
-// TestREADMESnippetsAreExamples checks that every Go block of the README
-// is in this file (or in examples/slog), and the examples and tests below
-// run them.
+// The functions named readme… hold the snippets of the README and docs/
+// as written; TestREADMESnippetsAreExamples checks that every Go block of
+// those is in this file (or in examples/slog), and the examples and tests
+// below run them.
 
 // withLocalAWS runs f with the default AWS configuration pointing at a
 // cwlogstest server, as AWS_ENDPOINT_URL_CLOUDWATCH_LOGS and static
@@ -290,4 +295,112 @@ func ExampleMetric() {
 	// Output:
 	// latency [12.5] Milliseconds map[route:/pay]
 	// orders [1] Count map[route:/pay]
+}
+
+// A high-resolution metric is stored at one second: its definition says
+// "StorageResolution": 1, and cwlogstest extracts it so.
+func ExampleMetricHighResolution() {
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	ws, err := cwzap.NewSyncer("/app/jobs", "worker-1", cwzap.WithClient(srv.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ws.Close()
+	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel, cwzap.WithMetricNamespace("jobs")))
+
+	logger.Info("tick",
+		cwzap.MetricHighResolution("queue_depth", 42, cwzap.UnitCount),
+		cwzap.Metric("batches", 1, cwzap.UnitCount))
+	logger.Sync()
+
+	for _, m := range srv.Metrics("jobs") {
+		fmt.Println(m.Name, m.Values, m.Unit, m.StorageResolution)
+	}
+	// Output:
+	// queue_depth [42] Count 1
+	// batches [1] Count 60
+}
+
+// spanKey is where this example's own tracer keeps the ids of the current
+// span; cwzapotel reads an OpenTelemetry span's.
+type spanKey struct{}
+
+// An entry carrying a context gets the ids the hook reads from it.
+func ExampleWithTraceContext() {
+	hook := func(ctx context.Context) (traceID, spanID string) {
+		ids, _ := ctx.Value(spanKey{}).([2]string)
+		return ids[0], ids[1]
+	}
+	var out bytes.Buffer
+	logger := zap.New(cwzap.NewCore(zapcore.AddSync(&out), zap.InfoLevel, cwzap.WithTraceContext(hook)))
+
+	ctx := context.WithValue(context.Background(), spanKey{}, [2]string{"4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"})
+	logger.Info("paid", zap.Any("ctx", ctx), zap.Int("items", 3))
+	logger.With(zap.Any("ctx", ctx)).Info("shipped")
+	logger.Info("no context", zap.Int("items", 0))
+
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		_, fields, _ := strings.Cut(line, `"message":`)
+		fmt.Println(fields)
+	}
+	// Output:
+	// "paid","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","items":3}
+	// "shipped","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"}
+	// "no context","items":0}
+}
+
+// readmeRouting is the README's routing.
+func readmeRouting() error {
+	ws, err := cwzap.NewSyncer("/app/orders", "{field:tenant}/{date}")
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
+
+	logger.Info("paid", zap.String("tenant", "acme"))      // to acme/2026-05-01
+	logger.With(zap.String("tenant", "beta")).Info("paid") // to beta/2026-05-01
+	logger.Info("started")                                 // to -/2026-05-01
+	return nil
+}
+
+// Routing: each entry goes to the stream its own values name; an entry
+// without a value gets "-" for a field and "root" for the logger's name,
+// and a value is made a valid name.
+func ExampleNewSyncer_routing() {
+	srv := withLocalAWS(readmeRouting)
+	defer srv.Close()
+
+	ws, err := cwzap.NewSyncer("app", "{logger}", cwzap.WithClient(srv.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
+	logger.Named("billing").Info("invoice")
+	logger.Named("jobs:nightly").Info("ran") // ':' is not allowed in a stream name
+	logger.Info("started")
+	ws.Write([]byte("a line written to the Syncer"))
+	ws.Close()
+
+	events := srv.AllEvents()
+	slices.SortStableFunc(events, func(a, b cwlogstest.Event) int {
+		return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Stream, b.Stream))
+	})
+	day := regexp.MustCompile(`\d{4}-\d{2}-\d{2}$`)
+	for _, e := range events {
+		var m struct{ Message string }
+		if json.Unmarshal([]byte(e.Message), &m) != nil {
+			m.Message = e.Message
+		}
+		fmt.Println(e.Group, day.ReplaceAllString(e.Stream, "DAY"), m.Message)
+	}
+	// Output:
+	// /app/orders -/DAY started
+	// /app/orders acme/DAY paid
+	// /app/orders beta/DAY paid
+	// app billing invoice
+	// app jobs_nightly ran
+	// app root started
+	// app root a line written to the Syncer
 }

@@ -198,7 +198,7 @@ func (e *encoder) encodeText(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 	}
 	appendValidUTF8(buf, strings.TrimRight(ent.Message, "\r\n"))
 
-	if ctx.buf.Len() > 0 || len(fields) > 0 || set.seq != nil || set.formatErr != "" {
+	if ctx.buf.Len() > 0 || len(fields) > 0 || set.seq != nil || set.formatErr != "" || ctx.ctxTrace != (traceIDs{}) {
 		mark := buf.Len()
 		buf.AppendString(" {")
 		start := buf.Len()
@@ -210,6 +210,9 @@ func (e *encoder) encodeText(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 		if set.formatErr != "" {
 			e.AddString("formatError", set.formatErr)
 		}
+		if set.trace != nil {
+			e.appendTraceIDs(e.entryTrace(ctx, fields))
+		}
 		if ctx.buf.Len() > 0 {
 			if buf.Len() > start {
 				buf.AppendByte(',')
@@ -217,7 +220,9 @@ func (e *encoder) encodeText(ctx *encoder, ent zapcore.Entry, fields []zapcore.F
 			buf.Write(ctx.buf.Bytes())
 		}
 		for i := range fields {
-			e.addField(&fields[i])
+			if f := &fields[i]; !e.isTraceContext(f) {
+				e.addField(f)
+			}
 		}
 		e.closeOpenNamespaces()
 		if buf.Len() == start {

@@ -44,22 +44,29 @@ func (r lockRank) String() string {
 // A rankedMutex is a sync.Mutex with a rank; its owner sets the rank when
 // it is made.
 type rankedMutex struct {
-	mu   sync.Mutex
-	rank lockRank
+	mu     sync.Mutex
+	rank   lockRank
+	holder uint64 // the checker's: who holds it, so that Unlock need not ask
 }
 
 func (m *rankedMutex) Lock() {
 	if c := _lockCheck; c != nil {
-		c.acquire(m.rank)
+		id := c.acquire(m.rank)
+		m.mu.Lock()
+		m.holder = id
+		return
 	}
 	m.mu.Lock()
 }
 
 func (m *rankedMutex) Unlock() {
-	m.mu.Unlock()
 	if c := _lockCheck; c != nil {
-		c.release(m.rank)
+		id := m.holder
+		m.mu.Unlock()
+		c.release(id, m.rank)
+		return
 	}
+	m.mu.Unlock()
 }
 
 // outside marks a call out of the package's state: user code, file or
@@ -72,10 +79,11 @@ func outside(what string) {
 }
 
 // A lockChecker checks each acquisition, release and call out of the
-// goroutine making it.
+// goroutine making it: acquire returns the goroutine's id, which the
+// mutex keeps for its release.
 type lockChecker interface {
-	acquire(lockRank)
-	release(lockRank)
+	acquire(lockRank) uint64
+	release(id uint64, r lockRank)
 	none(what string)
 }
 

@@ -39,7 +39,7 @@ func (h heldLocks) String() string {
 	return strings.Join(names, ", ")
 }
 
-func (c *rankChecker) acquire(r lockRank) {
+func (c *rankChecker) acquire(r lockRank) uint64 {
 	id := goroutineID()
 	c.mu.Lock()
 	h := c.held[id]
@@ -62,10 +62,12 @@ func (c *rankChecker) acquire(r lockRank) {
 		c.violations.Add(1)
 		panic("cwzap: lock order: " + bad)
 	}
+	return id
 }
 
-func (c *rankChecker) release(r lockRank) {
-	id := goroutineID()
+// release drops r from what goroutine id holds: the mutex keeps its
+// holder, so that a release costs no look-up of the goroutine.
+func (c *rankChecker) release(id uint64, r lockRank) {
 	c.mu.Lock()
 	h := c.held[id]
 	i := h.n - 1

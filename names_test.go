@@ -24,7 +24,13 @@ func templated(t *testing.T, group, stream string, opts ...cwzap.SyncerOption) *
 	t.Helper()
 	srv := cwlogstest.NewServer()
 	t.Cleanup(srv.Close)
-	f := &fixture{srv: srv, fallback: &lockedBuffer{}, errs: &errorLog{}}
+	return templatedOn(t, srv, group, stream, opts...)
+}
+
+// templatedOn is templated on srv.
+func templatedOn(t *testing.T, srv *cwlogstest.Server, group, stream string, opts ...cwzap.SyncerOption) *fixture {
+	t.Helper()
+	f := &fixture{srv: srv, fallback: &lockedBuffer{}, errs: &errorLog{}, group: group, stream: stream}
 	base := []cwzap.SyncerOption{
 		cwzap.WithClient(srv.Client()),
 		cwzap.WithFallback(f.fallback),

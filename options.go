@@ -1,6 +1,7 @@
 package cwzap
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -362,12 +363,12 @@ func (o *coreOptions) err() error {
 		errs = append(errs, o.formatAt.wrap(err))
 	}
 	if ns := o.encoder.MetricNamespace; ns != "" {
-		if err := validateEMF(ns, nil); err != nil {
+		if err := validateEMF(ns, nil, nil); err != nil {
 			errs = append(errs, o.namespaceAt.wrap(err))
 		}
 	}
 	if dims := o.encoder.MetricDimensions; len(dims) > 0 {
-		if err := validateEMF(DefaultMetricNamespace, dims); err != nil {
+		if err := validateEMF(DefaultMetricNamespace, dims, o.encoder.layoutOwns); err != nil {
 			errs = append(errs, o.dimensionsAt.wrap(err))
 		}
 	}
@@ -552,11 +553,18 @@ func WithFallback(w io.Writer) SyncerOption {
 
 // WithErrorHandler sets the function that receives errors from the
 // background: a batch that failed for good or events the service rejected
-// (a *DeliveryError), the first overflow of an episode (ErrBufferFull), a
-// failed retention call. It is called from the Syncer's goroutines, never
-// with a lock held; it must not block for long, and must not call the
-// Syncer's Sync or Close, which wait for the goroutine calling it. Defaults
-// to writing the error as one line to os.Stderr.
+// (a *DeliveryError), events a deadline handed to the fallback writer, an
+// overflow of the buffer (ErrBufferFull), the spool losing its files, a
+// failed retention call. Reports of one cause are added up: the first
+// comes at once, the rest as one report when the episode ends (a put to
+// the stream succeeds again, the buffer has room again) or at the next
+// Sync or Close; a deadline is one report a stream.
+//
+// It is called from a goroutine of the Syncer's own, one report at a time,
+// with no lock held: it may log through the logger whose Syncer reports to
+// it, and one that is slow or never returns holds no writer and no Sync
+// (reports wait for it, bounded in number; Close waits for it only until
+// its deadline). Defaults to writing the error as one line to os.Stderr.
 func WithErrorHandler(f func(error)) SyncerOption {
 	return newSyncerSetting("WithErrorHandler", "", func(o *syncerOptions, _ origin) { o.onError = f })
 }
@@ -684,12 +692,18 @@ func WithPutTimeout(d time.Duration) SyncerOption {
 
 // WithSyncTimeout sets the one deadline of the end of work: Sync, Close and
 // every purge (an entry carrying Purge, or above ErrorLevel) return within
-// it, however many batches are pending. When it passes, the events the
-// call was waiting for that are not yet delivered go to the fallback
-// writer, their puts are cancelled, and the call returns a *DeliveryError
-// that counts them. SyncContext and CloseContext keep the earlier of this
-// and their context's deadline. Defaults to DefaultSyncTimeout (10 s); a
-// value <= 0 keeps the default.
+// it, however many batches are pending. Before it passes, by the handover
+// reserve (what writing the pending events to the fallback writer took
+// last time, a tenth to a half of the wait), the events the call was
+// waiting for that are not yet delivered go to the fallback writer, their
+// puts are cancelled, and the call returns a *DeliveryError that counts
+// them. In an outage that a deadline already gave up on, with no put
+// succeeding since, a call gives up after a quarter of it instead, unless
+// a put succeeds meanwhile: a program that syncs and closes against an
+// endpoint that is down waits about one WithSyncTimeout, not two.
+// SyncContext and CloseContext keep the earlier of this and their
+// context's deadline. Defaults to DefaultSyncTimeout (10 s); a value <= 0
+// keeps the default.
 func WithSyncTimeout(d time.Duration) SyncerOption {
 	return newSyncerSetting("WithSyncTimeout", d.String(), func(o *syncerOptions, at origin) {
 		o.syncTimeout = positive(o, at, d, DefaultSyncTimeout, `a positive duration such as "2s"`)
@@ -739,6 +753,33 @@ func WithEncoderConfig(cfg EncoderConfig) CoreOption {
 		o.formatAt, o.namespaceAt, o.dimensionsAt = at, at, at
 		o.formatAt.field, o.namespaceAt.field, o.dimensionsAt.field = "Format", "MetricNamespace", "MetricDimensions"
 	})
+}
+
+// WithTraceContext joins entries to traces: an entry carrying a
+// context.Context field, under any key (zap.Any("ctx", ctx), as
+// OpenTelemetry's zap bridge otelzap reads it), gets the trace and span
+// ids that f reads from that context, as "trace_id" and "span_id", the
+// keys OpenTelemetry specifies for log formats other than OTLP. Module
+// github.com/cwzap/cwzap/cwzapotel gives f for OpenTelemetry.
+//
+// In the JSON layout the ids follow the layout's keys (after exception and
+// seq), before the context and entry fields; in a text format they open
+// the fields object (after seq and formatError). An empty id is left out,
+// and the context field itself is not written. An entry with several
+// context fields uses the last one. A context field given to With is read
+// once, by With, and its ids go to every entry of that logger that carries
+// no context of its own; an entry's own context wins, even one without a
+// span. Fields keyed trace_id or span_id take a "_" prefix, as those
+// colliding with the layout do, and no metric or dimension may use these
+// names.
+//
+// f runs on the logging goroutine, possibly concurrently, once per entry
+// that carries a context field; a panic in it is contained, and its text
+// written under "trace_idError". Defaults to nil: a context field is an
+// ordinary field, written as zap writes it. Entries without a context
+// field cost nothing more.
+func WithTraceContext(f func(ctx context.Context) (traceID, spanID string)) CoreOption {
+	return newCoreSetting("WithTraceContext", "", func(o *coreOptions, _ origin) { o.encoder.TraceContext = f })
 }
 
 // WithMetricNamespace sets the CloudWatch namespace of the metrics that

@@ -21,27 +21,10 @@ import (
 // {field:KEY}) send each entry to its own stream, through the real SDK
 // client to the in-memory endpoint.
 
-// routedFixture is bubbleFixture on name templates.
+// routedFixture is templated on an in-memory endpoint, for a bubble.
 func routedFixture(t *testing.T, group, stream string, opts ...cwzap.SyncerOption) *fixture {
 	t.Helper()
-	srv := cwlogstest.NewUnstartedServer()
-	srv.InMemory = true
-	srv.Start()
-	t.Cleanup(srv.Close)
-	f := &fixture{srv: srv, fallback: &lockedBuffer{}, errs: &errorLog{}, group: group, stream: stream}
-	base := []cwzap.SyncerOption{
-		cwzap.WithClient(srv.Client()),
-		cwzap.WithFallback(f.fallback),
-		cwzap.WithErrorHandler(f.errs.handle),
-		cwzap.WithFlushInterval(time.Hour),
-	}
-	s, err := cwzap.NewSyncer(group, stream, append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.syncer = f.errs.attach(s)
-	t.Cleanup(func() { s.Close() })
-	return f
+	return templatedOn(t, memoryServer(t), group, stream, opts...)
 }
 
 // messagesOf returns the "message" of each entry of a stream, in the

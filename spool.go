@@ -60,14 +60,20 @@ type spool struct {
 	top     uint64        // the highest batch seq ever appended
 	mark    uint64        // every batch up to it is settled
 	writing bool          // the writer runs: its goroutine, or a caller
-	lastTS  int64         // the time (ms) of the last event
 	idleCh  chan struct{} // closed when the writer ends; nil when nobody waits
 	stuck   bool          // a caller's wait for the disk ran out; cleared by the next write
 	room    chan struct{} // closed when the writer takes buf; nil when nobody waits
-	taken   uint64        // records appended to buf, ever: a caller's ticket
+	tickets spoolTickets
+	closed  bool
+}
+
+// spoolTickets are what a caller waiting for its record to be written
+// waits on: its ticket is the count of records taken with its own.
+type spoolTickets struct {
+	taken   uint64        // records appended to buf, ever
 	written uint64        // of those, records the writer has written
 	wrote   chan struct{} // closed when written moves; nil when nobody waits
-	closed  bool
+	lastTS  int64         // the time (ms) of the last event: one a millisecond after it is waited for
 }
 
 type spoolCounters struct {
@@ -184,17 +190,17 @@ func (s *spool) append(seq uint64, ev *event) {
 	s.buf = appendEventRecord(s.buf, seq, ev) // in the room reserved
 	s.bufTop = max(s.bufTop, seq)
 	s.top = max(s.top, seq)
-	s.taken++
+	s.tickets.taken++
 	// Writes are rare (by the events' own times: no clock read): wait for
 	// this one, so that a process killed as soon as Write returns keeps
 	// it. Otherwise the writer takes it with the others, a moment later,
 	// and callers wait only when they are a buffer ahead of the disk.
-	rare := ev.ts-s.lastTS >= 1 || ev.ts < s.lastTS
-	s.lastTS = ev.ts
+	rare := ev.ts-s.tickets.lastTS >= 1 || ev.ts < s.tickets.lastTS
+	s.tickets.lastTS = ev.ts
 	s.startLocked()
-	ticket := s.taken
+	ticket := s.tickets.taken
 	switch {
-	case rare && !s.waitLocked(&s.wrote, func() bool { return s.written >= ticket }):
+	case rare && !s.waitLocked(&s.tickets.wrote, func() bool { return s.tickets.written >= ticket }):
 		s.stuckLocked()
 	case !rare && len(s.buf) >= _spoolBuf && !s.waitLocked(&s.room, func() bool { return len(s.buf) < _spoolBuf }):
 		s.stuckLocked()
@@ -286,7 +292,7 @@ func (s *spool) write() {
 			s.mu.Unlock()
 			return
 		}
-		buf, top, ticket := s.buf, s.bufTop, s.taken
+		buf, top, ticket := s.buf, s.bufTop, s.tickets.taken
 		s.buf, s.spare, s.bufTop = s.spare[:0], nil, 0
 		wake(&s.room)
 		s.mu.Unlock()
@@ -294,9 +300,9 @@ func (s *spool) write() {
 		lingered = false
 		s.w.put(buf, top)
 		s.mu.Lock()
-		s.written = ticket // written, or lost and counted: no caller waits for it longer
+		s.tickets.written = ticket // written, or lost and counted: no caller waits for it longer
 		s.stuck = false
-		wake(&s.wrote)
+		wake(&s.tickets.wrote)
 		s.mu.Unlock()
 		delta := s.w.chores(mark)
 

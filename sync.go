@@ -107,9 +107,16 @@ func (s *Syncer) syncContext(ctx context.Context, take bool) error {
 // gives up after a quarter of the wait, unless a put succeeds meanwhile:
 // so a program that syncs and then closes against an endpoint that is
 // down waits about one WithSyncTimeout, not two.
+//
+// Once it gave up, it waits for the handover to have written what it gave
+// up on, until the deadline and then on while the fallback writer still
+// takes events, up to the reserve past it: so that when it returns, the
+// Syncer is done with the fallback writer for what it waited for, unless
+// the writer is stuck.
 func (s *Syncer) await(ctx context.Context, d deadline, upTo uint64) {
+	wait := d.at.Sub(d.start)
+	limit := d.at.Add(s.reserve(wait))
 	if ch := s.ledger.wait(upTo); ch != nil {
-		wait := d.at.Sub(d.start)
 		giveUp := d.at.Add(-s.reserve(wait))
 		var moved <-chan struct{}
 		if s.ledger.stalled.Load() {
@@ -129,14 +136,13 @@ func (s *Syncer) await(ctx context.Context, d deadline, upTo uint64) {
 				cause = &deadlineError{ctxErr: context.Cause(ctx)}
 			}
 			s.giveUp(upTo, cause)
-			waitUntil(nil, nil, ch, d.at) // the handover
+			s.waitWhileWriting(ch, d.at, limit) // the handover
 			break
 		}
 		s.ledger.unwait(ch)
 	}
-	// What the handover queued for the fallback writer is written by then,
-	// as far as the deadline allows.
-	waitUntil(nil, nil, s.fb.idle(), d.at)
+	// What the handover queued for the fallback writer is written by then.
+	s.waitWhileWriting(s.fb.idle(), d.at, limit)
 }
 
 // giveUp hands every batch up to seq upTo that is not settled to the

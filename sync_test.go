@@ -28,11 +28,17 @@ import (
 // passes exactly when it is due, whatever the machine.
 func bubbleFixture(t *testing.T, opts ...cwzap.SyncerOption) *fixture {
 	t.Helper()
+	return newFixtureOn(t, memoryServer(t), opts...)
+}
+
+// memoryServer starts an in-memory endpoint, closed when the test ends.
+func memoryServer(t *testing.T) *cwlogstest.Server {
+	t.Helper()
 	srv := cwlogstest.NewUnstartedServer()
 	srv.InMemory = true
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return newFixtureOn(t, srv, opts...)
+	return srv
 }
 
 // In an outage, Sync, Close, SyncContext and CloseContext return at their
