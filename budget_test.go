@@ -156,6 +156,40 @@ func eventBytes(t *testing.T, srv *cwlogstest.Server) uint64 {
 	return uint64(n / len(events))
 }
 
+// The first overflow of an episode goes to the error handler at once,
+// the rest of it as one sum when the episode ends, and all of it to
+// Sync's error: an outage holds the batches the buffer has room for, so
+// every later event overflows, in one episode that lasts until a batch
+// opens again.
+func TestSyncerReportsAnOverflowEpisodeOnce(t *testing.T) {
+	f := newFixture(t, cwzap.WithBufferLimit(cwzap.MaxBatchBytes))
+	f.createStream(t)
+	f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+	line := bytes.Repeat([]byte("y"), 10_000)
+	const n = 300 // about three batches' worth
+	for range n {
+		f.syncer.Write(line)
+	}
+	f.srv.SetFaults(cwlogstest.Faults{})
+	err := f.syncer.Sync()
+	st := f.syncer.Stats()
+	var de *cwzap.DeliveryError
+	if !errors.As(err, &de) || de.Overflow != int(st.Fallback) || de.Events != de.Overflow {
+		t.Errorf("Sync = %v; want a DeliveryError counting the %d overflowing events", err, st.Fallback)
+	}
+	checkStatsAddUp(t, st)
+	if st.Fallback < 10 || st.Delivered+st.Fallback != n {
+		t.Errorf("stats %+v: want the batches held through the outage delivered and the rest in the fallback", st)
+	}
+	f.syncer.Close() // the handler has heard everything once Close returns
+	reports := f.errs.all()
+	var sum *cwzap.DeliveryError
+	if len(reports) != 2 || !errors.Is(reports[0], cwzap.ErrBufferFull) || errors.As(reports[0], &sum) ||
+		!errors.As(reports[1], &sum) || sum.Overflow != int(st.Fallback)-1 {
+		t.Errorf("the error handler heard %q; want the episode's first overflow, then the other %d as one sum", reports, st.Fallback-1)
+	}
+}
+
 func TestSyncerOverflowPolicies(t *testing.T) {
 	tests := []struct {
 		give         cwzap.OverflowPolicy

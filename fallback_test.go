@@ -2,6 +2,7 @@ package cwzap_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -91,4 +92,50 @@ func testAStuckFallbackWriterHoldsNoCaller(t *testing.T) {
 	if got := uint64(len(w.Lines())); got != st.Fallback {
 		t.Errorf("fallback writer holds %d lines, Stats.Fallback = %d", got, st.Fallback)
 	}
+}
+
+// slowWriter takes each buffer it is given after a while: a fallback
+// writer that keeps up, slowly (a terminal over a slow link), but never
+// so slowly that it looks stuck. Under testing/synctest the while is the
+// bubble's time.
+type slowWriter struct {
+	lockedBuffer
+	each time.Duration
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(w.each)
+	return w.lockedBuffer.Write(p)
+}
+
+// The last of Close: it waits while a slow fallback writer takes what is
+// left of an outage, but not past its deadline plus WithSyncTimeout. The
+// writer here needs about 3 s for all of it, 50 ms for each buffer of
+// 32 KB, which is longer; every event still reaches it once, and Stats
+// add up.
+func TestCloseKeepsItsBoundWithASlowFallbackWriter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, timeout = 150_000, 2 * time.Second
+		w := &slowWriter{each: 50 * time.Millisecond}
+		f := bubbleFixture(t, cwzap.WithSyncTimeout(timeout), cwzap.WithPutTimeout(time.Hour), cwzap.WithFallback(w))
+		f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+		for i := range n {
+			f.syncer.Write(fmt.Appendf(nil, "pending %06d", i))
+		}
+		start := time.Now()
+		err := f.syncer.Close()
+		if took := time.Since(start); took > 2*timeout {
+			t.Errorf("Close returned after %v, past its deadline %v plus WithSyncTimeout", took, timeout)
+		}
+		if lateOf(err) != n {
+			t.Errorf("Close = %v; want all %d events late", err, n)
+		}
+		// The handover Close stopped waiting for writes on.
+		time.Sleep(time.Minute)
+		st := f.syncer.Stats()
+		checkStatsAddUp(t, st)
+		if lines := w.Lines(); uint64(len(lines)) != st.Fallback || st.Fallback+st.Dropped != n {
+			t.Errorf("the writer took %d lines; stats %+v; want every event in it once, or dropped", len(lines), st)
+		}
+	})
 }

@@ -160,6 +160,27 @@ func testSyncerRetriesThrottlingAndServerErrors(t *testing.T) {
 	}
 }
 
+// A bare HTTP 500 (no error code, as a proxy or load balancer answers) is
+// retried, not failed for good: the first put is answered so, the second
+// is accepted.
+func TestSyncerRetriesABare500(t *testing.T) {
+	f := newFixture(t)
+	f.createStream(t)
+	// With this seed the first draw is below one half and the second above.
+	f.srv.SetFaults(cwlogstest.Faults{Bare: 0.5, Seed: 7})
+	f.syncer.Write([]byte("through a proxy"))
+	if err := f.syncer.Sync(); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	st := f.syncer.Stats()
+	if n := f.srv.Calls("PutLogEvents"); n != 2 || st.Retries != 1 || st.Delivered != 1 || st.Fallback != 0 {
+		t.Errorf("%d puts, stats %+v; want the bare 500 retried once and the event delivered", n, st)
+	}
+	if lines := f.fallback.Lines(); len(lines) != 0 {
+		t.Errorf("fallback got %q", lines)
+	}
+}
+
 func TestSyncerFailsForGoodAtThePutTimeout(t *testing.T) {
 	synctest.Test(t, testSyncerFailsForGoodAtThePutTimeout)
 }

@@ -320,6 +320,33 @@ func testSyncerCloseRefusesWrites(t *testing.T) {
 	goleak.VerifyNone(t, append(ignoreHTTP, ours)...)
 }
 
+// A second Close, made while the first waits for a put, returns only once
+// the first is done: here the put never answers, so the first hands the
+// event to the fallback writer at its deadline.
+func TestSyncerSecondCloseWaitsForTheFirst(t *testing.T) {
+	f := newFixture(t, cwzap.WithSyncTimeout(500*time.Millisecond))
+	f.createStream(t)
+	f.srv.SetFaults(cwlogstest.Faults{Latency: time.Hour})
+	f.syncer.Write([]byte("held"))
+	first := make(chan error, 1)
+	go func() { first <- f.syncer.Close() }()
+	// Only Close sends the event: once its put is in, the first Close is
+	// under way.
+	for f.srv.Calls("PutLogEvents") == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if err := f.syncer.Close(); err != nil {
+		t.Errorf("second Close = %v, want nil", err)
+	}
+	if st := f.syncer.Stats(); st.Fallback != 1 || len(f.fallback.Lines()) != 1 {
+		t.Errorf("when the second Close returned: stats %+v, fallback %q; want the first Close done, the event in the fallback", st, f.fallback.Lines())
+	}
+	var de *cwzap.DeliveryError
+	if err := <-first; !errors.As(err, &de) || de.Late != 1 {
+		t.Errorf("first Close = %v, want the event late", err)
+	}
+}
+
 func TestSyncerSyncTwiceAndEmpty(t *testing.T) {
 	f := newFixture(t)
 	if err := f.syncer.Sync(); err != nil {
@@ -414,6 +441,47 @@ func TestSyncerKeepsTheEntryTime(t *testing.T) {
 	events := f.srv.Events(f.group, f.stream)
 	if len(events) != 1 || events[0].Timestamp != when.UnixMilli() {
 		t.Fatalf("events = %+v, want one at %d", events, when.UnixMilli())
+	}
+}
+
+// Entries one goroutine logs within one millisecond are stored in the
+// order it logged them, in batches of every size up to a full one, also
+// when an entry of an earlier millisecond arrives among them (another
+// goroutine's, stamped before it was written), so that the batch is
+// sorted before it is sent.
+func TestSyncerKeepsTheOrderWithinAMillisecond(t *testing.T) {
+	for _, n := range []int{13, 100, 1000, cwzap.MaxBatchEvents} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			f := newFixture(t)
+			f.createStream(t)
+			now := time.Now().Truncate(time.Millisecond)
+			core := cwzap.NewCore(f.syncer, zap.InfoLevel, cwzap.WithFormat(cwzap.FormatMini))
+			logger := zap.New(core, zap.WithClock(&stepClock{now: now}))
+			for i := range n - 1 {
+				if i == n/2 {
+					earlier := zapcore.Entry{Level: zap.InfoLevel, Time: now.Add(-time.Millisecond), Message: "earlier"}
+					if err := core.Write(earlier, nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+				logger.Info(strconv.Itoa(i))
+			}
+			if err := f.syncer.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			events := f.srv.Events(f.group, f.stream)
+			if len(events) != n || events[0].Message != "earlier" || events[0].Timestamp != now.UnixMilli()-1 {
+				t.Fatalf("%d events stored, the first %+v; want %d, the earlier entry first", len(events), events[:min(len(events), 1)], n)
+			}
+			for i, e := range events[1:] {
+				if e.Message != strconv.Itoa(i) || e.Timestamp != now.UnixMilli() {
+					t.Fatalf("stored event %d is %q at %d, want %q at %d: entries of one millisecond out of the order logged", i+1, e.Message, e.Timestamp, strconv.Itoa(i), now.UnixMilli())
+				}
+			}
+			if st := f.syncer.Stats(); st.Batches != 1 {
+				t.Errorf("%d puts, want the %d events in one", st.Batches, n)
+			}
+		})
 	}
 }
 

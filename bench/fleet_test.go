@@ -216,20 +216,38 @@ func fleetEndpoint(b testing.TB, inMemory bool) *cwlogstest.Server {
 	return ts
 }
 
-// TestFleet runs a small fleet at twice its quota, with both ways of
-// flushing, for the accounting checks of BenchmarkFleet under -race. It
-// runs in a bubble, on an in-memory endpoint: the invocations' pace, the
+// TestFleet runs a small fleet at four times its quota under -race, with
+// both ways of flushing, and checks what each does with the quota. A Sync
+// per invocation puts that invocation's entries alone, so the fleet is
+// throttled: each put carries one invocation. Left to the age flush, an
+// instance's entries wait for WithFlushInterval (5 s), longer than the
+// run: each instance makes one put, at its Close, of all its invocations.
+// It runs in a bubble, on an in-memory endpoint: the invocations' pace, the
 // quota's token bucket, the puts' backoff and the Sync deadlines are the
 // bubble's time, so the fleet does the same whatever the machine.
 func TestFleet(t *testing.T) {
+	const writers, rate, window = 40, 4, time.Second
 	for _, perInvocation := range []bool{true, false} {
 		t.Run(fmt.Sprintf("per invocation=%v", perInvocation), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ts := fleetEndpoint(t, true)
 				defer ts.Close()
-				r := runFleet(t, ts, ts.Client(), 40, 1, perInvocation, time.Second)
-				if r.invocations != 40 || r.total.Written != uint64(r.invocations*_fleetEntries) {
-					t.Errorf("%d invocations, %d written; want one invocation of each of 40 writers in 1 s at 1/s", r.invocations, r.total.Written)
+				r := runFleet(t, ts, ts.Client(), writers, rate, perInvocation, window)
+				st := r.total
+				if r.invocations < writers || st.Written != uint64(r.invocations*_fleetEntries) {
+					t.Errorf("%d invocations, %d written; want at least one invocation of %d entries a writer, all written", r.invocations, st.Written, _fleetEntries)
+				}
+				if perInvocation {
+					if st.Delivered != _fleetEntries*st.Batches || r.throttled == 0 {
+						t.Errorf("Sync per invocation: %d entries in %d puts, %d throttled; want one invocation a put, and puts over the quota of %d/s throttled",
+							st.Delivered, st.Batches, r.throttled, r.quota)
+					}
+					return
+				}
+				// Nothing holds an invocation: every writer keeps its pace.
+				if st.Batches > writers || r.invocations != writers*rate {
+					t.Errorf("age flush: %d puts for %d invocations of %d instances; want one put an instance, at its Close",
+						st.Batches, r.invocations, writers)
 				}
 			})
 		})

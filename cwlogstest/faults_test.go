@@ -35,6 +35,12 @@ func TestFaults(t *testing.T) {
 			var e smithy.APIError
 			return errors.As(err, &e) && e.ErrorCode() == "InternalFailure" && status(err) == http.StatusInternalServerError
 		}, false},
+		{"bare", cwlogstest.Faults{Bare: 1}, func(err error) bool {
+			return isBare(err) && status(err) == http.StatusInternalServerError
+		}, false},
+		{"bare 502", cwlogstest.Faults{Bare: 1, BareStatus: http.StatusBadGateway}, func(err error) bool {
+			return isBare(err) && status(err) == http.StatusBadGateway
+		}, false},
 		{"drop", cwlogstest.Faults{Drop: 1}, isSendError, false},
 		{"drop after", cwlogstest.Faults{DropAfter: 1}, isSendError, true},
 		{"zero", cwlogstest.Faults{}, func(err error) bool { return err == nil }, true},
@@ -68,6 +74,13 @@ func status(err error) int {
 		return re.HTTPStatusCode()
 	}
 	return 0
+}
+
+// isBare reports an answer that carried no error code: the SDK names the
+// error UnknownError, its message too.
+func isBare(err error) bool {
+	var e smithy.APIError
+	return errors.As(err, &e) && e.ErrorCode() == "UnknownError" && e.ErrorMessage() == "UnknownError"
 }
 
 // isSendError reports a transport failure with no answer.

@@ -12,6 +12,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"slices"
@@ -63,7 +64,7 @@ func BenchmarkFleetWrap(b *testing.B) {
 			b.Run(fmt.Sprintf("rate=%g/deferral=%v", rate, deferral), func(b *testing.B) {
 				var r wrapFleetRow
 				for range b.N {
-					r = wrapFleet(b, *fleetWriters, rate, deferral, *fleetFor)
+					r = wrapFleet(b, *fleetWriters, rate, deferral, *fleetFor, _fleetTimeout)
 				}
 				r.report(b)
 				rows = append(rows, r)
@@ -73,12 +74,22 @@ func BenchmarkFleetWrap(b *testing.B) {
 	printWrapFleet(rows)
 }
 
-// TestFleetWrap runs a small fleet at twice its quota, with deferral off
-// and on, for the accounting checks under -race. It runs in a bubble, on
-// an in-memory endpoint: the invocations' pace, the quota's token bucket,
-// the puts' backoff and every deadline are the bubble's time, so the fleet
-// does the same whatever the machine.
+// TestFleetWrap runs a small fleet at eight times its quota under -race,
+// with deferral off and on, and checks what each does with the quota.
+// Off, every invocation's flush puts its own entries: each put carries
+// one invocation. On, once a flush of an instance is throttled, the
+// instance defers every later invocation of the run, which is shorter than
+// the deferral: only the flushes the quota let through unthrottled (one
+// token each), and one throttled flush an instance, put their own
+// entries, and the other invocations' entries ride in a later put. The
+// function's timeout is 1 s, so that a flush holds its instance at most
+// half a second (its margin) and invocations stay closer together than
+// half the deferral. It runs in a bubble, on an in-memory endpoint: the
+// invocations' pace, the quota's token bucket, the puts' backoff and every
+// deadline are the bubble's time, so the fleet does the same whatever the
+// machine.
 func TestFleetWrap(t *testing.T) {
+	const writers, rate, window = 40, 4, 2 * time.Second
 	for _, deferral := range []time.Duration{0, DefaultMaxDeferral} {
 		t.Run(fmt.Sprintf("deferral=%v", deferral), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -86,13 +97,43 @@ func TestFleetWrap(t *testing.T) {
 				ts.InMemory = true
 				ts.Start()
 				defer ts.Close()
-				r := runWrapFleet(t, ts, ts.Client(), 40, 1, deferral, time.Second)
-				if r.invocations != 40 || r.total.Written != uint64(r.invocations*_fleetEntries) {
-					t.Errorf("%d invocations, %d written; want one invocation of each of 40 instances in 1 s at 1/s", r.invocations, r.total.Written)
-				}
+				r := runWrapFleet(t, ts, ts.Client(), writers, rate, deferral, window, time.Second)
+				checkWrapFleet(t, r, deferral)
 			})
 		})
 	}
+}
+
+// checkWrapFleet checks what a fleet did with its quota.
+func checkWrapFleet(t *testing.T, r wrapFleetRow, deferral time.Duration) {
+	t.Helper()
+	st := r.total
+	if r.invocations == 0 || st.Written != uint64(r.invocations*_fleetEntries) {
+		t.Errorf("%d invocations, %d written", r.invocations, st.Written)
+	}
+	if r.calls <= int(st.Batches) {
+		t.Errorf("%d puts, none throttled: the fleet did not reach its quota of %d puts/s", r.calls, r.quota)
+	}
+	// Invocations whose entries rode in another invocation's put.
+	shared := int(st.Delivered)/_fleetEntries - int(st.Batches)
+	if deferral == 0 {
+		if shared != 0 {
+			t.Errorf("deferral off: %d entries in %d puts: some put carried more than one invocation", st.Delivered, st.Batches)
+		}
+		return
+	}
+	// Flushes that put their own entries: at most the quota's tokens
+	// over the run and one throttled flush an instance. Of the rest,
+	// an instance's last deferred invocations go at Close (one put
+	// each, not counted as shared), and some may be in the fallback.
+	tokens := r.quota + int(math.Ceil(float64(r.quota)*r.elapsed.Seconds()))
+	want := max(1, r.invocations-tokens-2*r.writers-int(st.Fallback)/_fleetEntries)
+	if shared < want {
+		t.Errorf("%d of %d invocations rode in a later put (%d entries in %d puts), want at least %d: the quota allowed %d unthrottled puts in %v",
+			shared, r.invocations, st.Delivered, st.Batches, want, tokens, r.elapsed.Round(time.Millisecond))
+	}
+	t.Logf("%d invocations, %d puts (%d calls), %d rode in a later put (at least %d), %d in the fallback, in %v",
+		r.invocations, st.Batches, r.calls, shared, want, st.Fallback/_fleetEntries, r.elapsed.Round(time.Millisecond))
 }
 
 type wrapFleetRow struct {
@@ -101,7 +142,9 @@ type wrapFleetRow struct {
 	deferral       time.Duration
 	window         time.Duration
 	invocations    int
-	putsOK, throt  int // in the window
+	putsOK, throt  int           // in the window
+	calls          int           // PutLogEvents calls, the whole run
+	elapsed        time.Duration // the whole run, the instances' Close included
 	total          cwzap.Stats
 	delay, billed  []time.Duration
 	stored, lost   int
@@ -109,8 +152,9 @@ type wrapFleetRow struct {
 }
 
 // wrapFleet runs the fleet on a loopback endpoint, with an HTTP client
-// whose pool holds a connection for every instance.
-func wrapFleet(tb testing.TB, writers int, rate float64, deferral, window time.Duration) wrapFleetRow {
+// whose pool holds a connection for every instance; timeout is the
+// function's, each invocation's deadline.
+func wrapFleet(tb testing.TB, writers int, rate float64, deferral, window, timeout time.Duration) wrapFleetRow {
 	tb.Helper()
 	ts := cwlogstest.NewServer()
 	defer ts.Close()
@@ -118,12 +162,12 @@ func wrapFleet(tb testing.TB, writers int, rate float64, deferral, window time.D
 	defer tr.CloseIdleConnections()
 	cfg := ts.Config()
 	cfg.HTTPClient = &http.Client{Transport: tr}
-	return runWrapFleet(tb, ts, cloudwatchlogs.NewFromConfig(cfg), writers, rate, deferral, window)
+	return runWrapFleet(tb, ts, cloudwatchlogs.NewFromConfig(cfg), writers, rate, deferral, window, timeout)
 }
 
 // runWrapFleet runs the fleet on ts, each instance's Syncer putting
 // through client.
-func runWrapFleet(tb testing.TB, ts *cwlogstest.Server, client *cloudwatchlogs.Client, writers int, rate float64, deferral, window time.Duration) wrapFleetRow {
+func runWrapFleet(tb testing.TB, ts *cwlogstest.Server, client *cloudwatchlogs.Client, writers int, rate float64, deferral, window, timeout time.Duration) wrapFleetRow {
 	tb.Helper()
 	r := wrapFleetRow{writers: writers, quota: max(1, _accountQuota*writers/_fleetModelled), rate: rate,
 		deferral: deferral, window: window}
@@ -170,7 +214,7 @@ func runWrapFleet(tb testing.TB, ts *cwlogstest.Server, client *cloudwatchlogs.C
 			for ; next.Before(end); invs[w]++ {
 				time.Sleep(time.Until(next))
 				id := fmt.Sprintf("w%d-%d", w, invs[w])
-				deadline := time.Now().Add(_fleetTimeout)
+				deadline := time.Now().Add(timeout)
 				ctx, cancel := context.WithDeadline(context.Background(), deadline)
 				h(lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: id}), invs[w])
 				cancel()
@@ -195,6 +239,8 @@ func runWrapFleet(tb testing.TB, ts *cwlogstest.Server, client *cloudwatchlogs.C
 	}
 	r.putsOK, r.throt = batches, ts.Calls("PutLogEvents")-batches
 	wg.Wait()
+	r.elapsed = time.Since(start)
+	r.calls = ts.Calls("PutLogEvents")
 	for _, f := range flushers {
 		st := f.ws.Stats()
 		r.total.Written += st.Written
