@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -361,6 +362,39 @@ func TestBodyOfLargeBatch(t *testing.T) {
 		if sum := sha256.Sum256(want); !bytes.Equal(h.Sum(nil), sum[:]) {
 			t.Fatalf("span %v: SHA-256 of the body differs from the reference's", sp)
 		}
+	}
+}
+
+// Sorting a batch keeps events of equal time in the order they were
+// added, at every size up to a full batch: the service stores a batch in
+// its order, so entries logged within one millisecond read back in the
+// order they were logged. Go's unstable sort keeps that order only up to
+// 12 elements, which it sorts by insertion.
+func TestBatchSortKeepsTheOrderOfEqualTimes(t *testing.T) {
+	for _, n := range []int{3, 12, 13, 33, 100, 1000, MaxBatchEvents} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			b := newBatch(n*48, n)
+			// Three milliseconds, falling: the batch is out of order, and
+			// each event shares its time with a third of the others.
+			for i := range n {
+				_, ev := appendEventObject(nil, int64(1732500000000+(n-i)%3), []byte(strconv.Itoa(i)))
+				b.add(&ev)
+			}
+			b.sort()
+			prevTS, prev := int64(0), -1
+			for k, s := range b.slots {
+				msg := string(appendMessage(nil, b.object(s)))
+				i, err := strconv.Atoi(msg)
+				if err != nil || s.ts < prevTS || s.ts == prevTS && i <= prev {
+					t.Fatalf("sorted position %d: event %s at %d after event %d at %d; want time order, and equal times in the order added",
+						k, msg, s.ts, prev, prevTS)
+				}
+				prevTS, prev = s.ts, i
+			}
+			if b.len() != n {
+				t.Fatalf("%d events after sorting, want %d", b.len(), n)
+			}
+		})
 	}
 }
 

@@ -9,8 +9,8 @@ package cwzap_test
 //
 //	go test -race -run 'Reliab|Memory' -cwzap.soak -timeout 30m .
 //
-// runs the long variants: 200,000 entries per fault instead of 20,000, and a
-// 30 s outage instead of 3 s in the memory test.
+// runs the long variants: 200,000 entries per fault instead of 10,000, and
+// ten times the entries in the memory test.
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/zap"
@@ -30,22 +31,27 @@ import (
 // TestMemoryBoundedThroughAnOutage logs, during an outage, four times what
 // the buffer holds, in rounds; between rounds, with no entry in motion, it
 // measures the live heap. It is driven by amounts, not time: however fast
-// the machine, the buffer fills, overflows, and stays within its limit.
+// the machine, the buffer fills, overflows, and stays within its limit. In
+// a bubble, the outage lasts no time of the bubble's, and the drain after
+// it waits for the retries' backoff on the fake clock.
 func TestMemoryBoundedThroughAnOutage(t *testing.T) {
+	synctest.Test(t, testMemoryBoundedThroughAnOutage)
+}
+
+func testMemoryBoundedThroughAnOutage(t *testing.T) {
 	const (
 		limit      = 16 << 20
 		goroutines = 8
 		rounds     = 16
 	)
-	pad := strings.Repeat("p", 200)
-	// An entry takes over 300 bytes of arena: 4× the limit in entries.
-	total := 4 * limit / 300
+	pad := strings.Repeat("p", 1000)
+	// An entry takes over 1,100 bytes of arena: 4× the limit in entries.
+	total := 4 * limit / 1100
 	if *_soak {
 		total *= 10
 	}
 	per := total / goroutines / rounds
-	srv := cwlogstest.NewServer()
-	defer closeServer(srv)
+	srv := memoryServer(t)
 	fallback := &countingWriter{}
 	var reports atomic.Int64
 	s, err := cwzap.NewSyncer("/reliability/memory", "outage",
@@ -126,9 +132,14 @@ func TestMemoryBoundedThroughAnOutage(t *testing.T) {
 			mb(maxLive-base), mb(base), mb(limit))
 	}
 	// What the buffer held through the outage was delivered after it: at
-	// least 80 % of the limit in log data, as CloudWatch counts it.
-	if held := st.Delivered * (eventBytes(t, srv) + cwzap.EventOverhead); held < limit*8/10 {
-		t.Errorf("the buffer held %.1f MiB of log data, want at least 80 %% of its %.0f MiB limit", mb(held), mb(limit))
+	// least 80 % of the limit in log data, as CloudWatch counts it, and no
+	// more than the limit, which bounds exactly that.
+	var logData uint64
+	for _, e := range srv.AllEvents() {
+		logData += uint64(len(e.Message) + cwzap.EventOverhead)
+	}
+	if logData < limit*8/10 || logData > limit {
+		t.Errorf("the buffer held %.2f MiB of log data, want 80 %% to 100 %% of its %.0f MiB limit", mb(logData), mb(limit))
 	}
 }
 
@@ -145,6 +156,40 @@ func eventBytes(t *testing.T, srv *cwlogstest.Server) uint64 {
 	return uint64(n / len(events))
 }
 
+// The first overflow of an episode goes to the error handler at once,
+// the rest of it as one sum when the episode ends, and all of it to
+// Sync's error: an outage holds the batches the buffer has room for, so
+// every later event overflows, in one episode that lasts until a batch
+// opens again.
+func TestSyncerReportsAnOverflowEpisodeOnce(t *testing.T) {
+	f := newFixture(t, cwzap.WithBufferLimit(cwzap.MaxBatchBytes))
+	f.createStream(t)
+	f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+	line := bytes.Repeat([]byte("y"), 10_000)
+	const n = 300 // about three batches' worth
+	for range n {
+		f.syncer.Write(line)
+	}
+	f.srv.SetFaults(cwlogstest.Faults{})
+	err := f.syncer.Sync()
+	st := f.syncer.Stats()
+	var de *cwzap.DeliveryError
+	if !errors.As(err, &de) || de.Overflow != int(st.Fallback) || de.Events != de.Overflow {
+		t.Errorf("Sync = %v; want a DeliveryError counting the %d overflowing events", err, st.Fallback)
+	}
+	checkStatsAddUp(t, st)
+	if st.Fallback < 10 || st.Delivered+st.Fallback != n {
+		t.Errorf("stats %+v: want the batches held through the outage delivered and the rest in the fallback", st)
+	}
+	f.syncer.Close() // the handler has heard everything once Close returns
+	reports := f.errs.all()
+	var sum *cwzap.DeliveryError
+	if len(reports) != 2 || !errors.Is(reports[0], cwzap.ErrBufferFull) || errors.As(reports[0], &sum) ||
+		!errors.As(reports[1], &sum) || sum.Overflow != int(st.Fallback)-1 {
+		t.Errorf("the error handler heard %q; want the episode's first overflow, then the other %d as one sum", reports, st.Fallback-1)
+	}
+}
+
 func TestSyncerOverflowPolicies(t *testing.T) {
 	tests := []struct {
 		give         cwzap.OverflowPolicy
@@ -156,8 +201,10 @@ func TestSyncerOverflowPolicies(t *testing.T) {
 		{cwzap.OverflowBlock, false, false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.give.String(), func(t *testing.T) {
-			f := newFixture(t,
+		t.Run(tt.give.String(), inBubble(func(t *testing.T) {
+			// Puts take 100 ms of the bubble's time: a writer that
+			// blocks waits for one, however slow the machine.
+			f := bubbleFixture(t,
 				cwzap.WithBufferLimit(cwzap.MaxBatchBytes),
 				cwzap.WithOverflow(tt.give),
 				cwzap.WithFlushInterval(2*time.Second),
@@ -189,6 +236,6 @@ func TestSyncerOverflowPolicies(t *testing.T) {
 			if got := uint64(len(f.srv.Events(f.group, f.stream))); got != st.Delivered {
 				t.Errorf("endpoint holds %d events, Stats.Delivered = %d", got, st.Delivered)
 			}
-		})
+		}))
 	}
 }

@@ -285,20 +285,6 @@ func validateEMF(ns string, dims []string, owns func(key string) bool) error {
 	return nil
 }
 
-// validateMetrics reports what the metric configuration holds that
-// CloudWatch does not accept: New and Spec.Build return it; NewCore
-// reports it once to the error handler and writes metrics as plain fields.
-func (c EncoderConfig) validateMetrics() error {
-	if c.MetricNamespace == "" && len(c.MetricDimensions) == 0 {
-		return nil
-	}
-	ns := c.MetricNamespace
-	if ns == "" {
-		ns = DefaultMetricNamespace
-	}
-	return validateEMF(ns, c.MetricDimensions, c.layoutOwns)
-}
-
 // reportConfig reports, once, why metrics are off, if they are.
 func (s *emfSettings) reportConfig() {
 	if s.cfgErr != nil {

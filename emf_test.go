@@ -462,7 +462,7 @@ func TestMetricFieldNamedAWSIsRenamed(t *testing.T) {
 func FuzzMetricDocument(f *testing.F) {
 	f.Add("latency", 12.5, "Milliseconds", "route", "/pay", "latency", 7.0)
 	f.Add("level", math.Inf(1), "Parsecs", "_aws", "x", "", 0.0)
-	f.Add("a\"b\\c", -0.0, "", "a\"b\\c", "\xff", "a\"b\\c", 1e308)
+	f.Add("a\"b\\c", math.Copysign(0, -1), "", "a\"b\\c", "\xff", "a\"b\\c", 1e308)
 	f.Add("x", 1.0, "Seconds", "k", "v", "x", 2.0)
 	f.Fuzz(func(t *testing.T, name string, v float64, unit, key, val, name2 string, v2 float64) {
 		var buf bytes.Buffer

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -33,13 +34,17 @@ func containsRun(haystack, needle []string) bool {
 	return false
 }
 
-// Every Go block of the README is code that runs: it is in example_test.go,
-// where an Example or a test runs it, in a test of this file, in
-// examples/slog, whose test runs it, or in cwzapotel's example_test.go,
-// whose Example runs it. The Lambda block belongs to the cwzaplambda
-// module and is run by examples/lambda.
+// Every Go block of the README and of docs/ is code that runs: it is in
+// example_test.go, where an Example or a test runs it, in a test of this
+// file, in examples/slog, whose test runs it, or in cwzapotel's
+// example_test.go, whose Example runs it. The Lambda block belongs to the
+// cwzaplambda module and is run by examples/lambda.
 func TestREADMESnippetsAreExamples(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := filepath.Glob("docs/*.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,23 +56,16 @@ func TestREADMESnippetsAreExamples(t *testing.T) {
 		}
 		sources = append(sources, normalized(string(b)))
 	}
-	var blocks []string
-	sc := bufio.NewScanner(strings.NewReader(string(readme)))
-	var cur *strings.Builder
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case cur == nil && line == "```go":
-			cur = &strings.Builder{}
-		case cur != nil && line == "```":
-			blocks = append(blocks, cur.String())
-			cur = nil
-		case cur != nil:
-			cur.WriteString(line + "\n")
-		}
-	}
+	blocks := goBlocks(string(readme))
 	if len(blocks) < 8 {
 		t.Fatalf("found %d Go blocks in README.md; the parser is broken", len(blocks))
+	}
+	for _, path := range docs {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks = append(blocks, goBlocks(string(b))...)
 	}
 	for _, block := range blocks {
 		want := normalized(block)
@@ -82,9 +80,29 @@ func TestREADMESnippetsAreExamples(t *testing.T) {
 			found = found || containsRun(src, want)
 		}
 		if !found {
-			t.Errorf("README block not found, as written, in example_test.go, example_readme_test.go, examples/slog/main.go or cwzapotel/example_test.go:\n%s", block)
+			t.Errorf("README or docs/ block not found, as written, in example_test.go, example_readme_test.go, examples/slog/main.go or cwzapotel/example_test.go:\n%s", block)
 		}
 	}
+}
+
+// goBlocks returns the text of each Go block of a Markdown document.
+func goBlocks(doc string) []string {
+	var blocks []string
+	sc := bufio.NewScanner(strings.NewReader(doc))
+	var cur *strings.Builder
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case cur == nil && line == "```go":
+			cur = &strings.Builder{}
+		case cur != nil && line == "```":
+			blocks = append(blocks, cur.String())
+			cur = nil
+		case cur != nil:
+			cur.WriteString(line + "\n")
+		}
+	}
+	return blocks
 }
 
 // The README's tee prints every entry on stdout and sends INFO and above

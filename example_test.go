@@ -2,6 +2,7 @@ package cwzap_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,8 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -20,10 +23,10 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// The functions named readme… hold the README's snippets as written;
-// TestREADMESnippetsAreExamples checks that every Go block of the README
-// is in this file (or in examples/slog), and the examples and tests below
-// run them.
+// The functions named readme… hold the snippets of the README and docs/
+// as written; TestREADMESnippetsAreExamples checks that every Go block of
+// those is in this file (or in examples/slog), and the examples and tests
+// below run them.
 
 // withLocalAWS runs f with the default AWS configuration pointing at a
 // cwlogstest server, as AWS_ENDPOINT_URL_CLOUDWATCH_LOGS and static
@@ -345,4 +348,59 @@ func ExampleWithTraceContext() {
 	// "paid","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","items":3}
 	// "shipped","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"}
 	// "no context","items":0}
+}
+
+// readmeRouting is the README's routing.
+func readmeRouting() error {
+	ws, err := cwzap.NewSyncer("/app/orders", "{field:tenant}/{date}")
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
+
+	logger.Info("paid", zap.String("tenant", "acme"))      // to acme/2026-05-01
+	logger.With(zap.String("tenant", "beta")).Info("paid") // to beta/2026-05-01
+	logger.Info("started")                                 // to -/2026-05-01
+	return nil
+}
+
+// Routing: each entry goes to the stream its own values name; an entry
+// without a value gets "-" for a field and "root" for the logger's name,
+// and a value is made a valid name.
+func ExampleNewSyncer_routing() {
+	srv := withLocalAWS(readmeRouting)
+	defer srv.Close()
+
+	ws, err := cwzap.NewSyncer("app", "{logger}", cwzap.WithClient(srv.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
+	logger.Named("billing").Info("invoice")
+	logger.Named("jobs:nightly").Info("ran") // ':' is not allowed in a stream name
+	logger.Info("started")
+	ws.Write([]byte("a line written to the Syncer"))
+	ws.Close()
+
+	events := srv.AllEvents()
+	slices.SortStableFunc(events, func(a, b cwlogstest.Event) int {
+		return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Stream, b.Stream))
+	})
+	day := regexp.MustCompile(`\d{4}-\d{2}-\d{2}$`)
+	for _, e := range events {
+		var m struct{ Message string }
+		if json.Unmarshal([]byte(e.Message), &m) != nil {
+			m.Message = e.Message
+		}
+		fmt.Println(e.Group, day.ReplaceAllString(e.Stream, "DAY"), m.Message)
+	}
+	// Output:
+	// /app/orders -/DAY started
+	// /app/orders acme/DAY paid
+	// /app/orders beta/DAY paid
+	// app billing invoice
+	// app jobs_nightly ran
+	// app root started
+	// app root a line written to the Syncer
 }

@@ -2,9 +2,11 @@ package cwzap_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/zap"
@@ -31,11 +33,14 @@ func (w *blockedWriter) Write(p []byte) (int, error) {
 // when that writer blocks too, callers are held at most the sync deadline
 // once, then the events are dropped, counted, and reported once.
 func TestAStuckFallbackWriterHoldsNoCaller(t *testing.T) {
+	synctest.Test(t, testAStuckFallbackWriterHoldsNoCaller)
+}
+
+func testAStuckFallbackWriterHoldsNoCaller(t *testing.T) {
 	const n, deadline = 2000, 300 * time.Millisecond
 	w := &blockedWriter{release: make(chan struct{})}
 	errs := &errorLog{}
-	srv := cwlogstest.NewServer()
-	defer srv.Close()
+	srv := memoryServer(t)
 	srv.SetFaults(cwlogstest.Faults{Outage: true})
 	s, err := cwzap.NewSyncer("/test/app", "stuck-fallback",
 		cwzap.WithClient(srv.Client()),
@@ -52,24 +57,16 @@ func TestAStuckFallbackWriterHoldsNoCaller(t *testing.T) {
 	errs.attach(s)
 	logger := zap.New(cwzap.NewCore(s, zap.InfoLevel))
 
-	// Structural: with a caller held by the writer this never ends; with
-	// each held a deadline, n of them take n × 300 ms.
-	done := make(chan time.Duration)
-	go func() {
-		start := time.Now()
-		for i := range n {
-			logger.Info("overflowing", zap.Int("i", i), zap.String("pad", strings.Repeat("p", 20_000)))
-		}
-		done <- time.Since(start)
-	}()
-	select {
-	case took := <-done:
-		if took > n*deadline/10 {
-			t.Errorf("%d entries took %v: callers wait on the stuck writer", n, took)
-		}
-	case <-time.After(time.Minute):
-		close(w.release)
-		t.Fatal("logging is held by the stuck fallback writer")
+	// The first caller whose line the writer does not take waits for it
+	// the sync deadline; the writer is then known to be stuck, and no one
+	// waits again. (A caller held by the writer for good deadlocks the
+	// bubble; each held a deadline, n of them take n × 300 ms.)
+	start := time.Now()
+	for i := range n {
+		logger.Info("overflowing", zap.Int("i", i), zap.String("pad", strings.Repeat("p", 20_000)))
+	}
+	if took := time.Since(start); took != deadline {
+		t.Errorf("%d entries took %v, want one sync deadline (%v): callers wait on the stuck writer", n, took, deadline)
 	}
 	if w.calls.Load() == 0 {
 		t.Fatal("the fallback writer was never called: the test proves nothing")
@@ -95,5 +92,50 @@ func TestAStuckFallbackWriterHoldsNoCaller(t *testing.T) {
 	if got := uint64(len(w.Lines())); got != st.Fallback {
 		t.Errorf("fallback writer holds %d lines, Stats.Fallback = %d", got, st.Fallback)
 	}
+}
 
+// slowWriter takes each buffer it is given after a while: a fallback
+// writer that keeps up, slowly (a terminal over a slow link), but never
+// so slowly that it looks stuck. Under testing/synctest the while is the
+// bubble's time.
+type slowWriter struct {
+	lockedBuffer
+	each time.Duration
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(w.each)
+	return w.lockedBuffer.Write(p)
+}
+
+// The last of Close: it waits while a slow fallback writer takes what is
+// left of an outage, but not past its deadline plus WithSyncTimeout. The
+// writer here needs about 3 s for all of it, 50 ms for each buffer of
+// 32 KB, which is longer; every event still reaches it once, and Stats
+// add up.
+func TestCloseKeepsItsBoundWithASlowFallbackWriter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, timeout = 150_000, 2 * time.Second
+		w := &slowWriter{each: 50 * time.Millisecond}
+		f := bubbleFixture(t, cwzap.WithSyncTimeout(timeout), cwzap.WithPutTimeout(time.Hour), cwzap.WithFallback(w))
+		f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+		for i := range n {
+			f.syncer.Write(fmt.Appendf(nil, "pending %06d", i))
+		}
+		start := time.Now()
+		err := f.syncer.Close()
+		if took := time.Since(start); took > 2*timeout {
+			t.Errorf("Close returned after %v, past its deadline %v plus WithSyncTimeout", took, timeout)
+		}
+		if lateOf(err) != n {
+			t.Errorf("Close = %v; want all %d events late", err, n)
+		}
+		// The handover Close stopped waiting for writes on.
+		time.Sleep(time.Minute)
+		st := f.syncer.Stats()
+		checkStatsAddUp(t, st)
+		if lines := w.Lines(); uint64(len(lines)) != st.Fallback || st.Fallback+st.Dropped != n {
+			t.Errorf("the writer took %d lines; stats %+v; want every event in it once, or dropped", len(lines), st)
+		}
+	})
 }

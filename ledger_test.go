@@ -3,6 +3,7 @@ package cwzap_test
 import (
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/cwzap/cwzap"
@@ -11,28 +12,35 @@ import (
 // Events still pending at the deadline against an endpoint that refuses
 // connections: the error says why, in one line.
 func TestLateEventsNameTheLastAttempt(t *testing.T) {
-	fallback, errs := &lockedBuffer{}, &errorLog{}
-	s, err := cwzap.NewSyncer("/test/app", "refused",
-		cwzap.WithClient(unreachableClient(t)),
-		cwzap.WithFallback(fallback),
-		cwzap.WithErrorHandler(errs.handle),
-		cwzap.WithSyncTimeout(time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	errs.attach(s)
-	defer s.Close()
-	s.Write([]byte("to nowhere"))
-	err = s.Sync()
-	if err == nil {
-		t.Fatal("Sync = nil, want the late event reported")
-	}
-	msg := err.Error()
-	if lateOf(err) != 1 || !strings.Contains(msg, "connection refused") || strings.Contains(msg, "\n") {
-		t.Errorf("Sync = %q; want 1 late event and the refused connection, on one line", msg)
-	}
-	if got := fallback.Lines(); len(got) != 1 || got[0] != "to nowhere" {
-		t.Errorf("fallback = %q", got)
-	}
-	checkStatsAddUp(t, s.Stats())
+	synctest.Test(t, func(t *testing.T) {
+		const deadline = time.Second
+		fallback, errs := &lockedBuffer{}, &errorLog{}
+		s, err := cwzap.NewSyncer("/test/app", "refused",
+			cwzap.WithClient(closedEndpoint(t)),
+			cwzap.WithFallback(fallback),
+			cwzap.WithErrorHandler(errs.handle),
+			cwzap.WithSyncTimeout(deadline))
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs.attach(s)
+		defer s.Close()
+		s.Write([]byte("to nowhere"))
+		start := time.Now()
+		err = s.Sync()
+		if took, want := time.Since(start), deadline-deadline/10; took != want {
+			t.Errorf("Sync returned after %v, want %v: its deadline less the handover reserve", took, want)
+		}
+		if err == nil {
+			t.Fatal("Sync = nil, want the late event reported")
+		}
+		msg := err.Error()
+		if lateOf(err) != 1 || !strings.Contains(msg, "connection refused") || strings.Contains(msg, "\n") {
+			t.Errorf("Sync = %q; want 1 late event and the refused connection, on one line", msg)
+		}
+		if got := fallback.Lines(); len(got) != 1 || got[0] != "to nowhere" {
+			t.Errorf("fallback = %q", got)
+		}
+		checkStatsAddUp(t, s.Stats())
+	})
 }

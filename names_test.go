@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -219,7 +220,12 @@ var _ zapcore.Clock = (*stepClock)(nil)
 // The sync deadline covers the batches of every day's stream: when it
 // passes, each pending event of both goes to the fallback writer, once.
 func TestSyncDeadlineCoversEveryStream(t *testing.T) {
-	f := templated(t, "/test/app", "s-{date}", cwzap.WithSyncTimeout(300*time.Millisecond))
+	synctest.Test(t, testSyncDeadlineCoversEveryStream)
+}
+
+func testSyncDeadlineCoversEveryStream(t *testing.T) {
+	const deadline = 300 * time.Millisecond
+	f := templatedOn(t, memoryServer(t), "/test/app", "s-{date}", cwzap.WithSyncTimeout(deadline))
 	f.srv.SetFaults(cwlogstest.Faults{Outage: true})
 	m, _, _ := midnight()
 	const n = 20
@@ -230,7 +236,11 @@ func TestSyncDeadlineCoversEveryStream(t *testing.T) {
 		}
 		f.syncer.WriteEntry(day, []byte(strconv.Itoa(i)))
 	}
+	start := time.Now()
 	err := f.syncer.Sync()
+	if took, want := time.Since(start), deadline-deadline/10; took != want {
+		t.Errorf("Sync returned after %v, want %v: its deadline less the handover reserve", took, want)
+	}
 	var de *cwzap.DeliveryError
 	if !errors.As(err, &de) || de.Late != n || de.Stream != "s-{date}" {
 		t.Fatalf("Sync: %v, want %d late events of s-{date}", err, n)

@@ -1,6 +1,7 @@
 package cwzap_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"go.uber.org/zap"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +23,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -120,6 +123,63 @@ func captureStderr(t *testing.T) func() string {
 	}
 }
 
+// memoryHTTP serves h over in-memory connections until the test ends, as
+// cwlogstest does with InMemory, and returns a client that reaches it at
+// any URL: in a bubble, where a loopback socket would keep the clock from
+// moving. Start it inside the bubble.
+func memoryHTTP(t *testing.T, h http.Handler) *http.Client {
+	ln := &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+	srv := &http.Server{Handler: h}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		srv.Serve(ln)
+	}()
+	tr := &http.Transport{DialContext: ln.dial}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		srv.Close()
+		<-served
+	})
+	return &http.Client{Transport: tr}
+}
+
+// pipeListener is a net.Listener of in-memory connections, each one end of
+// a net.Pipe whose other end dial returns.
+type pipeListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return &net.UnixAddr{Name: "memory", Net: "pipe"} }
+
+func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
+	client, server := net.Pipe()
+	select {
+	case l.conns <- server:
+		return client, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 func TestRedactEndToEnd(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	tokenBytes := make([]byte, 300)
@@ -145,32 +205,38 @@ func TestRedactEndToEnd(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			echo := &echoServer{mode: tt.giveMode}
-			srv := httptest.NewServer(echo)
-			defer srv.Close()
-			client := cloudwatchlogs.NewFromConfig(aws.Config{
-				Region:       "us-east-1",
-				Credentials:  credentials.NewStaticCredentialsProvider(keyID, secret, token),
-				BaseEndpoint: aws.String(srv.URL),
-			})
-			fallback := &lockedBuffer{}
-			errs := &errorLog{}
-			opts := []cwzap.SyncerOption{cwzap.WithClient(client), cwzap.WithFallback(fallback), cwzap.WithFlushInterval(time.Hour)}
+			// The reader of stderr is outside the bubble: a goroutine
+			// reading a pipe would keep its clock from moving.
 			var stderr func() string
 			if tt.giveStderr {
 				stderr = captureStderr(t)
-			} else {
-				opts = append(opts, cwzap.WithErrorHandler(errs.handle))
 			}
-			s, err := cwzap.NewSyncer("/redact", "s", append(opts, tt.giveOpts...)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			errs.attach(s)
-			logger := zap.New(cwzap.NewCore(s, zap.InfoLevel))
-			logger.Info("first", zap.Int("id", 1))
-			syncErr := logger.Sync()
-			closeErr := s.Close()
+			echo := &echoServer{mode: tt.giveMode}
+			fallback := &lockedBuffer{}
+			errs := &errorLog{}
+			var syncErr, closeErr error
+			synctest.Test(t, func(t *testing.T) {
+				client := cloudwatchlogs.NewFromConfig(aws.Config{
+					Region:       "us-east-1",
+					Credentials:  credentials.NewStaticCredentialsProvider(keyID, secret, token),
+					BaseEndpoint: aws.String("http://echo.invalid"),
+					HTTPClient:   memoryHTTP(t, echo),
+				})
+				opts := []cwzap.SyncerOption{cwzap.WithClient(client), cwzap.WithFallback(fallback), cwzap.WithFlushInterval(time.Hour)}
+				if !tt.giveStderr {
+					opts = append(opts, cwzap.WithErrorHandler(errs.handle))
+				}
+				s, err := cwzap.NewSyncer("/redact", "s", append(opts, tt.giveOpts...)...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				errs.attach(s)
+				logger := zap.New(cwzap.NewCore(s, zap.InfoLevel))
+				logger.Info("first", zap.Int("id", 1))
+				syncErr = logger.Sync()
+				closeErr = s.Close()
+				errs.all() // every report delivered, inside the bubble
+			})
 
 			var texts []string
 			add := func(what string, err error) {
@@ -259,8 +325,8 @@ func causes(err error) []error {
 //
 //	go test -race -run 'Reliab|Memory' -cwzap.soak -timeout 30m .
 //
-// runs the long variants: 200,000 entries per fault instead of 20,000, and a
-// 30 s outage instead of 3 s in the memory test.
+// runs the long variants: 200,000 entries per fault instead of 10,000, and
+// ten times the entries in the memory test.
 
 // credentialSpy checks that the credentials are really used, so that the
 // test of their absence in the output is not vacuous.
@@ -286,31 +352,21 @@ func TestCredentialsNeverLeak(t *testing.T) {
 		secret = "SECRETsecretSECRETsecret"
 		token  = "SESSIONtoken"
 	)
-	srv := cwlogstest.NewServer()
-	defer closeServer(srv)
-	spy := &credentialSpy{next: srv.Config().HTTPClient, keyID: keyID, token: token}
-	client := cloudwatchlogs.NewFromConfig(aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider(keyID, secret, token),
-		BaseEndpoint: aws.String(srv.URL),
-		HTTPClient:   spy,
-	})
-
 	tests := []struct {
-		name      string
-		giveOpts  []cwzap.SyncerOption
-		giveSetup func()
-		giveWrite func(*zap.Logger)
+		name       string
+		giveOpts   []cwzap.SyncerOption
+		giveFaults cwlogstest.Faults
+		giveWrite  func(*zap.Logger)
 	}{
 		{
-			name:      "outage until the put timeout",
-			giveOpts:  []cwzap.SyncerOption{cwzap.WithPutTimeout(300 * time.Millisecond)},
-			giveSetup: func() { srv.SetFaults(cwlogstest.Faults{Outage: true}) },
+			name:       "outage until the put timeout",
+			giveOpts:   []cwzap.SyncerOption{cwzap.WithPutTimeout(300 * time.Millisecond)},
+			giveFaults: cwlogstest.Faults{Outage: true},
 		},
 		{
-			name:      "connections dropped until the put timeout",
-			giveOpts:  []cwzap.SyncerOption{cwzap.WithPutTimeout(300 * time.Millisecond)},
-			giveSetup: func() { srv.SetFaults(cwlogstest.Faults{Drop: 1}) },
+			name:       "connections dropped until the put timeout",
+			giveOpts:   []cwzap.SyncerOption{cwzap.WithPutTimeout(300 * time.Millisecond)},
+			giveFaults: cwlogstest.Faults{Drop: 1},
 		},
 		{
 			name:     "missing group without WithCreateGroup",
@@ -326,64 +382,70 @@ func TestCredentialsNeverLeak(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv.SetFaults(cwlogstest.Faults{})
-			if tt.giveSetup != nil {
-				tt.giveSetup()
-			}
-			defer srv.SetFaults(cwlogstest.Faults{})
-			fallback := &lockedBuffer{}
-			errs := &errorLog{}
-			s, err := cwzap.NewSyncer(fmt.Sprintf("/creds/%d", i), "s",
-				append([]cwzap.SyncerOption{
-					cwzap.WithClient(client),
-					cwzap.WithFallback(fallback),
-					cwzap.WithErrorHandler(errs.handle),
-					cwzap.WithFlushInterval(time.Hour),
-				}, tt.giveOpts...)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			errs.attach(s)
-			logger := zap.New(cwzap.NewCore(s, zap.InfoLevel))
-			if tt.giveWrite != nil {
-				tt.giveWrite(logger)
-			} else {
-				logger.Info("first", zap.Int("id", 1))
-				logger.Warn("second", zap.Error(errors.New("cause")))
-			}
-			syncErr := logger.Sync()
-			logger.Info("after the failure")
-			closeErr := s.Close()
-			// A write after Close goes to the fallback with ErrClosed.
-			_, afterErr := s.Write([]byte("after close"))
-
-			var texts []string
-			add := func(what string, err error) {
+			synctest.Test(t, func(t *testing.T) {
+				srv := memoryServer(t)
+				spy := &credentialSpy{next: srv.Config().HTTPClient, keyID: keyID, token: token}
+				client := cloudwatchlogs.NewFromConfig(aws.Config{
+					Region:       "us-east-1",
+					Credentials:  credentials.NewStaticCredentialsProvider(keyID, secret, token),
+					BaseEndpoint: aws.String(srv.URL),
+					HTTPClient:   spy,
+				})
+				srv.SetFaults(tt.giveFaults)
+				fallback := &lockedBuffer{}
+				errs := &errorLog{}
+				s, err := cwzap.NewSyncer(fmt.Sprintf("/creds/%d", i), "s",
+					append([]cwzap.SyncerOption{
+						cwzap.WithClient(client),
+						cwzap.WithFallback(fallback),
+						cwzap.WithErrorHandler(errs.handle),
+						cwzap.WithFlushInterval(time.Hour),
+					}, tt.giveOpts...)...)
 				if err != nil {
-					texts = append(texts, what+": "+err.Error(), fmt.Sprintf("%s: %+v", what, err), fmt.Sprintf("%s: %#v", what, err))
+					t.Fatal(err)
 				}
-			}
-			add("Sync", syncErr)
-			add("Close", closeErr)
-			add("Write after Close", afterErr)
-			for _, err := range errs.all() {
-				add("error handler", err)
-			}
-			if syncErr == nil || len(errs.all()) == 0 || len(fallback.Lines()) == 0 {
-				t.Fatalf("the failure was not reported: Sync %v, %d handler errors, %d fallback lines", syncErr, len(errs.all()), len(fallback.Lines()))
-			}
-			texts = append(texts, "fallback: "+strings.Join(fallback.Lines(), "\n"))
-			for _, text := range texts {
-				for _, secretText := range []string{keyID, secret, token} {
-					if strings.Contains(text, secretText) {
-						t.Errorf("%q leaked in %s", secretText, text)
+				errs.attach(s)
+				logger := zap.New(cwzap.NewCore(s, zap.InfoLevel))
+				if tt.giveWrite != nil {
+					tt.giveWrite(logger)
+				} else {
+					logger.Info("first", zap.Int("id", 1))
+					logger.Warn("second", zap.Error(errors.New("cause")))
+				}
+				syncErr := logger.Sync()
+				logger.Info("after the failure")
+				closeErr := s.Close()
+				// A write after Close goes to the fallback with ErrClosed.
+				_, afterErr := s.Write([]byte("after close"))
+
+				var texts []string
+				add := func(what string, err error) {
+					if err != nil {
+						texts = append(texts, what+": "+err.Error(), fmt.Sprintf("%s: %+v", what, err), fmt.Sprintf("%s: %#v", what, err))
 					}
 				}
-			}
+				add("Sync", syncErr)
+				add("Close", closeErr)
+				add("Write after Close", afterErr)
+				for _, err := range errs.all() {
+					add("error handler", err)
+				}
+				if syncErr == nil || len(errs.all()) == 0 || len(fallback.Lines()) == 0 {
+					t.Fatalf("the failure was not reported: Sync %v, %d handler errors, %d fallback lines", syncErr, len(errs.all()), len(fallback.Lines()))
+				}
+				texts = append(texts, "fallback: "+strings.Join(fallback.Lines(), "\n"))
+				for _, text := range texts {
+					for _, secretText := range []string{keyID, secret, token} {
+						if strings.Contains(text, secretText) {
+							t.Errorf("%q leaked in %s", secretText, text)
+						}
+					}
+				}
+				if !spy.sawKey.Load() || !spy.sawTok.Load() {
+					t.Errorf("the requests did not carry the credentials (key id seen %v, token seen %v)", spy.sawKey.Load(), spy.sawTok.Load())
+				}
+			})
 		})
-	}
-	if !spy.sawKey.Load() || !spy.sawTok.Load() {
-		t.Errorf("the requests did not carry the credentials (key id seen %v, token seen %v)", spy.sawKey.Load(), spy.sawTok.Load())
 	}
 }
 

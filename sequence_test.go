@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -118,7 +119,13 @@ func TestSequenceKeyOffByDefault(t *testing.T) {
 // Answers lost after the events were stored make the Syncer put them
 // again: the sequence key tells the copies apart from distinct entries.
 func TestSequenceKeyFindsDuplicates(t *testing.T) {
-	f := newFixture(t, cwzap.WithMaxBatchEvents(10), cwzap.WithConcurrency(1))
+	synctest.Test(t, testSequenceKeyFindsDuplicates)
+}
+
+// On the bubble's clock the Sync deadline counts the retries' backoff,
+// not the machine's speed.
+func testSequenceKeyFindsDuplicates(t *testing.T) {
+	f := bubbleFixture(t, cwzap.WithMaxBatchEvents(10), cwzap.WithConcurrency(1))
 	f.createStream(t)
 	f.srv.SetFaults(cwlogstest.Faults{DropAfter: 0.3, Seed: 7})
 	logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel, cwzap.WithSequenceKey()))

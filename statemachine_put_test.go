@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
@@ -135,8 +136,14 @@ func TestSyncerLegacySequenceTokens(t *testing.T) {
 	}
 }
 
+// On the bubble's clock the Sync deadline counts the backoff of the
+// retries, not the machine's speed.
 func TestSyncerRetriesThrottlingAndServerErrors(t *testing.T) {
-	f := newFixture(t, cwzap.WithMaxBatchEvents(20))
+	synctest.Test(t, testSyncerRetriesThrottlingAndServerErrors)
+}
+
+func testSyncerRetriesThrottlingAndServerErrors(t *testing.T) {
+	f := bubbleFixture(t, cwzap.WithMaxBatchEvents(20))
 	f.srv.SetFaults(cwlogstest.Faults{Throttle: 0.3, Unavailable: 0.2, InternalFailure: 0.1, Seed: 1})
 	for i := range 400 {
 		f.syncer.Write(fmt.Appendf(nil, "event %d", i))
@@ -153,13 +160,46 @@ func TestSyncerRetriesThrottlingAndServerErrors(t *testing.T) {
 	}
 }
 
+// A bare HTTP 500 (no error code, as a proxy or load balancer answers) is
+// retried, not failed for good: the first put is answered so, the second
+// is accepted.
+func TestSyncerRetriesABare500(t *testing.T) {
+	f := newFixture(t)
+	f.createStream(t)
+	// With this seed the first draw is below one half and the second above.
+	f.srv.SetFaults(cwlogstest.Faults{Bare: 0.5, Seed: 7})
+	f.syncer.Write([]byte("through a proxy"))
+	if err := f.syncer.Sync(); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	st := f.syncer.Stats()
+	if n := f.srv.Calls("PutLogEvents"); n != 2 || st.Retries != 1 || st.Delivered != 1 || st.Fallback != 0 {
+		t.Errorf("%d puts, stats %+v; want the bare 500 retried once and the event delivered", n, st)
+	}
+	if lines := f.fallback.Lines(); len(lines) != 0 {
+		t.Errorf("fallback got %q", lines)
+	}
+}
+
 func TestSyncerFailsForGoodAtThePutTimeout(t *testing.T) {
-	f := newFixture(t, cwzap.WithPutTimeout(300*time.Millisecond))
+	synctest.Test(t, testSyncerFailsForGoodAtThePutTimeout)
+}
+
+func testSyncerFailsForGoodAtThePutTimeout(t *testing.T) {
+	const putTimeout = 300 * time.Millisecond
+	f := bubbleFixture(t, cwzap.WithPutTimeout(putTimeout))
 	f.srv.SetFaults(cwlogstest.Faults{Outage: true})
 	f.syncer.Write([]byte("lost to the outage"))
+	start := time.Now()
 	err := f.syncer.Sync()
+	if took := time.Since(start); took != putTimeout {
+		t.Errorf("Sync returned after %v, want the put timeout %v: the put failed for good then", took, putTimeout)
+	}
 	if err == nil {
 		t.Fatal("Sync = nil during an outage")
+	}
+	if !strings.Contains(err.Error(), "WithPutTimeout (300ms) passed") {
+		t.Errorf("Sync = %q, want it to name the put timeout", err)
 	}
 	if got := f.fallback.Lines(); len(got) != 1 || got[0] != "lost to the outage" {
 		t.Errorf("fallback = %q", got)

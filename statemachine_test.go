@@ -13,11 +13,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/cwzap/cwzap/cwlogstest"
 )
 
 func TestAdvance(t *testing.T) {
@@ -122,6 +125,131 @@ func TestClassify(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := classify(tt.give, tt.giveN); got != tt.want {
 				t.Errorf("classify(%v, %d) = %d, want %d", tt.give, tt.giveN, got, tt.want)
+			}
+		})
+	}
+}
+
+// Every status class the put retries, at its bounds, with and without an
+// error code, and the statuses next to them that it does not retry: 429
+// and every 5xx are retried; a 413, and a 400 InvalidParameterException,
+// halve a request of several events and fail one of one; any other 4xx
+// fails for good, but a 400 carrying a throttling code (the service
+// throttles with 400). An answer without a code reaches classify as the
+// SDK makes it: UnknownError, or a body the SDK could not decode (a
+// proxy's HTML page).
+func TestClassifyStatus(t *testing.T) {
+	const noCode = "UnknownError" // what the SDK calls an answer without a code
+	tests := []struct {
+		giveStatus int
+		giveCode   string // "" for a body that is not the service's error shape
+		giveN      int
+		want       outcome
+	}{
+		{400, noCode, 1, outcomeFatal},
+		{400, "", 1, outcomeFatal},
+		{400, "ThrottlingException", 1, outcomeRetryable},
+		{400, "InvalidParameterException", 2, outcomeTooLarge},
+		{400, "InvalidParameterException", 1, outcomeFatal},
+		{403, "AccessDeniedException", 1, outcomeFatal},
+		{413, noCode, 2, outcomeTooLarge},
+		{413, "", 2, outcomeTooLarge},
+		{413, noCode, 1, outcomeFatal},
+		{413, "RequestEntityTooLargeException", 2, outcomeTooLarge},
+		{428, noCode, 1, outcomeFatal},
+		{429, noCode, 1, outcomeRetryable},
+		{429, "", 1, outcomeRetryable},
+		{429, "TooManyRequestsException", 1, outcomeRetryable},
+		{430, noCode, 1, outcomeFatal},
+		{499, noCode, 1, outcomeFatal},
+		{499, "", 1, outcomeFatal},
+		{500, noCode, 1, outcomeRetryable},
+		{500, "", 1, outcomeRetryable},
+		{500, "InternalFailure", 1, outcomeRetryable},
+		{500, "SomeFutureException", 1, outcomeRetryable},
+		{502, noCode, 1, outcomeRetryable},
+		{502, "", 1, outcomeRetryable},
+		{503, noCode, 1, outcomeRetryable},
+		{503, "", 1, outcomeRetryable},
+		{503, "ServiceUnavailableException", 1, outcomeRetryable},
+		{504, noCode, 1, outcomeRetryable},
+		{504, "", 1, outcomeRetryable},
+		{599, noCode, 1, outcomeRetryable},
+	}
+	for _, tt := range tests {
+		body := tt.giveCode
+		if body == "" {
+			body = "no JSON"
+		}
+		t.Run(fmt.Sprintf("%d %s, %d events", tt.giveStatus, body, tt.giveN), func(t *testing.T) {
+			err := sdkError(tt.giveStatus, tt.giveCode)
+			if got := classify(err, tt.giveN); got != tt.want {
+				t.Errorf("classify(%v, %d) = %d, want %d", err, tt.giveN, got, tt.want)
+			}
+		})
+	}
+}
+
+// sdkError returns an error shaped as the SDK's client returns it for an
+// answer of the given status: an OperationError around the response error
+// around the decoded error, an API error with code, or for code "" a
+// body that did not decode.
+func sdkError(status int, code string) error {
+	var decoded error = &smithy.GenericAPIError{Code: code, Message: "m"}
+	if code == "" {
+		decoded = &smithy.DeserializationError{Err: errors.New("failed to decode response body, invalid character '<'")}
+	}
+	resp := &smithyhttp.Response{Response: &http.Response{StatusCode: status}}
+	return &smithy.OperationError{ServiceID: "CloudWatch Logs", OperationName: "PutLogEvents",
+		Err: &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{Response: resp, Err: decoded}, RequestID: "r-1"}}
+}
+
+// What the real SDK client makes of a bare status from the endpoint (no
+// error code, as a proxy answers), at each bound of the classes: retried,
+// halved, or failed for good as TestClassifyStatus says.
+func TestClassifySDKStatuses(t *testing.T) {
+	srv := cwlogstest.NewServer()
+	defer srv.Close()
+	client := srv.Client(callOptions)
+	ctx := context.Background()
+	if _, err := client.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("g")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s")}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		giveStatus, giveN int
+		want              outcome
+	}{
+		{400, 1, outcomeFatal},
+		{413, 2, outcomeTooLarge},
+		{413, 1, outcomeFatal},
+		{428, 1, outcomeFatal},
+		{429, 1, outcomeRetryable},
+		{430, 1, outcomeFatal},
+		{499, 1, outcomeFatal},
+		{500, 1, outcomeRetryable},
+		{502, 1, outcomeRetryable},
+		{503, 1, outcomeRetryable},
+		{504, 1, outcomeRetryable},
+		{599, 1, outcomeRetryable},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d %d events", tt.giveStatus, tt.giveN), func(t *testing.T) {
+			srv.SetFaults(cwlogstest.Faults{Bare: 1, BareStatus: tt.giveStatus})
+			events := make([]types.InputLogEvent, tt.giveN)
+			for i := range events {
+				events[i] = types.InputLogEvent{Message: aws.String("m"), Timestamp: aws.Int64(time.Now().UnixMilli())}
+			}
+			_, err := client.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{
+				LogGroupName: aws.String("g"), LogStreamName: aws.String("s"), LogEvents: events}, callOptions)
+			var re *smithyhttp.ResponseError
+			if !errors.As(err, &re) || re.HTTPStatusCode() != tt.giveStatus {
+				t.Fatalf("PutLogEvents = %v, want an answer of status %d", err, tt.giveStatus)
+			}
+			if got := classify(err, tt.giveN); got != tt.want {
+				t.Errorf("classify(%v, %d) = %d, want %d", err, tt.giveN, got, tt.want)
 			}
 		})
 	}

@@ -1,17 +1,17 @@
 package cwzap_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -31,7 +31,13 @@ func bubbleFixture(t *testing.T, opts ...cwzap.SyncerOption) *fixture {
 	return newFixtureOn(t, memoryServer(t), opts...)
 }
 
-// memoryServer starts an in-memory endpoint, closed when the test ends.
+// inBubble returns f run in a testing/synctest bubble, for t.Run.
+func inBubble(f func(*testing.T)) func(*testing.T) {
+	return func(t *testing.T) { synctest.Test(t, f) }
+}
+
+// memoryServer starts an in-memory endpoint, closed when the test ends: in
+// a bubble, start it inside.
 func memoryServer(t *testing.T) *cwlogstest.Server {
 	t.Helper()
 	srv := cwlogstest.NewUnstartedServer()
@@ -114,20 +120,234 @@ func TestSyncDeadlineInAnOutage(t *testing.T) {
 	}
 }
 
-// unreachableClient returns a client for an endpoint where nothing
-// listens: every call fails at once with "connection refused".
-func unreachableClient(t *testing.T) *cloudwatchlogs.Client {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// slowWriter is a fallback writer whose every line takes perLine of the
+// bubble's time, as a slow disk would: a handover of 100 events or more
+// times it.
+type slowWriter struct {
+	lockedBuffer
+	perLine time.Duration
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(time.Duration(bytes.Count(p, []byte{'\n'})) * w.perLine)
+	return w.lockedBuffer.Write(p)
+}
+
+// deadlineTimes is an error handler that keeps when each deadline's
+// report came: the moment that deadline gave up on its puts.
+type deadlineTimes struct {
+	mu sync.Mutex
+	at []time.Time
+}
+
+func (d *deadlineTimes) handle(err error) {
+	if errors.Is(err, cwzap.ErrDeadline) {
+		d.mu.Lock()
+		d.at = append(d.at, time.Now())
+		d.mu.Unlock()
 	}
-	addr := l.Addr().String()
-	l.Close()
-	return cloudwatchlogs.New(cloudwatchlogs.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String("http://" + addr),
-		Credentials:  aws.AnonymousCredentials{},
+}
+
+func (d *deadlineTimes) all() []time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.at)
+}
+
+// A deadline gives up on its puts the handover reserve before it passes:
+// the pending events times what an event took the fallback writer in the
+// last handover of 100 or more, at least a tenth and at most half of the
+// wait. So the writer has them by the deadline when it can.
+func TestSyncGivesUpTheHandoverReserveEarly(t *testing.T) {
+	const (
+		timeout = 10 * time.Second
+		perLine = 5 * time.Millisecond
+		timed   = 100 // events of the first handover, the fewest that time the writer
+	)
+	tests := []struct {
+		name        string
+		givePending int
+		wantReserve time.Duration
+	}{
+		{name: "pending times the measured cost", givePending: 600, wantReserve: 3 * time.Second},
+		{name: "at least a tenth of the wait", givePending: 100, wantReserve: timeout / 10},
+		{name: "at most half of the wait", givePending: 1600, wantReserve: timeout / 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				w := &slowWriter{perLine: perLine}
+				var gaveUp deadlineTimes
+				f := bubbleFixture(t, cwzap.WithFallback(w), cwzap.WithErrorHandler(gaveUp.handle),
+					cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(timeout))
+				f.createStream(t)
+				// syncIn writes n events and syncs, in an outage or not; it
+				// returns Sync's error, when Sync began and how long it took.
+				syncIn := func(outage bool, n int) (error, time.Time, time.Duration) {
+					f.srv.SetFaults(cwlogstest.Faults{Outage: outage})
+					for i := range n {
+						f.syncer.Write(fmt.Appendf(nil, "event %d", i))
+					}
+					start := time.Now()
+					err := f.syncer.Sync()
+					return err, start, time.Since(start)
+				}
+
+				// Nothing timed yet: the reserve is a tenth of the wait, and
+				// Sync returns once the handover has written, 100 × 5 ms later.
+				err, _, took := syncIn(true, timed)
+				if want := timeout - timeout/10 + timed*perLine; lateOf(err) != timed || took != want {
+					t.Fatalf("first Sync = %v after %v; want %d late events after %v", err, took, timed, want)
+				}
+				// A put that succeeds ends the outage: the next deadline
+				// keeps its full wait, less the reserve.
+				if err, _, _ := syncIn(false, 1); err != nil {
+					t.Fatalf("Sync after the outage = %v", err)
+				}
+
+				err, start, took := syncIn(true, tt.givePending)
+				if lateOf(err) != tt.givePending {
+					t.Fatalf("Sync = %v, want %d late events", err, tt.givePending)
+				}
+				at := gaveUp.all()
+				if len(at) != 2 {
+					t.Fatalf("%d deadline reports, want 2", len(at))
+				}
+				if got, want := at[1].Sub(start), timeout-tt.wantReserve; got != want {
+					t.Errorf("%d pending at 5 ms an event: Sync gave up after %v, want %v (a reserve of %v)", tt.givePending, got, want, tt.wantReserve)
+				}
+				// It returns once the writer has them; when that is past the
+				// deadline, it waits on while the writer takes events, at
+				// most the reserve past it.
+				if written := timeout - tt.wantReserve + time.Duration(tt.givePending)*perLine; written <= timeout && took != written {
+					t.Errorf("Sync returned after %v, want %v, once the writer had every event", took, written)
+				} else if written > timeout && (took < timeout || took > timeout+tt.wantReserve) {
+					t.Errorf("Sync returned after %v with the writer busy until %v, want %v to %v", took, written, timeout, timeout+tt.wantReserve)
+				}
+				// Close waits while the writer takes what the handover left.
+				if err := f.syncer.Close(); err != nil {
+					t.Errorf("Close = %v; the late events were reported already", err)
+				}
+				if got := len(w.Lines()); got != timed+tt.givePending {
+					t.Errorf("the fallback writer holds %d lines, want %d", got, timed+tt.givePending)
+				}
+				checkStatsAddUp(t, f.syncer.Stats())
+			})
+		})
+	}
+}
+
+// In an outage that a deadline gave up on, with no put succeeding since,
+// the next Sync or Close gives up after a quarter of its wait: a program
+// that syncs and then closes against an endpoint that is down waits about
+// one WithSyncTimeout in all, not two.
+func TestSyncThenCloseInAnOutageWaitAboutOneTimeout(t *testing.T) {
+	const timeout = 4 * time.Second
+	tests := []struct {
+		name      string
+		giveDown  string // "outage": the endpoint answers 503; "refused": it refuses connections
+		giveClose bool
+		giveCtx   time.Duration // SyncContext / CloseContext with this timeout; 0: Sync / Close
+	}{
+		{name: "Sync then Close, outage", giveDown: "outage", giveClose: true},
+		{name: "Sync then Sync, outage", giveDown: "outage"},
+		{name: "Sync then CloseContext, outage", giveDown: "outage", giveClose: true, giveCtx: 2 * timeout},
+		{name: "Sync then SyncContext, outage", giveDown: "outage", giveCtx: 2 * timeout},
+		{name: "Sync then Close, refused", giveDown: "refused", giveClose: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				opts := []cwzap.SyncerOption{cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(timeout)}
+				var f *fixture
+				if tt.giveDown == "refused" {
+					f = &fixture{fallback: &lockedBuffer{}, errs: &errorLog{}}
+					s, err := cwzap.NewSyncer("/test/app", "refused", append(opts,
+						cwzap.WithClient(closedEndpoint(t)), cwzap.WithFallback(f.fallback), cwzap.WithErrorHandler(f.errs.handle))...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					f.syncer = f.errs.attach(s)
+					t.Cleanup(func() { s.Close() })
+				} else {
+					f = bubbleFixture(t, opts...)
+					f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+				}
+				write := func(from int) {
+					for i := from; i < from+100; i++ {
+						f.syncer.Write(fmt.Appendf(nil, "event %d", i))
+					}
+				}
+
+				start := time.Now()
+				write(0)
+				if err := f.syncer.Sync(); lateOf(err) != 100 {
+					t.Fatalf("first Sync = %v, want 100 late events", err)
+				}
+				if took, want := time.Since(start), timeout-timeout/10; took != want {
+					t.Errorf("first Sync returned after %v, want %v: the deadline less the handover reserve", took, want)
+				}
+				write(100)
+				ctx, cancel := context.Background(), context.CancelFunc(func() {})
+				if tt.giveCtx > 0 {
+					ctx, cancel = context.WithTimeout(ctx, tt.giveCtx)
+				}
+				defer cancel()
+				var err error
+				switch {
+				case tt.giveClose:
+					err = f.syncer.CloseContext(ctx)
+				default:
+					err = f.syncer.SyncContext(ctx)
+				}
+				if lateOf(err) != 100 || !errors.Is(err, cwzap.ErrDeadline) {
+					t.Errorf("second call = %v, want the 100 events written since late", err)
+				}
+				if took, want := time.Since(start), timeout-timeout/10+timeout/4; took != want {
+					t.Errorf("both returned after %v, want %v: a quarter of the wait for the second", took, want)
+				}
+				st := f.syncer.Stats()
+				checkStatsAddUp(t, st)
+				if st.Fallback != 200 || len(f.fallback.Lines()) != 200 {
+					t.Errorf("stats = %+v, %d fallback lines; want all 200 in the fallback", st, len(f.fallback.Lines()))
+				}
+			})
+		})
+	}
+}
+
+// A put that succeeds during that quarter means the endpoint answers
+// again: the full wait is back, and the Sync waits for the batches still
+// pending.
+func TestAPutThatSucceedsBringsTheFullWaitBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const timeout = 3 * time.Second
+		// One put at a time, each answered after a sixth of the wait: the
+		// first succeeds within the quarter, the second after it.
+		const latency = timeout / 6
+		f := bubbleFixture(t, cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(timeout),
+			cwzap.WithMaxBatchEvents(10), cwzap.WithConcurrency(1))
+		f.createStream(t)
+		f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+		for i := range 10 {
+			f.syncer.Write(fmt.Appendf(nil, "lost %d", i))
+		}
+		if err := f.syncer.Sync(); lateOf(err) != 10 {
+			t.Fatalf("Sync in the outage = %v, want 10 late events", err)
+		}
+
+		f.srv.SetFaults(cwlogstest.Faults{Latency: latency})
+		for i := range 20 {
+			f.syncer.Write(fmt.Appendf(nil, "found %d", i))
+		}
+		start := time.Now()
+		err := f.syncer.Sync()
+		if took := time.Since(start); err != nil || took != 2*latency {
+			t.Errorf("Sync = %v after %v; want both batches delivered after %v, past the quarter (%v)", err, took, 2*latency, timeout/4)
+		}
+		if st := f.syncer.Stats(); st.Delivered != 20 || st.Fallback != 10 {
+			t.Errorf("stats = %+v, want the 20 events since the outage delivered", st)
+		}
 	})
 }
 
@@ -295,34 +515,40 @@ func TestSinkRefusesOptionValues(t *testing.T) {
 
 func TestErrorsAreOneLineAndSayWhatToDo(t *testing.T) {
 	t.Run("unreachable endpoint", func(t *testing.T) {
-		errs := &errorLog{}
-		s, err := cwzap.NewSyncer("/test/app", "unreachable",
-			cwzap.WithClient(unreachableClient(t)),
-			cwzap.WithFallback(&lockedBuffer{}),
-			cwzap.WithErrorHandler(errs.handle),
-			cwzap.WithPutTimeout(300*time.Millisecond),
-			cwzap.WithFlushInterval(time.Millisecond))
-		if err != nil {
-			t.Fatal(err)
-		}
-		errs.attach(s)
-		defer s.Close()
-		s.Write([]byte("x"))
-		// The batch goes by age, so the put timeout ends it, not a Sync.
-		err = waitForReport(t, errs)
-		msg := err.Error()
-		t.Logf("reported: %s", msg)
-		for _, want := range []string{"1 event not delivered", "PutLogEvents gave up after", "attempts over", "WithPutTimeout (300ms) passed", "connection refused"} {
-			if !strings.Contains(msg, want) {
-				t.Errorf("report %q lacks %q", msg, want)
+		synctest.Test(t, func(t *testing.T) {
+			const putTimeout, flush = 300 * time.Millisecond, 10 * time.Millisecond
+			reports := make(chan error, 1) // the one report this test waits for
+			s, err := cwzap.NewSyncer("/test/app", "unreachable",
+				cwzap.WithClient(closedEndpoint(t)),
+				cwzap.WithFallback(&lockedBuffer{}),
+				cwzap.WithErrorHandler(func(err error) { reports <- err }),
+				cwzap.WithPutTimeout(putTimeout),
+				cwzap.WithFlushInterval(flush))
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if strings.Contains(msg, "\n") || strings.Contains(msg, "maximum number of attempts") {
-			t.Errorf("report %q: want one line without the SDK's attempt count", msg)
-		}
-		if err := s.Sync(); err == nil || err.Error() != msg {
-			t.Errorf("Sync = %v, want the same one line as the report", err)
-		}
+			defer s.Close()
+			start := time.Now()
+			s.Write([]byte("x"))
+			// The batch goes by age, so the put timeout ends it, not a Sync.
+			err = <-reports
+			if took := time.Since(start); took < flush-flush/10+putTimeout || took > flush+flush/10+putTimeout {
+				t.Errorf("reported after %v, want the batch's age (%v ± a tenth) and the put timeout", took, flush)
+			}
+			msg := err.Error()
+			t.Logf("reported: %s", msg)
+			for _, want := range []string{"1 event not delivered", "PutLogEvents gave up after", "attempts over 300ms", "WithPutTimeout (300ms) passed", "connection refused"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("report %q lacks %q", msg, want)
+				}
+			}
+			if strings.Contains(msg, "\n") || strings.Contains(msg, "maximum number of attempts") {
+				t.Errorf("report %q: want one line without the SDK's attempt count", msg)
+			}
+			if err := s.Sync(); err == nil || err.Error() != msg {
+				t.Errorf("Sync = %v, want the same one line as the report", err)
+			}
+		})
 	})
 	t.Run("no credentials", func(t *testing.T) {
 		srv := cwlogstest.NewServer()
@@ -360,19 +586,6 @@ func TestErrorsAreOneLineAndSayWhatToDo(t *testing.T) {
 	})
 }
 
-// waitForReport waits for the first error handler report; the wait is
-// bounded by the put timeout of the caller's Syncer, with a wide margin.
-func waitForReport(t *testing.T, errs *errorLog) error {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if got := errs.all(); len(got) > 0 {
-			return got[0]
-		}
-	}
-	t.Fatal("no error reported")
-	return nil
-}
-
 // gateWriter is a fallback writer stuck until its gate opens, like a
 // stderr pipe whose reader stalled at shutdown.
 type gateWriter struct {
@@ -386,93 +599,110 @@ func (w *gateWriter) Write(p []byte) (int, error) {
 }
 
 func TestSyncDeadlineWithAStuckFallbackWriter(t *testing.T) {
-	const n, deadline = 1000, 500 * time.Millisecond
-	w := &gateWriter{gate: make(chan struct{})}
-	f := newFixture(t, cwzap.WithFallback(w), cwzap.WithMaxBatchEvents(100),
-		cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(deadline))
-	f.srv.SetFaults(cwlogstest.Faults{Outage: true})
-	for i := range n {
-		f.syncer.Write(fmt.Appendf(nil, "stuck %d", i))
-	}
-	start := time.Now()
-	err := f.syncer.SyncContext(context.Background())
-	late := lateOf(err)
-	// Structural, not a timing window: without the background handover
-	// this took 10 s or more (ten batches, each stuck).
-	if took := time.Since(start); took > 2*deadline {
-		t.Errorf("SyncContext took %v with a stuck fallback writer, deadline %v", took, deadline)
-	}
-	var de *cwzap.DeliveryError
-	if late != n || !errors.As(err, &de) || de.Late != n {
-		t.Fatalf("SyncContext = %d, %v; want all %d late, counted though not yet written", late, err, n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const n, deadline = 1000, 500 * time.Millisecond
+		w := &gateWriter{gate: make(chan struct{})}
+		f := bubbleFixture(t, cwzap.WithFallback(w), cwzap.WithMaxBatchEvents(100),
+			cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(deadline))
+		f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+		for i := range n {
+			f.syncer.Write(fmt.Appendf(nil, "stuck %d", i))
+		}
+		start := time.Now()
+		err := f.syncer.SyncContext(context.Background())
+		late := lateOf(err)
+		// The handover is the background's: the first batch holds it at
+		// the writer, and Sync returns at its deadline, at most the
+		// handover reserve past it (without the background handover, ten
+		// batches each stuck took ten times that).
+		if took := time.Since(start); took < deadline || took > deadline+deadline/10 {
+			t.Errorf("SyncContext took %v with a stuck fallback writer, want %v to %v", took, deadline, deadline+deadline/10)
+		}
+		var de *cwzap.DeliveryError
+		if late != n || !errors.As(err, &de) || de.Late != n {
+			t.Fatalf("SyncContext = %d, %v; want all %d late, counted though not yet written", late, err, n)
+		}
 
-	close(w.gate)
-	if err := f.syncer.Close(); err != nil {
-		t.Errorf("Close = %v; the late events were reported already", err)
-	}
-	// Close waits while the writer takes what the handover left it.
-	if got := len(w.Lines()); got != n {
-		t.Fatalf("fallback holds %d lines, want %d", got, n)
-	}
-	checkStatsAddUp(t, f.syncer.Stats())
-	// One report for the deadline, however many batches it gave up on.
-	if got := f.errs.all(); len(got) != 1 || lateOf(got[0]) != n {
-		t.Errorf("error handler got %v, want one report of %d late events", got, n)
-	}
+		close(w.gate)
+		if err := f.syncer.Close(); err != nil {
+			t.Errorf("Close = %v; the late events were reported already", err)
+		}
+		// Close waits while the writer takes what the handover left it.
+		if got := len(w.Lines()); got != n {
+			t.Fatalf("fallback holds %d lines, want %d", got, n)
+		}
+		checkStatsAddUp(t, f.syncer.Stats())
+		// One report for the deadline, however many batches it gave up on.
+		if got := f.errs.all(); len(got) != 1 || lateOf(got[0]) != n {
+			t.Errorf("error handler got %v, want one report of %d late events", got, n)
+		}
+	})
 }
 
+// A CloseContext whose context ends while every put waits for answers
+// returns at that deadline less the handover reserve, with every event in
+// the fallback writer.
 func TestSyncerCloseContextDeadlineSendsTheRestToFallback(t *testing.T) {
-	f := newFixture(t, cwzap.WithMaxBatchEvents(10))
-	f.srv.SetFaults(cwlogstest.Faults{Latency: 5 * time.Second})
-	for i := range 50 {
-		f.syncer.Write(fmt.Appendf(nil, "%d", i))
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	err := f.syncer.CloseContext(ctx)
-	n := lateOf(err)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("CloseContext = %d, %v; want the deadline error", n, err)
-	}
-	if elapsed := time.Since(start); elapsed > 4*time.Second {
-		t.Errorf("CloseContext took %v, past its deadline", elapsed)
-	}
-	if n != 50 {
-		t.Errorf("CloseContext reports %d undelivered, want 50", n)
-	}
-	st := f.syncer.Stats()
-	checkStatsAddUp(t, st)
-	if st.Fallback != 50 || len(f.fallback.Lines()) != 50 {
-		t.Errorf("stats = %+v, fallback lines %d; want all 50 in the fallback", st, len(f.fallback.Lines()))
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const deadline = 100 * time.Millisecond
+		f := bubbleFixture(t, cwzap.WithMaxBatchEvents(10))
+		f.srv.SetFaults(cwlogstest.Faults{Latency: 5 * time.Second})
+		for i := range 50 {
+			f.syncer.Write(fmt.Appendf(nil, "%d", i))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		defer cancel()
+		start := time.Now()
+		err := f.syncer.CloseContext(ctx)
+		n := lateOf(err)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("CloseContext = %d, %v; want the deadline error", n, err)
+		}
+		if took, want := time.Since(start), deadline-deadline/10; took != want {
+			t.Errorf("CloseContext took %v, want %v: its deadline less the handover reserve", took, want)
+		}
+		if n != 50 {
+			t.Errorf("CloseContext reports %d undelivered, want 50", n)
+		}
+		st := f.syncer.Stats()
+		checkStatsAddUp(t, st)
+		if st.Fallback != 50 || len(f.fallback.Lines()) != 50 {
+			t.Errorf("stats = %+v, fallback lines %d; want all 50 in the fallback", st, len(f.fallback.Lines()))
+		}
+	})
 }
 
 func TestSyncerSyncContextDeadlineSendsPendingToFallback(t *testing.T) {
-	f := newFixture(t)
-	f.srv.SetFaults(cwlogstest.Faults{Latency: time.Hour})
-	f.syncer.Write([]byte("slow"))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	err := f.syncer.SyncContext(ctx)
-	n := lateOf(err)
-	if n != 1 || !errors.Is(err, cwzap.ErrDeadline) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("SyncContext = %d, %v; want 1 pending and the deadline", n, err)
-	}
-	var de *cwzap.DeliveryError
-	if !errors.As(err, &de) || de.Events != 1 || de.Late != 1 {
-		t.Errorf("SyncContext error = %#v, want 1 late event", err)
-	}
-	st := f.syncer.Stats()
-	checkStatsAddUp(t, st)
-	if st.Fallback != 1 || !slices.Equal(f.fallback.Lines(), []string{"slow"}) {
-		t.Errorf("stats = %+v, fallback %q; want the pending event in the fallback", st, f.fallback.Lines())
-	}
-	// Reported once: the next Sync has nothing new to say.
-	if err := f.syncer.Sync(); err != nil {
-		t.Errorf("second Sync = %v, want nil", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const deadline = 20 * time.Millisecond
+		f := bubbleFixture(t)
+		f.srv.SetFaults(cwlogstest.Faults{Latency: time.Hour})
+		f.syncer.Write([]byte("slow"))
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		defer cancel()
+		start := time.Now()
+		err := f.syncer.SyncContext(ctx)
+		if took, want := time.Since(start), deadline-deadline/10; took != want {
+			t.Errorf("SyncContext took %v, want %v: its deadline less the handover reserve", took, want)
+		}
+		n := lateOf(err)
+		if n != 1 || !errors.Is(err, cwzap.ErrDeadline) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("SyncContext = %d, %v; want 1 pending and the deadline", n, err)
+		}
+		var de *cwzap.DeliveryError
+		if !errors.As(err, &de) || de.Events != 1 || de.Late != 1 {
+			t.Errorf("SyncContext error = %#v, want 1 late event", err)
+		}
+		st := f.syncer.Stats()
+		checkStatsAddUp(t, st)
+		if st.Fallback != 1 || !slices.Equal(f.fallback.Lines(), []string{"slow"}) {
+			t.Errorf("stats = %+v, fallback %q; want the pending event in the fallback", st, f.fallback.Lines())
+		}
+		// Reported once: the next Sync has nothing new to say.
+		if err := f.syncer.Sync(); err != nil {
+			t.Errorf("second Sync = %v, want nil", err)
+		}
+	})
 }
 
 // lateOf returns the events a Sync or Close error counts as late.
@@ -487,28 +717,35 @@ func lateOf(err error) int {
 // Flush waits for delivery like Sync, but a context that ends leaves the
 // events pending, to be sent on, not in the fallback writer.
 func TestFlushLeavesPendingEventsPending(t *testing.T) {
-	f := newFixture(t)
-	f.createStream(t)
-	f.srv.SetFaults(cwlogstest.Faults{Outage: true})
-	f.syncer.Write([]byte("deferred"))
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	if err := f.syncer.Flush(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Flush during an outage = %v, want the context's deadline", err)
-	}
-	if got := f.fallback.Lines(); len(got) != 0 {
-		t.Fatalf("fallback = %q after Flush, want the event still pending", got)
-	}
-	f.srv.SetFaults(cwlogstest.Faults{})
-	if err := f.syncer.Flush(context.Background()); err != nil {
-		t.Fatalf("Flush after the outage = %v", err)
-	}
-	if got := f.messages(t); len(got) != 1 || got[0] != "deferred" {
-		t.Errorf("stream holds %q, want the deferred event", got)
-	}
-	st := f.syncer.Stats()
-	checkStatsAddUp(t, st)
-	if st.Delivered != 1 {
-		t.Errorf("stats = %+v", st)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const wait = 200 * time.Millisecond
+		f := bubbleFixture(t)
+		f.createStream(t)
+		f.srv.SetFaults(cwlogstest.Faults{Outage: true})
+		f.syncer.Write([]byte("deferred"))
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		start := time.Now()
+		if err := f.syncer.Flush(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Flush during an outage = %v, want the context's deadline", err)
+		}
+		if took := time.Since(start); took != wait {
+			t.Errorf("Flush returned after %v, want its context's %v: it keeps no reserve, as it gives nothing up", took, wait)
+		}
+		if got := f.fallback.Lines(); len(got) != 0 {
+			t.Fatalf("fallback = %q after Flush, want the event still pending", got)
+		}
+		f.srv.SetFaults(cwlogstest.Faults{})
+		if err := f.syncer.Flush(context.Background()); err != nil {
+			t.Fatalf("Flush after the outage = %v", err)
+		}
+		if got := f.messages(t); len(got) != 1 || got[0] != "deferred" {
+			t.Errorf("stream holds %q, want the deferred event", got)
+		}
+		st := f.syncer.Stats()
+		checkStatsAddUp(t, st)
+		if st.Delivered != 1 {
+			t.Errorf("stats = %+v", st)
+		}
+	})
 }

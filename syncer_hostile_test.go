@@ -9,8 +9,8 @@ package cwzap_test
 //
 //	go test -race -run 'Reliab|Memory' -cwzap.soak -timeout 30m .
 //
-// runs the long variants: 200,000 entries per fault instead of 20,000, and a
-// 30 s outage instead of 3 s in the memory test.
+// runs the long variants: 200,000 entries per fault instead of 10,000, and
+// ten times the entries in the memory test.
 
 import (
 	"encoding/json"
@@ -39,10 +39,11 @@ type panicStringer struct{}
 
 func (panicStringer) String() string { panic("stringer boom") }
 
-// deliveredOne logs through fn, syncs, and returns the one event stored.
+// deliveredOne logs through fn, syncs, and returns the one event stored;
+// call it in a bubble.
 func deliveredOne(t *testing.T, fn func(*zap.Logger)) (*fixture, string) {
 	t.Helper()
-	f := newFixture(t)
+	f := bubbleFixture(t)
 	logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel))
 	fn(logger)
 	if err := logger.Sync(); err != nil {
@@ -65,7 +66,7 @@ func deliveredOne(t *testing.T, fn func(*zap.Logger)) (*fixture, string) {
 }
 
 func TestHostileInput(t *testing.T) {
-	t.Run("empty entry", func(t *testing.T) {
+	t.Run("empty entry", inBubble(func(t *testing.T) {
 		f, msg := deliveredOne(t, func(l *zap.Logger) { l.Info("") })
 		var v map[string]any
 		json.Unmarshal([]byte(msg), &v)
@@ -79,11 +80,11 @@ func TestHostileInput(t *testing.T) {
 		if st := f.syncer.Stats(); st.Written != 1 {
 			t.Errorf("an empty raw write was counted: %+v", st)
 		}
-	})
+	}))
 
 	for _, size := range []int{1 << 20, 10 << 20} {
-		t.Run(fmt.Sprintf("%d MB message", size>>20), func(t *testing.T) {
-			f := newFixture(t)
+		t.Run(fmt.Sprintf("%d MB message", size>>20), inBubble(func(t *testing.T) {
+			f := bubbleFixture(t)
 			logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel))
 			unit := "日本語 \"quoted\" back\\slash \n\t\x01 end. "
 			big := strings.Repeat(unit, size/len(unit)+1)[:size]
@@ -117,10 +118,10 @@ func TestHostileInput(t *testing.T) {
 			if st.Written != uint64(len(events)) || st.Delivered != st.Written {
 				t.Errorf("stats = %+v, want %d parts written and delivered", st, len(events))
 			}
-		})
+		}))
 	}
 
-	t.Run("10000 fields", func(t *testing.T) {
+	t.Run("10000 fields", inBubble(func(t *testing.T) {
 		fields := make([]zap.Field, 10_000)
 		for i := range fields {
 			fields[i] = zap.Int(fmt.Sprintf("f%05d", i), i)
@@ -136,9 +137,9 @@ func TestHostileInput(t *testing.T) {
 				t.Errorf("field f%05d = %v", i, got)
 			}
 		}
-	})
+	}))
 
-	t.Run("nested 1000 deep", func(t *testing.T) {
+	t.Run("nested 1000 deep", inBubble(func(t *testing.T) {
 		var nest func(d int) zapcore.ObjectMarshalerFunc
 		nest = func(d int) zapcore.ObjectMarshalerFunc {
 			return func(enc zapcore.ObjectEncoder) error {
@@ -165,9 +166,9 @@ func TestHostileInput(t *testing.T) {
 		if depth != 1000 || cur["leaf"] != "bottom" {
 			t.Errorf("nesting depth %d with leaf %v, want 1000 and \"bottom\"", depth, cur["leaf"])
 		}
-	})
+	}))
 
-	t.Run("panicking MarshalLogObject", func(t *testing.T) {
+	t.Run("panicking MarshalLogObject", inBubble(func(t *testing.T) {
 		boom := zapcore.ObjectMarshalerFunc(func(enc zapcore.ObjectEncoder) error {
 			enc.AddString("before", "x")
 			panic("object boom")
@@ -181,9 +182,9 @@ func TestHostileInput(t *testing.T) {
 		if v["id"] != float64(1) {
 			t.Errorf("the fields after the panic were lost: %s", msg)
 		}
-	})
+	}))
 
-	t.Run("panicking Stringer", func(t *testing.T) {
+	t.Run("panicking Stringer", inBubble(func(t *testing.T) {
 		_, msg := deliveredOne(t, func(l *zap.Logger) { l.Info("str", zap.Stringer("s", panicStringer{}), zap.Int("id", 2)) })
 		var v map[string]any
 		json.Unmarshal([]byte(msg), &v)
@@ -193,10 +194,10 @@ func TestHostileInput(t *testing.T) {
 		if v["id"] != float64(2) {
 			t.Errorf("the fields after the panic were lost: %s", msg)
 		}
-	})
+	}))
 
-	t.Run("timestamps out of range", func(t *testing.T) {
-		f := newFixture(t)
+	t.Run("timestamps out of range", inBubble(func(t *testing.T) {
+		f := bubbleFixture(t)
 		core := cwzap.NewCore(f.syncer, zap.InfoLevel)
 		now := time.Now()
 		zap.New(core, zap.WithClock(fixedClock(now.Add(-15*24*time.Hour)))).Info("old", zap.Int("id", 1))
@@ -229,9 +230,9 @@ func TestHostileInput(t *testing.T) {
 		} else if id, _ := entryID(events[0].Message); id != 2 {
 			t.Errorf("endpoint holds %q, want the entry on time", events[0].Message)
 		}
-	})
+	}))
 
-	t.Run("invalid UTF-8", func(t *testing.T) {
+	t.Run("invalid UTF-8", inBubble(func(t *testing.T) {
 		f, msg := deliveredOne(t, func(l *zap.Logger) {
 			l.Info("bad \xff message \xc3\x28", zap.String("k\xfeey", "v\xffal"), zap.Int("id", 3))
 		})
@@ -255,5 +256,5 @@ func TestHostileInput(t *testing.T) {
 		if got := events[len(events)-1].Message; !utf8.ValidString(got) || !strings.HasPrefix(got, "raw \ufffd") || !strings.HasSuffix(got, "\ufffd text") {
 			t.Errorf("raw event stored as %q, want \"raw \ufffd text\" in valid UTF-8", got)
 		}
-	})
+	}))
 }

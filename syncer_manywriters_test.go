@@ -9,6 +9,7 @@ package cwzap_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -37,7 +38,7 @@ import (
 const (
 	_mwWriterEnv = "CWZAP_MANYWRITERS_WRITER" // set in a writer process: its id
 	_mwWriters   = 8
-	_mwEntries   = 50_000
+	_mwEntries   = 10_000
 	_mwGroup     = "/app/fleet"
 	_mwStream    = "application"
 	_mwStats     = "manywriters-stats " // prefix of a writer's result line
@@ -156,6 +157,13 @@ func manyWritersWriter(t *testing.T, id string) {
 	logger := zap.New(cwzap.NewCore(ws, zap.InfoLevel))
 	for seq := range _mwEntries {
 		logger.Info("entry", zap.Int("writer", writer), zap.Int("seq", seq))
+	}
+	// Eight writers on a loaded machine may take longer than a Sync's
+	// deadline: wait for delivery itself, bounded only against a hang.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	if err := ws.Flush(ctx); err != nil {
+		t.Errorf("Flush: %v", err)
 	}
 	if err := logger.Sync(); err != nil {
 		t.Error(err)

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -141,6 +143,44 @@ func (f *fixture) messages(t *testing.T) []string {
 	}
 }
 
+// putTimes is an aws.HTTPClient between the SDK and an endpoint that
+// keeps when each PutLogEvents request left: on a bubble's clock, when the
+// Syncer put, to the nanosecond. sent gets the same times, for a test to
+// wait for the next put as an event.
+type putTimes struct {
+	next aws.HTTPClient
+	sent chan time.Time // buffered for every put a test makes (fewer than 1000)
+
+	mu sync.Mutex
+	at []time.Time
+}
+
+// newPutTimes returns the times of srv's puts and a client that makes
+// them.
+func newPutTimes(srv *cwlogstest.Server) (*putTimes, *cloudwatchlogs.Client) {
+	cfg := srv.Config()
+	p := &putTimes{next: cfg.HTTPClient, sent: make(chan time.Time, 1000)}
+	cfg.HTTPClient = p
+	return p, cloudwatchlogs.NewFromConfig(cfg)
+}
+
+func (p *putTimes) Do(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("X-Amz-Target") == _putTarget {
+		now := time.Now()
+		p.mu.Lock()
+		p.at = append(p.at, now)
+		p.mu.Unlock()
+		p.sent <- now
+	}
+	return p.next.Do(req)
+}
+
+func (p *putTimes) all() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.at)
+}
+
 func checkStatsAddUp(t *testing.T, st cwzap.Stats) {
 	t.Helper()
 	if st.Written != st.Delivered+st.Fallback+st.Dropped {
@@ -149,7 +189,11 @@ func checkStatsAddUp(t *testing.T, st cwzap.Stats) {
 }
 
 func TestSyncerDeliversEveryEntryExactlyOnce(t *testing.T) {
-	f := newFixture(t, cwzap.WithMaxBatchEvents(500), cwzap.WithConcurrency(4))
+	synctest.Test(t, testSyncerDeliversEveryEntryExactlyOnce)
+}
+
+func testSyncerDeliversEveryEntryExactlyOnce(t *testing.T) {
+	f := bubbleFixture(t, cwzap.WithMaxBatchEvents(500), cwzap.WithConcurrency(4))
 	logger := zap.New(cwzap.NewCore(f.syncer, zap.DebugLevel))
 	const goroutines, perG = 8, 1500
 	var wg sync.WaitGroup
@@ -205,18 +249,6 @@ func TestSyncerDeliversEveryEntryExactlyOnce(t *testing.T) {
 	}
 }
 
-func TestSyncerFlushesByAge(t *testing.T) {
-	f := newFixture(t, cwzap.WithFlushInterval(20*time.Millisecond))
-	f.syncer.Write([]byte("aged"))
-	deadline := time.Now().Add(10 * time.Second)
-	for len(f.srv.Events(f.group, f.stream)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("event not flushed by age")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestSyncerPurge(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -252,7 +284,12 @@ func TestSyncerPurge(t *testing.T) {
 }
 
 func TestSyncerCloseRefusesWrites(t *testing.T) {
-	f := newFixture(t)
+	synctest.Test(t, testSyncerCloseRefusesWrites)
+}
+
+func testSyncerCloseRefusesWrites(t *testing.T) {
+	ours := goleak.IgnoreCurrent()
+	f := bubbleFixture(t)
 	f.syncer.Write([]byte("before"))
 	if err := f.syncer.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -280,7 +317,34 @@ func TestSyncerCloseRefusesWrites(t *testing.T) {
 	if st.Written != 3 {
 		t.Errorf("Written = %d, want 3", st.Written)
 	}
-	goleak.VerifyNone(t, ignoreHTTP...)
+	goleak.VerifyNone(t, append(ignoreHTTP, ours)...)
+}
+
+// A second Close, made while the first waits for a put, returns only once
+// the first is done: here the put never answers, so the first hands the
+// event to the fallback writer at its deadline.
+func TestSyncerSecondCloseWaitsForTheFirst(t *testing.T) {
+	f := newFixture(t, cwzap.WithSyncTimeout(500*time.Millisecond))
+	f.createStream(t)
+	f.srv.SetFaults(cwlogstest.Faults{Latency: time.Hour})
+	f.syncer.Write([]byte("held"))
+	first := make(chan error, 1)
+	go func() { first <- f.syncer.Close() }()
+	// Only Close sends the event: once its put is in, the first Close is
+	// under way.
+	for f.srv.Calls("PutLogEvents") == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if err := f.syncer.Close(); err != nil {
+		t.Errorf("second Close = %v, want nil", err)
+	}
+	if st := f.syncer.Stats(); st.Fallback != 1 || len(f.fallback.Lines()) != 1 {
+		t.Errorf("when the second Close returned: stats %+v, fallback %q; want the first Close done, the event in the fallback", st, f.fallback.Lines())
+	}
+	var de *cwzap.DeliveryError
+	if err := <-first; !errors.As(err, &de) || de.Late != 1 {
+		t.Errorf("first Close = %v, want the event late", err)
+	}
 }
 
 func TestSyncerSyncTwiceAndEmpty(t *testing.T) {
@@ -317,15 +381,22 @@ var ignoreHTTP = []goleak.Option{
 	goleak.IgnoreAnyFunction("internal/poll.runtime_pollWait"),
 }
 
+// In a bubble goleak's waits between its looks are the bubble's: each
+// lets every goroutine that is ending end first.
 func TestSyncerLeavesNoGoroutineWhenIdle(t *testing.T) {
-	f := newFixture(t, cwzap.WithMaxBatchEvents(10), cwzap.WithConcurrency(3))
+	synctest.Test(t, testSyncerLeavesNoGoroutineWhenIdle)
+}
+
+func testSyncerLeavesNoGoroutineWhenIdle(t *testing.T) {
+	ours := goleak.IgnoreCurrent()
+	f := bubbleFixture(t, cwzap.WithMaxBatchEvents(10), cwzap.WithConcurrency(3))
 	for i := range 95 {
 		f.syncer.Write(fmt.Appendf(nil, "%d", i))
 	}
 	if err := f.syncer.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	goleak.VerifyNone(t, ignoreHTTP...)
+	goleak.VerifyNone(t, append(ignoreHTTP, ours)...)
 }
 
 func TestNewSyncerRejectsBadNames(t *testing.T) {
@@ -373,6 +444,47 @@ func TestSyncerKeepsTheEntryTime(t *testing.T) {
 	}
 }
 
+// Entries one goroutine logs within one millisecond are stored in the
+// order it logged them, in batches of every size up to a full one, also
+// when an entry of an earlier millisecond arrives among them (another
+// goroutine's, stamped before it was written), so that the batch is
+// sorted before it is sent.
+func TestSyncerKeepsTheOrderWithinAMillisecond(t *testing.T) {
+	for _, n := range []int{13, 100, 1000, cwzap.MaxBatchEvents} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			f := newFixture(t)
+			f.createStream(t)
+			now := time.Now().Truncate(time.Millisecond)
+			core := cwzap.NewCore(f.syncer, zap.InfoLevel, cwzap.WithFormat(cwzap.FormatMini))
+			logger := zap.New(core, zap.WithClock(&stepClock{now: now}))
+			for i := range n - 1 {
+				if i == n/2 {
+					earlier := zapcore.Entry{Level: zap.InfoLevel, Time: now.Add(-time.Millisecond), Message: "earlier"}
+					if err := core.Write(earlier, nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+				logger.Info(strconv.Itoa(i))
+			}
+			if err := f.syncer.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			events := f.srv.Events(f.group, f.stream)
+			if len(events) != n || events[0].Message != "earlier" || events[0].Timestamp != now.UnixMilli()-1 {
+				t.Fatalf("%d events stored, the first %+v; want %d, the earlier entry first", len(events), events[:min(len(events), 1)], n)
+			}
+			for i, e := range events[1:] {
+				if e.Message != strconv.Itoa(i) || e.Timestamp != now.UnixMilli() {
+					t.Fatalf("stored event %d is %q at %d, want %q at %d: entries of one millisecond out of the order logged", i+1, e.Message, e.Timestamp, strconv.Itoa(i), now.UnixMilli())
+				}
+			}
+			if st := f.syncer.Stats(); st.Batches != 1 {
+				t.Errorf("%d puts, want the %d events in one", st.Batches, n)
+			}
+		})
+	}
+}
+
 // reflectedJSON is a value whose MarshalJSON returns its own text, as
 // json.RawMessage does: encoding/json checks that it is JSON, not that it
 // is UTF-8.
@@ -391,8 +503,11 @@ type plainSyncer struct{ *cwzap.Syncer }
 // and with every kind of text that escaping changes, in fields, context
 // and metrics.
 func TestSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
-	srv := cwlogstest.NewServer()
-	t.Cleanup(srv.Close)
+	synctest.Test(t, testSyncerCoreStoresWhatThePlainEncoderWrites)
+}
+
+func testSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
+	srv := memoryServer(t)
 	wire := newFixtureOn(t, srv)
 	plain := &fixture{srv: srv, fallback: &lockedBuffer{}, errs: &errorLog{}, group: wire.group, stream: wire.stream + "-plain"}
 	ps, err := cwzap.NewSyncer(plain.group, plain.stream, cwzap.WithClient(srv.Client()), cwzap.WithFallback(plain.fallback),
@@ -499,51 +614,54 @@ func TestSyncerCoreStoresWhatThePlainEncoderWrites(t *testing.T) {
 func TestSyncerCoreOverflowsAsThePlainPath(t *testing.T) {
 	for _, policy := range []cwzap.OverflowPolicy{cwzap.OverflowFallback, cwzap.OverflowDrop} {
 		t.Run(fmt.Sprint(policy), func(t *testing.T) {
-			srv := cwlogstest.NewServer()
-			t.Cleanup(srv.Close)
-			srv.SetFaults(cwlogstest.Faults{Outage: true})
-			newSyncer := func(stream string, fallback *lockedBuffer) *cwzap.Syncer {
-				s, err := cwzap.NewSyncer("/test/app", stream, cwzap.WithClient(srv.Client()), cwzap.WithFallback(fallback),
-					cwzap.WithErrorHandler(func(error) {}), cwzap.WithFlushInterval(time.Hour),
-					cwzap.WithMaxBatchBytes(4096), cwzap.WithBufferLimit(8192), cwzap.WithOverflow(policy),
-					cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(time.Hour))
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				return s
-			}
-			wireFB, plainFB := &lockedBuffer{}, &lockedBuffer{}
-			ws, ps := newSyncer("wire", wireFB), newSyncer("plain", plainFB)
-			core := cwzap.NewCore(ws, zap.InfoLevel)
-			enc := cwzap.NewEncoder(cwzap.EncoderConfig{})
-			now := time.Now().Truncate(time.Millisecond)
-			write := func(i int) {
-				e := zapcore.Entry{Level: zap.InfoLevel, Time: now, Message: "entry \"" + strconv.Itoa(i) + "\"\n"}
-				fields := []zapcore.Field{zap.String("k\"\\", "v\x01\xff\"\\"), zap.Reflect("r", reflectedJSON(`["\u0001\"",`+"\"\xfe\"]"))}
-				if ce := core.Check(e, nil); ce != nil {
-					ce.Write(fields...)
-				}
-				buf, _ := enc.EncodeEntry(e, fields)
-				ps.WriteEntry(e.Time, buf.Bytes())
-				buf.Free()
-			}
-			for i := range 100 { // a little over 10 KB of events: the buffer overflows
-				write(i)
-			}
-			srv.SetFaults(cwlogstest.Faults{})
-			ws.Close()
-			ps.Close()
-			write(100) // to a closed Syncer: the fallback writer
-			if g, w := wireFB.String(), plainFB.String(); g != w || !strings.Contains(g, `"message":"entry \"100\"\n"`) {
-				t.Errorf("fallback writer:\n got %q\nwant %q", g, w)
-			}
-			gs, pst := ws.Stats(), ps.Stats()
-			gs.Retries, pst.Retries = 0, 0 // when the outage ends is up to the machine
-			if gs != pst || gs.Written != 101 || gs.Fallback+gs.Dropped < 2 {
-				t.Errorf("stats: the Core's %+v; the plain path's %+v", gs, pst)
-			}
-			checkStatsAddUp(t, gs)
+			synctest.Test(t, func(t *testing.T) { testSyncerCoreOverflowsAsThePlainPath(t, policy) })
 		})
 	}
+}
+
+func testSyncerCoreOverflowsAsThePlainPath(t *testing.T, policy cwzap.OverflowPolicy) {
+	srv := memoryServer(t)
+	srv.SetFaults(cwlogstest.Faults{Outage: true})
+	newSyncer := func(stream string, fallback *lockedBuffer) *cwzap.Syncer {
+		s, err := cwzap.NewSyncer("/test/app", stream, cwzap.WithClient(srv.Client()), cwzap.WithFallback(fallback),
+			cwzap.WithErrorHandler(func(error) {}), cwzap.WithFlushInterval(time.Hour),
+			cwzap.WithMaxBatchBytes(4096), cwzap.WithBufferLimit(8192), cwzap.WithOverflow(policy),
+			cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	wireFB, plainFB := &lockedBuffer{}, &lockedBuffer{}
+	ws, ps := newSyncer("wire", wireFB), newSyncer("plain", plainFB)
+	core := cwzap.NewCore(ws, zap.InfoLevel)
+	enc := cwzap.NewEncoder(cwzap.EncoderConfig{})
+	now := time.Now().Truncate(time.Millisecond)
+	write := func(i int) {
+		e := zapcore.Entry{Level: zap.InfoLevel, Time: now, Message: "entry \"" + strconv.Itoa(i) + "\"\n"}
+		fields := []zapcore.Field{zap.String("k\"\\", "v\x01\xff\"\\"), zap.Reflect("r", reflectedJSON(`["\u0001\"",`+"\"\xfe\"]"))}
+		if ce := core.Check(e, nil); ce != nil {
+			ce.Write(fields...)
+		}
+		buf, _ := enc.EncodeEntry(e, fields)
+		ps.WriteEntry(e.Time, buf.Bytes())
+		buf.Free()
+	}
+	for i := range 100 { // a little over 10 KB of events: the buffer overflows
+		write(i)
+	}
+	srv.SetFaults(cwlogstest.Faults{})
+	ws.Close()
+	ps.Close()
+	write(100) // to a closed Syncer: the fallback writer
+	if g, w := wireFB.String(), plainFB.String(); g != w || !strings.Contains(g, `"message":"entry \"100\"\n"`) {
+		t.Errorf("fallback writer:\n got %q\nwant %q", g, w)
+	}
+	gs, pst := ws.Stats(), ps.Stats()
+	gs.Retries, pst.Retries = 0, 0 // whether a put was tried before the outage ended is up to the scheduler
+	if gs != pst || gs.Written != 101 || gs.Fallback+gs.Dropped < 2 {
+		t.Errorf("stats: the Core's %+v; the plain path's %+v", gs, pst)
+	}
+	checkStatsAddUp(t, gs)
 }

@@ -30,8 +30,10 @@ func TestHugeAnswersAreBounded(t *testing.T) {
 		err := f.syncer.Sync()
 		took := time.Since(start)
 		runtime.ReadMemStats(&after)
-		if took >= deadline {
-			t.Errorf("Sync took %v, its deadline %v", took, deadline)
+		// The answer is given up on as soon as it passes the bound: no
+		// time of the bubble's passes, far from the deadline.
+		if took != 0 {
+			t.Errorf("Sync took %v, want no time (its deadline is %v)", took, deadline)
 		}
 		if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
 			t.Errorf("Sync allocated %d MiB reading the answer, want a few at most", grew>>20)

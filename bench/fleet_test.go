@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -102,19 +103,25 @@ type fleetRow struct {
 	both           int // stored and in the fallback
 }
 
+// fleetScenario runs the fleet on a loopback endpoint.
 func fleetScenario(b testing.TB, writers int, rate float64, perInvocation bool, window time.Duration) fleetRow {
 	b.Helper()
-	r := fleetRow{writers: writers, quota: max(1, _accountQuota*writers/_fleetModelled), rate: rate,
-		perInvocation: perInvocation, window: window}
-	ts := fleetEndpoint(b)
+	ts := fleetEndpoint(b, false)
 	defer ts.Close()
 	// One keep-alive connection per writer, as each instance has its own.
 	tr := &http.Transport{Proxy: nil, MaxIdleConns: 2 * writers, MaxIdleConnsPerHost: 2 * writers}
 	defer tr.CloseIdleConnections()
 	cfg := ts.Config()
 	cfg.HTTPClient = &http.Client{Transport: tr}
-	client := cloudwatchlogs.NewFromConfig(cfg)
+	return runFleet(b, ts, cloudwatchlogs.NewFromConfig(cfg), writers, rate, perInvocation, window)
+}
 
+// runFleet runs the fleet on ts, each writer's Syncer putting through
+// client.
+func runFleet(b testing.TB, ts *cwlogstest.Server, client *cloudwatchlogs.Client, writers int, rate float64, perInvocation bool, window time.Duration) fleetRow {
+	b.Helper()
+	r := fleetRow{writers: writers, quota: max(1, _accountQuota*writers/_fleetModelled), rate: rate,
+		perInvocation: perInvocation, window: window}
 	var fb lineCollector
 	var errs errorCounter
 	syncers := make([]*cwzap.Syncer, writers)
@@ -187,10 +194,13 @@ func fleetScenario(b testing.TB, writers int, rate float64, perInvocation bool, 
 }
 
 // fleetEndpoint starts an endpoint that keeps events, with the fleet's
-// group and stream created, as an application's infrastructure would.
-func fleetEndpoint(b testing.TB) *cwlogstest.Server {
+// group and stream created, as an application's infrastructure would; in
+// memory (cwlogstest's InMemory) for a test in a testing/synctest bubble.
+func fleetEndpoint(b testing.TB, inMemory bool) *cwlogstest.Server {
 	b.Helper()
-	ts := cwlogstest.NewServer()
+	ts := cwlogstest.NewUnstartedServer()
+	ts.InMemory = inMemory
+	ts.Start()
 	client := ts.Client()
 	ctx := context.Background()
 	if _, err := client.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(_fleetGroup)}); err != nil {
@@ -206,14 +216,41 @@ func fleetEndpoint(b testing.TB) *cwlogstest.Server {
 	return ts
 }
 
-// TestFleet runs a small fleet at twice its quota, with both ways of
-// flushing, for the accounting checks of BenchmarkFleet under -race.
+// TestFleet runs a small fleet at four times its quota under -race, with
+// both ways of flushing, and checks what each does with the quota. A Sync
+// per invocation puts that invocation's entries alone, so the fleet is
+// throttled: each put carries one invocation. Left to the age flush, an
+// instance's entries wait for WithFlushInterval (5 s), longer than the
+// run: each instance makes one put, at its Close, of all its invocations.
+// It runs in a bubble, on an in-memory endpoint: the invocations' pace, the
+// quota's token bucket, the puts' backoff and the Sync deadlines are the
+// bubble's time, so the fleet does the same whatever the machine.
 func TestFleet(t *testing.T) {
+	const writers, rate, window = 40, 4, time.Second
 	for _, perInvocation := range []bool{true, false} {
-		r := fleetScenario(t, 40, 1, perInvocation, time.Second)
-		if r.invocations == 0 || r.total.Written != uint64(r.invocations*_fleetEntries) {
-			t.Errorf("per invocation %v: %d invocations, %d written", perInvocation, r.invocations, r.total.Written)
-		}
+		t.Run(fmt.Sprintf("per invocation=%v", perInvocation), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ts := fleetEndpoint(t, true)
+				defer ts.Close()
+				r := runFleet(t, ts, ts.Client(), writers, rate, perInvocation, window)
+				st := r.total
+				if r.invocations < writers || st.Written != uint64(r.invocations*_fleetEntries) {
+					t.Errorf("%d invocations, %d written; want at least one invocation of %d entries a writer, all written", r.invocations, st.Written, _fleetEntries)
+				}
+				if perInvocation {
+					if st.Delivered != _fleetEntries*st.Batches || r.throttled == 0 {
+						t.Errorf("Sync per invocation: %d entries in %d puts, %d throttled; want one invocation a put, and puts over the quota of %d/s throttled",
+							st.Delivered, st.Batches, r.throttled, r.quota)
+					}
+					return
+				}
+				// Nothing holds an invocation: every writer keeps its pace.
+				if st.Batches > writers || r.invocations != writers*rate {
+					t.Errorf("age flush: %d puts for %d invocations of %d instances; want one put an instance, at its Close",
+						st.Batches, r.invocations, writers)
+				}
+			})
+		})
 	}
 }
 

@@ -10,9 +10,10 @@ import (
 // Faults configures injected failures. The zero value injects none.
 //
 // The fractions (0 to 1) apply to PutLogEvents calls only. For each call
-// the server draws one number per fraction, in the order the fields are
-// listed, from a generator seeded with Seed, so a given sequence of calls
-// sees the same faults.
+// the server draws one number per fraction, always in the same order,
+// from a generator seeded with Seed, so a given sequence of calls sees
+// the same faults. A call that draws several faults before processing
+// gets the first of them in the order the fields are listed.
 type Faults struct {
 	// Before processing: the batch is not stored.
 
@@ -23,6 +24,12 @@ type Faults struct {
 	Unavailable float64
 	// InternalFailure is the fraction answered 500 InternalFailure.
 	InternalFailure float64
+	// Bare is the fraction answered with the HTTP status BareStatus and an
+	// error body without a code, as a proxy or a load balancer in front of
+	// the service may answer: the SDK sees the status alone.
+	Bare float64
+	// BareStatus is the status of a Bare answer; 500 when zero.
+	BareStatus int
 	// Drop is the fraction whose connection is closed without an answer.
 	Drop float64
 
@@ -104,7 +111,7 @@ func (fs *faultState) planPut() putPlan {
 	p := putPlan{latency: f.Latency, answer: f.AnswerBytes}
 	// Draw every fraction on every call, so that one fault's setting does
 	// not shift the draws of the others.
-	var d [6]float64
+	var d [7]float64
 	for i := range d {
 		d[i] = fs.rng.Float64()
 	}
@@ -117,6 +124,12 @@ func (fs *faultState) planPut() putPlan {
 		p.before = errUnavailable()
 	case d[2] < f.InternalFailure:
 		p.before = apiErr(http.StatusInternalServerError, "InternalFailure", "An internal error occurred.")
+	case d[6] < f.Bare:
+		status := f.BareStatus
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+		p.before = apiErr(status, "", "")
 	case d[3] < f.Drop:
 		p.drop = true
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -33,6 +34,12 @@ func TestFaults(t *testing.T) {
 		{"internal failure", cwlogstest.Faults{InternalFailure: 1}, func(err error) bool {
 			var e smithy.APIError
 			return errors.As(err, &e) && e.ErrorCode() == "InternalFailure" && status(err) == http.StatusInternalServerError
+		}, false},
+		{"bare", cwlogstest.Faults{Bare: 1}, func(err error) bool {
+			return isBare(err) && status(err) == http.StatusInternalServerError
+		}, false},
+		{"bare 502", cwlogstest.Faults{Bare: 1, BareStatus: http.StatusBadGateway}, func(err error) bool {
+			return isBare(err) && status(err) == http.StatusBadGateway
 		}, false},
 		{"drop", cwlogstest.Faults{Drop: 1}, isSendError, false},
 		{"drop after", cwlogstest.Faults{DropAfter: 1}, isSendError, true},
@@ -69,6 +76,13 @@ func status(err error) int {
 	return 0
 }
 
+// isBare reports an answer that carried no error code: the SDK names the
+// error UnknownError, its message too.
+func isBare(err error) bool {
+	var e smithy.APIError
+	return errors.As(err, &e) && e.ErrorCode() == "UnknownError" && e.ErrorMessage() == "UnknownError"
+}
+
 // isSendError reports a transport failure with no answer.
 func isSendError(err error) bool {
 	var ae smithy.APIError
@@ -76,21 +90,26 @@ func isSendError(err error) bool {
 	return err != nil && !errors.As(err, &ae) && errors.As(err, &se)
 }
 
+// Latency and Slow delay the answer by exactly their time, in a bubble
+// where that time is the test's.
 func TestLatencyAndSlow(t *testing.T) {
-	ts, c := newServer(t)
-	mustCreate(t, c, "g", "s")
-	for _, f := range []cwlogstest.Faults{
-		{Latency: 150 * time.Millisecond},
-		{Slow: 1, SlowDelay: 150 * time.Millisecond},
-		{Throttle: 1, Latency: 150 * time.Millisecond},
-	} {
-		ts.SetFaults(f)
-		start := time.Now()
-		_, err := put(c, "g", "s", ev(time.Now().UnixMilli(), "m"))
-		if d := time.Since(start); d < 150*time.Millisecond {
-			t.Errorf("%+v: answered after %v (err %v)", f, d, err)
+	synctest.Test(t, func(t *testing.T) {
+		const delay = 150 * time.Millisecond
+		ts, c := newMemoryServer(t)
+		mustCreate(t, c, "g", "s")
+		for _, f := range []cwlogstest.Faults{
+			{Latency: delay},
+			{Slow: 1, SlowDelay: delay},
+			{Throttle: 1, Latency: delay},
+		} {
+			ts.SetFaults(f)
+			start := time.Now()
+			_, err := put(c, "g", "s", ev(time.Now().UnixMilli(), "m"))
+			if d := time.Since(start); d != delay {
+				t.Errorf("%+v: answered after %v (err %v), want %v", f, d, err, delay)
+			}
 		}
-	}
+	})
 }
 
 func TestOutage(t *testing.T) {
@@ -113,31 +132,38 @@ func TestOutage(t *testing.T) {
 	}
 }
 
+// PutsPerSecond is a token bucket whose burst is the rate: in a bubble no
+// time passes between the puts of the burst, and a pause refills exactly
+// its share.
 func TestRateLimit(t *testing.T) {
-	ts, c := newServer(t)
-	mustCreate(t, c, "g", "s")
-	ts.SetFaults(cwlogstest.Faults{PutsPerSecond: 5})
-	ok, throttled := 0, 0
-	for range 10 {
-		_, err := put(c, "g", "s", ev(time.Now().UnixMilli(), "m"))
-		var te *types.ThrottlingException
-		switch {
-		case err == nil:
-			ok++
-		case errors.As(err, &te):
-			throttled++
-		default:
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		ts, c := newMemoryServer(t)
+		mustCreate(t, c, "g", "s")
+		ts.SetFaults(cwlogstest.Faults{PutsPerSecond: 5})
+		puts := func(n int) (ok, throttled int) {
+			t.Helper()
+			for range n {
+				_, err := put(c, "g", "s", ev(time.Now().UnixMilli(), "m"))
+				var te *types.ThrottlingException
+				switch {
+				case err == nil:
+					ok++
+				case errors.As(err, &te):
+					throttled++
+				default:
+					t.Fatal(err)
+				}
+			}
+			return ok, throttled
 		}
-	}
-	// The burst is 5; a little refill may happen while the loop runs.
-	if ok < 5 || ok > 6 || ok+throttled != 10 {
-		t.Fatalf("%d accepted, %d throttled", ok, throttled)
-	}
-	time.Sleep(400 * time.Millisecond) // refills two tokens
-	if _, err := put(c, "g", "s", ev(time.Now().UnixMilli(), "m")); err != nil {
-		t.Fatalf("after refill: %v", err)
-	}
+		if ok, throttled := puts(10); ok != 5 || throttled != 5 {
+			t.Fatalf("%d accepted, %d throttled; want the burst of 5, then 5 throttled", ok, throttled)
+		}
+		time.Sleep(400 * time.Millisecond) // refills two tokens
+		if ok, throttled := puts(3); ok != 2 || throttled != 1 {
+			t.Fatalf("after 400 ms: %d accepted, %d throttled; want 2, then 1 throttled", ok, throttled)
+		}
+	})
 }
 
 func TestFaultSeedReproducible(t *testing.T) {
@@ -161,36 +187,45 @@ func TestFaultSeedReproducible(t *testing.T) {
 	}
 }
 
+// Close ends the fault delays of the answers in flight at once.
 func TestCloseDuringSlowAnswer(t *testing.T) {
-	ts := cwlogstest.NewServer()
-	c := ts.Client(noRetry)
-	mustCreate(t, c, "g", "s")
-	ts.SetFaults(cwlogstest.Faults{Slow: 1, SlowDelay: time.Hour, Latency: time.Hour})
-	done := make(chan error, 1)
-	go func() {
-		_, err := put(c, "g", "s", ev(time.Now().UnixMilli(), "m"))
-		done <- err
-	}()
-	for ts.Calls("PutLogEvents") == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(20 * time.Millisecond) // let the handler reach the delay
-	start := time.Now()
-	ts.Close()
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("Close took %v", d)
-	}
-	select {
-	case <-done: // answered or failed; either way the call returned
-	case <-time.After(5 * time.Second):
-		t.Fatal("PutLogEvents still blocked after Close")
-	}
-	ts.Close()
+	synctest.Test(t, func(t *testing.T) {
+		ts, c := newMemoryServer(t)
+		mustCreate(t, c, "g", "s")
+		ts.SetFaults(cwlogstest.Faults{Slow: 1, SlowDelay: time.Hour, Latency: time.Hour})
+		done := make(chan error, 1)
+		go func() {
+			_, err := put(c, "g", "s", ev(time.Now().UnixMilli(), "m"))
+			done <- err
+		}()
+		synctest.Wait() // the handler waits in the delay
+		if ts.Calls("PutLogEvents") != 1 {
+			t.Fatalf("Calls = %d, want the put in the delay", ts.Calls("PutLogEvents"))
+		}
+		start := time.Now()
+		ts.Close()
+		// http.Server.Shutdown polls for idle connections every few
+		// milliseconds: the bubble's clock moves that much, not an hour.
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("Close took %v, want it to end the hour's delays at once", d)
+		}
+		select {
+		case <-done: // answered or failed; either way the call returned
+		case <-time.After(time.Minute):
+			t.Fatal("PutLogEvents still blocked after Close")
+		}
+		ts.Close()
+	})
 }
 
+// The SDK's own retries, with their backoff on the bubble's clock, get
+// through a server that fails half the puts.
 func TestClientWithRetriesRecovers(t *testing.T) {
-	ts := cwlogstest.NewServer()
-	defer ts.Close()
+	synctest.Test(t, testClientWithRetriesRecovers)
+}
+
+func testClientWithRetriesRecovers(t *testing.T) {
+	ts, _ := newMemoryServer(t)
 	c := ts.Client(func(o *cloudwatchlogs.Options) { o.RetryMaxAttempts = 10 })
 	mustCreate(t, c, "g", "s")
 	ts.SetFaults(cwlogstest.Faults{Unavailable: 0.5, Seed: 7})

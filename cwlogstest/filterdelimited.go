@@ -69,7 +69,7 @@ func compileDelimited(p string) (matcher, error) {
 		}
 		if part == "..." {
 			if dp.ellipsis >= 0 {
-				return nil, errors.New("a space-delimited filter pattern may hold one ...")
+				return nil, errors.New("a space-delimited filter pattern may hold one ... (ellipsis) at most")
 			}
 			dp.ellipsis = len(dp.names)
 			dp.names = append(dp.names, part)

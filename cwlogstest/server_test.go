@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +28,17 @@ func noRetry(o *cloudwatchlogs.Options) { o.RetryMaxAttempts = 1 }
 func newServer(t *testing.T) (*cwlogstest.Server, *cloudwatchlogs.Client) {
 	t.Helper()
 	ts := cwlogstest.NewServer()
+	t.Cleanup(ts.Close)
+	return ts, ts.Client(noRetry)
+}
+
+// newMemoryServer is newServer serving over in-memory connections
+// (InMemory), for a test in a testing/synctest bubble: start it inside.
+func newMemoryServer(t *testing.T) (*cwlogstest.Server, *cloudwatchlogs.Client) {
+	t.Helper()
+	ts := cwlogstest.NewUnstartedServer()
+	ts.InMemory = true
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return ts, ts.Client(noRetry)
 }
@@ -295,13 +308,48 @@ func TestRequestTooLarge(t *testing.T) {
 	}
 }
 
+// Close may be called more than once, also from two goroutines at once;
+// a second call returns, and the server stays closed: calls fail, nothing
+// listens on its address, and an unstarted server cannot be started.
 func TestCloseTwice(t *testing.T) {
-	ts := cwlogstest.NewServer()
-	ts.Close()
-	ts.Close()
-	u := cwlogstest.NewUnstartedServer()
-	u.Close()
-	u.Close()
+	t.Run("started", func(t *testing.T) {
+		ts := cwlogstest.NewServer()
+		c := ts.Client(noRetry)
+		mustCreate(t, c, "g", "s")
+		addr := strings.TrimPrefix(ts.URL, "http://")
+		ts.Close()
+		ts.Close()
+		if _, err := c.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{}); err == nil {
+			t.Error("a call after the second Close succeeded")
+		}
+		if conn, err := net.Dial("tcp", addr); err == nil {
+			conn.Close()
+			t.Errorf("%s still accepts connections after the second Close", addr)
+		}
+	})
+	t.Run("at once", func(t *testing.T) {
+		ts := cwlogstest.NewServer()
+		mustCreate(t, ts.Client(noRetry), "g", "s")
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(ts.Close)
+		}
+		wg.Wait()
+		if _, err := put(ts.Client(noRetry), "g", "s", ev(time.Now().UnixMilli(), "m")); err == nil {
+			t.Error("a put after two Closes at once succeeded")
+		}
+	})
+	t.Run("unstarted", func(t *testing.T) {
+		u := cwlogstest.NewUnstartedServer()
+		u.Close()
+		u.Close()
+		defer func() {
+			if recover() == nil {
+				t.Error("Start after Close did not panic")
+			}
+		}()
+		u.Start()
+	})
 }
 
 func TestClosedServerRefuses(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/cwzap/cwzap"
@@ -49,35 +50,49 @@ func fallbackTagged(fb *fallbackLines, tag string) int {
 func TestUnfinishedFlushLeavesEntriesPending(t *testing.T) {
 	for _, recovers := range []bool{true, false} {
 		t.Run(fmt.Sprintf("recovers=%v", recovers), func(t *testing.T) {
-			srv := newTestServer(t, 0)
-			var fb fallbackLines
-			f, invoke := extensionFlusher(t, srv, &fb, WithMaxDeferral(time.Hour), WithShutdownTimeout(20*time.Second))
-			srv.SetFaults(cwlogstest.Faults{Outage: true})
-			invoke("a")
-			invoke("b")
-			if st := f.ws.Stats(); st.Fallback != 0 || st.Delivered != 0 || len(fb.lines) != 0 {
-				t.Fatalf("after two invocations during an outage: delivered %d, fallback %d (%d lines); want both 0: the entries wait",
-					st.Delivered, st.Fallback, len(fb.lines))
-			}
-			if f.pace.since.IsZero() {
-				t.Errorf("the pacer holds no unsettled invocation")
-			}
-			if recovers {
-				srv.SetFaults(cwlogstest.Faults{})
-			} else {
-				f.o.shutdownTimeout = 300 * time.Millisecond
-			}
-			f.shutdown()
-			for _, tag := range []string{"a", "b"} {
-				stored, fell := countTagged(srv, tag), fallbackTagged(&fb, tag)
-				switch {
-				case recovers && (stored != 3 || fell != 0):
-					t.Errorf("%s: %d of 3 entries stored and %d in the fallback after SIGTERM, want all stored", tag, stored, fell)
-				case !recovers && (stored != 0 || fell != 3):
-					t.Errorf("%s: %d of 3 entries stored and %d in the fallback after SIGTERM during the outage, want all in the fallback", tag, stored, fell)
-				}
-			}
+			synctest.Test(t, func(t *testing.T) { testUnfinishedFlushLeavesEntriesPending(t, recovers) })
 		})
+	}
+}
+
+func testUnfinishedFlushLeavesEntriesPending(t *testing.T, recovers bool) {
+	srv := newTestServer(t, 0)
+	var fb fallbackLines
+	f, invoke := extensionFlusher(t, srv, &fb, WithMaxDeferral(time.Hour), WithShutdownTimeout(20*time.Second))
+	srv.SetFaults(cwlogstest.Faults{Outage: true})
+	// The first invocation's flush waits until the margin before
+	// its deadline; the second defers.
+	start := time.Now()
+	invoke("a")
+	if d := time.Since(start); d != 300*time.Millisecond {
+		t.Errorf("the first invocation's flush took %v, want 300 ms: until the margin before its deadline", d)
+	}
+	start = time.Now()
+	invoke("b")
+	if d := time.Since(start); d != 0 {
+		t.Errorf("the second invocation took %v, want no time: it defers", d)
+	}
+	if st := f.ws.Stats(); st.Fallback != 0 || st.Delivered != 0 || len(fb.lines) != 0 {
+		t.Fatalf("after two invocations during an outage: delivered %d, fallback %d (%d lines); want both 0: the entries wait",
+			st.Delivered, st.Fallback, len(fb.lines))
+	}
+	if f.pace.since.IsZero() {
+		t.Errorf("the pacer holds no unsettled invocation")
+	}
+	if recovers {
+		srv.SetFaults(cwlogstest.Faults{})
+	} else {
+		f.o.shutdownTimeout = 300 * time.Millisecond
+	}
+	f.shutdown()
+	for _, tag := range []string{"a", "b"} {
+		stored, fell := countTagged(srv, tag), fallbackTagged(&fb, tag)
+		switch {
+		case recovers && (stored != 3 || fell != 0):
+			t.Errorf("%s: %d of 3 entries stored and %d in the fallback after SIGTERM, want all stored", tag, stored, fell)
+		case !recovers && (stored != 0 || fell != 3):
+			t.Errorf("%s: %d of 3 entries stored and %d in the fallback after SIGTERM during the outage, want all in the fallback", tag, stored, fell)
+		}
 	}
 }
 
@@ -85,6 +100,10 @@ func TestUnfinishedFlushLeavesEntriesPending(t *testing.T) {
 // invocation flushes for good: what it cannot deliver by its deadline goes
 // to the fallback writer, its own entries and those left before.
 func TestDeferralEndsAtItsBound(t *testing.T) {
+	synctest.Test(t, testDeferralEndsAtItsBound)
+}
+
+func testDeferralEndsAtItsBound(t *testing.T) {
 	srv := newTestServer(t, 0)
 	var fb fallbackLines
 	// Each flush of an invocation lasts 300 ms during the outage: the

@@ -25,7 +25,7 @@ func TestLoggerCarriesTheInvocation(t *testing.T) {
 
 	for i, id := range []string{"r-1", "r-2"} {
 		ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: id, TenantID: "t-" + id})
-		ctx = context.WithValue(ctx, "x-amzn-trace-id", "Root=1-abc-def;Parent=1234;Sampled=1")
+		ctx = withTraceHeader(ctx, "Root=1-abc-def;Parent=1234;Sampled=1")
 		h(ctx, "hello")
 		got := logs.TakeAll()
 		if len(got) != 1 {
@@ -89,6 +89,14 @@ func TestStdoutLogger(t *testing.T) {
 	}
 }
 
+// withTraceHeader returns ctx carrying the X-Ray trace header as
+// aws-lambda-go passes it to a handler: under the plain string key
+// "x-amzn-trace-id" (lambda/invoke_loop.go), which traceID must read.
+func withTraceHeader(ctx context.Context, h string) context.Context {
+	//lint:ignore SA1029 the key is aws-lambda-go's, a plain string by its API; another type would not be found
+	return context.WithValue(ctx, "x-amzn-trace-id", h)
+}
+
 func TestTraceID(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -108,7 +116,7 @@ func TestTraceID(t *testing.T) {
 			t.Setenv("_X_AMZN_TRACE_ID", tt.giveEnv)
 			ctx := context.Background()
 			if tt.giveCtx != "" {
-				ctx = context.WithValue(ctx, "x-amzn-trace-id", tt.giveCtx)
+				ctx = withTraceHeader(ctx, tt.giveCtx)
 			}
 			if got := traceID(ctx); got != tt.want {
 				t.Errorf("traceID = %q, want %q", got, tt.want)

@@ -12,6 +12,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -62,7 +64,7 @@ func BenchmarkFleetWrap(b *testing.B) {
 			b.Run(fmt.Sprintf("rate=%g/deferral=%v", rate, deferral), func(b *testing.B) {
 				var r wrapFleetRow
 				for range b.N {
-					r = wrapFleet(b, *fleetWriters, rate, deferral, *fleetFor)
+					r = wrapFleet(b, *fleetWriters, rate, deferral, *fleetFor, _fleetTimeout)
 				}
 				r.report(b)
 				rows = append(rows, r)
@@ -72,15 +74,66 @@ func BenchmarkFleetWrap(b *testing.B) {
 	printWrapFleet(rows)
 }
 
-// TestFleetWrap runs a small fleet at twice its quota, with deferral off
-// and on, for the accounting checks under -race.
+// TestFleetWrap runs a small fleet at eight times its quota under -race,
+// with deferral off and on, and checks what each does with the quota.
+// Off, every invocation's flush puts its own entries: each put carries
+// one invocation. On, once a flush of an instance is throttled, the
+// instance defers every later invocation of the run, which is shorter than
+// the deferral: only the flushes the quota let through unthrottled (one
+// token each), and one throttled flush an instance, put their own
+// entries, and the other invocations' entries ride in a later put. The
+// function's timeout is 1 s, so that a flush holds its instance at most
+// half a second (its margin) and invocations stay closer together than
+// half the deferral. It runs in a bubble, on an in-memory endpoint: the
+// invocations' pace, the quota's token bucket, the puts' backoff and every
+// deadline are the bubble's time, so the fleet does the same whatever the
+// machine.
 func TestFleetWrap(t *testing.T) {
+	const writers, rate, window = 40, 4, 2 * time.Second
 	for _, deferral := range []time.Duration{0, DefaultMaxDeferral} {
-		r := wrapFleet(t, 40, 1, deferral, time.Second)
-		if r.invocations == 0 || r.total.Written != uint64(r.invocations*_fleetEntries) {
-			t.Errorf("deferral %v: %d invocations, %d written", deferral, r.invocations, r.total.Written)
-		}
+		t.Run(fmt.Sprintf("deferral=%v", deferral), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ts := cwlogstest.NewUnstartedServer()
+				ts.InMemory = true
+				ts.Start()
+				defer ts.Close()
+				r := runWrapFleet(t, ts, ts.Client(), writers, rate, deferral, window, time.Second)
+				checkWrapFleet(t, r, deferral)
+			})
+		})
 	}
+}
+
+// checkWrapFleet checks what a fleet did with its quota.
+func checkWrapFleet(t *testing.T, r wrapFleetRow, deferral time.Duration) {
+	t.Helper()
+	st := r.total
+	if r.invocations == 0 || st.Written != uint64(r.invocations*_fleetEntries) {
+		t.Errorf("%d invocations, %d written", r.invocations, st.Written)
+	}
+	if r.calls <= int(st.Batches) {
+		t.Errorf("%d puts, none throttled: the fleet did not reach its quota of %d puts/s", r.calls, r.quota)
+	}
+	// Invocations whose entries rode in another invocation's put.
+	shared := int(st.Delivered)/_fleetEntries - int(st.Batches)
+	if deferral == 0 {
+		if shared != 0 {
+			t.Errorf("deferral off: %d entries in %d puts: some put carried more than one invocation", st.Delivered, st.Batches)
+		}
+		return
+	}
+	// Flushes that put their own entries: at most the quota's tokens
+	// over the run and one throttled flush an instance. Of the rest,
+	// an instance's last deferred invocations go at Close (one put
+	// each, not counted as shared), and some may be in the fallback.
+	tokens := r.quota + int(math.Ceil(float64(r.quota)*r.elapsed.Seconds()))
+	want := max(1, r.invocations-tokens-2*r.writers-int(st.Fallback)/_fleetEntries)
+	if shared < want {
+		t.Errorf("%d of %d invocations rode in a later put (%d entries in %d puts), want at least %d: the quota allowed %d unthrottled puts in %v",
+			shared, r.invocations, st.Delivered, st.Batches, want, tokens, r.elapsed.Round(time.Millisecond))
+	}
+	t.Logf("%d invocations, %d puts (%d calls), %d rode in a later put (at least %d), %d in the fallback, in %v",
+		r.invocations, st.Batches, r.calls, shared, want, st.Fallback/_fleetEntries, r.elapsed.Round(time.Millisecond))
 }
 
 type wrapFleetRow struct {
@@ -89,19 +142,35 @@ type wrapFleetRow struct {
 	deferral       time.Duration
 	window         time.Duration
 	invocations    int
-	putsOK, throt  int // in the window
+	putsOK, throt  int           // in the window
+	calls          int           // PutLogEvents calls, the whole run
+	elapsed        time.Duration // the whole run, the instances' Close included
 	total          cwzap.Stats
 	delay, billed  []time.Duration
 	stored, lost   int
 	fallback, both int
 }
 
-func wrapFleet(tb testing.TB, writers int, rate float64, deferral, window time.Duration) wrapFleetRow {
+// wrapFleet runs the fleet on a loopback endpoint, with an HTTP client
+// whose pool holds a connection for every instance; timeout is the
+// function's, each invocation's deadline.
+func wrapFleet(tb testing.TB, writers int, rate float64, deferral, window, timeout time.Duration) wrapFleetRow {
+	tb.Helper()
+	ts := cwlogstest.NewServer()
+	defer ts.Close()
+	tr := &http.Transport{Proxy: nil, MaxIdleConns: 2 * writers, MaxIdleConnsPerHost: 2 * writers}
+	defer tr.CloseIdleConnections()
+	cfg := ts.Config()
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	return runWrapFleet(tb, ts, cloudwatchlogs.NewFromConfig(cfg), writers, rate, deferral, window, timeout)
+}
+
+// runWrapFleet runs the fleet on ts, each instance's Syncer putting
+// through client.
+func runWrapFleet(tb testing.TB, ts *cwlogstest.Server, client *cloudwatchlogs.Client, writers int, rate float64, deferral, window, timeout time.Duration) wrapFleetRow {
 	tb.Helper()
 	r := wrapFleetRow{writers: writers, quota: max(1, _accountQuota*writers/_fleetModelled), rate: rate,
 		deferral: deferral, window: window}
-	ts := cwlogstest.NewServer()
-	defer ts.Close()
 	ctx := context.Background()
 	admin := ts.Client()
 	if _, err := admin.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(_fleetGroup)}); err != nil {
@@ -111,12 +180,6 @@ func wrapFleet(tb testing.TB, writers int, rate float64, deferral, window time.D
 		LogGroupName: aws.String(_fleetGroup), LogStreamName: aws.String(_fleetStream)}); err != nil {
 		tb.Fatal(err)
 	}
-	tr := &http.Transport{Proxy: nil, MaxIdleConns: 2 * writers, MaxIdleConnsPerHost: 2 * writers}
-	defer tr.CloseIdleConnections()
-	cfg := ts.Config()
-	cfg.HTTPClient = &http.Client{Transport: tr}
-	client := cloudwatchlogs.NewFromConfig(cfg)
-
 	var fb fallbackLines
 	flushers := make([]*flusher, writers)
 	for w := range flushers {
@@ -151,7 +214,7 @@ func wrapFleet(tb testing.TB, writers int, rate float64, deferral, window time.D
 			for ; next.Before(end); invs[w]++ {
 				time.Sleep(time.Until(next))
 				id := fmt.Sprintf("w%d-%d", w, invs[w])
-				deadline := time.Now().Add(_fleetTimeout)
+				deadline := time.Now().Add(timeout)
 				ctx, cancel := context.WithDeadline(context.Background(), deadline)
 				h(lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: id}), invs[w])
 				cancel()
@@ -176,6 +239,8 @@ func wrapFleet(tb testing.TB, writers int, rate float64, deferral, window time.D
 	}
 	r.putsOK, r.throt = batches, ts.Calls("PutLogEvents")-batches
 	wg.Wait()
+	r.elapsed = time.Since(start)
+	r.calls = ts.Calls("PutLogEvents")
 	for _, f := range flushers {
 		st := f.ws.Stats()
 		r.total.Written += st.Written

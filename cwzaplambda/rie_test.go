@@ -267,6 +267,42 @@ func (f *function) lastMs(re *regexp.Regexp, group int, what string) time.Durati
 	return time.Duration(ms * float64(time.Millisecond))
 }
 
+// _lateLogged is the line the test function prints once it has logged an
+// invocation's late entry.
+const _lateLogged = "testfunction: late entry logged"
+
+// waitOutput waits until the function's output holds line, at most 20 s.
+func (f *function) waitOutput(line string) {
+	f.t.Helper()
+	f.waitFor(20*time.Second, fmt.Sprintf("the line %q", line), func() bool {
+		return strings.Contains(f.out.String(), line)
+	})
+}
+
+// waitFor waits until done reports true, at most d, checking every 5 ms.
+func (f *function) waitFor(d time.Duration, what string, done func() bool) {
+	f.t.Helper()
+	for deadline := time.Now().Add(d); !done(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("no %s within %v", what, d)
+		}
+	}
+}
+
+var _pidLine = regexp.MustCompile(`testfunction: pid (\d+)`)
+
+// pid returns the runtime's process id, which the test function prints
+// under CWZL_PID=1.
+func (f *function) pid() int {
+	f.t.Helper()
+	m := _pidLine.FindStringSubmatch(f.out.String())
+	if m == nil {
+		f.t.Fatalf("the function printed no pid; set CWZL_PID=1")
+	}
+	pid, _ := strconv.Atoi(m[1])
+	return pid
+}
+
 // tagged returns the stored events whose message carries tag.
 func (f *function) tagged(tag string) []cwlogstest.Event {
 	var out []cwlogstest.Event

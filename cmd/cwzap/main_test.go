@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -48,11 +47,8 @@ func binary(t *testing.T) string {
 	t.Helper()
 	_binOnce.Do(func() {
 		_bin = filepath.Join(_binDir, "cwzap")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
-		out, err := exec.Command(goTool, "build", "-o", _bin, ".").CombinedOutput()
+		// go test puts the go command that runs it first on PATH.
+		out, err := exec.Command("go", "build", "-o", _bin, ".").CombinedOutput()
 		if err != nil {
 			_binError = fmt.Errorf("go build: %v\n%s", err, out)
 		}

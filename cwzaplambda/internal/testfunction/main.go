@@ -9,7 +9,10 @@
 // (func(), 2 entries tagged "nullary" through a logger made in main).
 // CWZL_BUFFER=1 gives Wrap a LogBuffer for DEBUG entries.
 // CWZL_SIGNALS=1 adds a SIGTERM listener of its own that prints one line
-// per signal it receives.
+// per signal it receives. CWZL_PID=1 prints the process id at start, for
+// a test that signals the runtime itself. CWZL_SHUTDOWN_TIMEOUT, a
+// duration, becomes Wrap's WithShutdownTimeout. An invocation with lateMs
+// prints a line once it has logged its late entry.
 // CWZL_MAX_CONCURRENCY, when set, becomes AWS_LAMBDA_MAX_CONCURRENCY
 // before Wrap reads it (the emulator would otherwise switch to its Managed
 // Instances mode, which only runs a bootstrap from /var/task). It writes to CWZL_GROUP / CWZL_STREAM
@@ -76,6 +79,9 @@ func run(mode string) error {
 	if os.Getenv("CWZL_SIGNALS") == "1" {
 		countSignals()
 	}
+	if os.Getenv("CWZL_PID") == "1" {
+		fmt.Printf("testfunction: pid %d\n", os.Getpid())
+	}
 	handler := func(ctx context.Context, r Request) (string, error) {
 		return handle(ctx, cwzaplambda.Logger(ctx), r)
 	}
@@ -106,6 +112,13 @@ func start(ws *cwzap.Syncer, handler func(context.Context, Request) (string, err
 		var opts []cwzaplambda.Option
 		if os.Getenv("CWZL_BUFFER") == "1" {
 			opts = append(opts, cwzaplambda.WithLogBuffer(cwzaplambda.NewLogBuffer(zapcore.DebugLevel, 0)))
+		}
+		if v := os.Getenv("CWZL_SHUTDOWN_TIMEOUT"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("CWZL_SHUTDOWN_TIMEOUT: %w", err)
+			}
+			opts = append(opts, cwzaplambda.WithShutdownTimeout(d))
 		}
 		lambda.Start(cwzaplambda.Wrap(ws, handler, opts...))
 	case "ctx-in-err":
@@ -159,6 +172,7 @@ func handle(ctx context.Context, log *zap.Logger, r Request) (string, error) {
 		go func() {
 			time.Sleep(time.Duration(r.LateMs) * time.Millisecond)
 			log.Info("late")
+			fmt.Println("testfunction: late entry logged")
 		}()
 	}
 	if r.Panic {
