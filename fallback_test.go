@@ -1,6 +1,7 @@
 package cwzap_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -94,17 +95,17 @@ func testAStuckFallbackWriterHoldsNoCaller(t *testing.T) {
 	}
 }
 
-// slowWriter takes each buffer it is given after a while: a fallback
-// writer that keeps up, slowly (a terminal over a slow link), but never
-// so slowly that it looks stuck. Under testing/synctest the while is the
-// bubble's time.
+// slowWriter is a fallback writer that keeps up, slowly: each buffer it
+// is given takes each, and each line in it perLine, as a terminal over a
+// slow link or a slow disk would, but never so slowly that it looks stuck.
+// Under testing/synctest the time is the bubble's.
 type slowWriter struct {
 	lockedBuffer
-	each time.Duration
+	each, perLine time.Duration
 }
 
 func (w *slowWriter) Write(p []byte) (int, error) {
-	time.Sleep(w.each)
+	time.Sleep(w.each + time.Duration(bytes.Count(p, []byte{'\n'}))*w.perLine)
 	return w.lockedBuffer.Write(p)
 }
 

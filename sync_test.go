@@ -1,7 +1,6 @@
 package cwzap_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -118,19 +117,6 @@ func TestSyncDeadlineInAnOutage(t *testing.T) {
 			})
 		})
 	}
-}
-
-// slowWriter is a fallback writer whose every line takes perLine of the
-// bubble's time, as a slow disk would: a handover of 100 events or more
-// times it.
-type slowWriter struct {
-	lockedBuffer
-	perLine time.Duration
-}
-
-func (w *slowWriter) Write(p []byte) (int, error) {
-	time.Sleep(time.Duration(bytes.Count(p, []byte{'\n'})) * w.perLine)
-	return w.lockedBuffer.Write(p)
 }
 
 // deadlineTimes is an error handler that keeps when each deadline's
