@@ -33,33 +33,30 @@ type fallback struct {
 	written atomic.Uint64 // events the writer has taken (Write returned)
 	cost    atomic.Int64  // ns an event took in the last handover of _costSample events or more
 
-	mu      rankedMutex
-	pend    []byte        // lines waiting for the writer
-	pendN   int           // events in pend
-	queued  uint64        // events ever queued: a line's ticket
-	stuck   bool          // a wait for the writer ran out; cleared by the next write
-	waiting []*writerWait // callers waiting for room or for a write, woken by moved
-	spare   []byte        // the writing goroutine's buffer, swapped with pend
-	writing bool          // a goroutine is writing: the drain or a Syncer's own
-	idleCh  chan struct{} // closed when nothing waits or is being written
-	wg      sync.WaitGroup
-	drainFn func() // f.drain, made once: a go statement on a method value allocates it
+	mu         rankedMutex
+	pend       []byte        // lines waiting for the writer
+	pendN      int           // events in pend
+	queued     uint64        // events ever queued: a line's ticket
+	stuck      bool          // a wait for the writer ran out; cleared by the next write
+	waiting    []*writerWait // callers waiting for room or for a write, woken by moved
+	spareWaits []*writerWait // waits done, kept for the next ones
+	spare      []byte        // the writing goroutine's buffer, swapped with pend
+	writing    bool          // a goroutine is writing: the drain or a Syncer's own
+	idleCh     chan struct{} // closed when nothing waits or is being written
+	wg         sync.WaitGroup
+	drainFn    func() // f.drain, made once: a go statement on a method value allocates it
 }
 
 // A writerWait is a caller waiting for the writer, with its own channel and
 // timer, kept for the next wait: a Syncer overflowing in an outage sends
 // every entry to the fallback writer, and a wait that allocated would
-// fill the heap with garbage while the buffer holds its limit.
+// fill the heap with garbage while the buffer holds its limit. They are
+// kept by their fallback rather than in a sync.Pool: a timer belongs to
+// the testing/synctest bubble it was made in, if any, as a Syncer does.
 type writerWait struct {
 	ch chan struct{} // buffered: moved never blocks
 	t  *time.Timer
 }
-
-var _waiters = sync.Pool{New: func() any {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return &writerWait{ch: make(chan struct{}, 1), t: t}
-}}
 
 // _fallbackBuffer bounds the lines waiting for the writer; a single line
 // longer than this still goes, alone.
@@ -166,7 +163,13 @@ func (f *fallback) waitLocked(deadline *time.Time) bool {
 	if wait <= 0 {
 		return false
 	}
-	w := _waiters.Get().(*writerWait)
+	var w *writerWait
+	if n := len(f.spareWaits); n > 0 {
+		w, f.spareWaits = f.spareWaits[n-1], f.spareWaits[:n-1]
+	} else {
+		w = &writerWait{ch: make(chan struct{}, 1), t: time.NewTimer(time.Hour)}
+		w.t.Stop()
+	}
 	f.waiting = append(f.waiting, w)
 	f.mu.Unlock()
 	outside("waiting for the fallback writer")
@@ -191,7 +194,7 @@ func (f *fallback) waitLocked(deadline *time.Time) bool {
 	case <-w.ch:
 	default:
 	}
-	_waiters.Put(w)
+	f.spareWaits = append(f.spareWaits, w)
 	return ok
 }
 
