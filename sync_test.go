@@ -168,30 +168,30 @@ func TestSyncGivesUpTheHandoverReserveEarly(t *testing.T) {
 					cwzap.WithPutTimeout(time.Hour), cwzap.WithSyncTimeout(timeout))
 				f.createStream(t)
 				// syncIn writes n events and syncs, in an outage or not; it
-				// returns Sync's error, when Sync began and how long it took.
-				syncIn := func(outage bool, n int) (error, time.Time, time.Duration) {
+				// returns when Sync began, how long it took and its error.
+				syncIn := func(outage bool, n int) (time.Time, time.Duration, error) {
 					f.srv.SetFaults(cwlogstest.Faults{Outage: outage})
 					for i := range n {
 						f.syncer.Write(fmt.Appendf(nil, "event %d", i))
 					}
 					start := time.Now()
 					err := f.syncer.Sync()
-					return err, start, time.Since(start)
+					return start, time.Since(start), err
 				}
 
 				// Nothing timed yet: the reserve is a tenth of the wait, and
 				// Sync returns once the handover has written, 100 × 5 ms later.
-				err, _, took := syncIn(true, timed)
+				_, took, err := syncIn(true, timed)
 				if want := timeout - timeout/10 + timed*perLine; lateOf(err) != timed || took != want {
 					t.Fatalf("first Sync = %v after %v; want %d late events after %v", err, took, timed, want)
 				}
 				// A put that succeeds ends the outage: the next deadline
 				// keeps its full wait, less the reserve.
-				if err, _, _ := syncIn(false, 1); err != nil {
+				if _, _, err := syncIn(false, 1); err != nil {
 					t.Fatalf("Sync after the outage = %v", err)
 				}
 
-				err, start, took := syncIn(true, tt.givePending)
+				start, took, err := syncIn(true, tt.givePending)
 				if lateOf(err) != tt.givePending {
 					t.Fatalf("Sync = %v, want %d late events", err, tt.givePending)
 				}

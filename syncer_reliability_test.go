@@ -513,10 +513,6 @@ func runFaultCase(t *testing.T, tt faultCase, n int, slowDelay time.Duration) {
 		led.puts.Load(), led.unanswered.Load(), led.slow.Load(), st.Batches, faultTime.Round(time.Millisecond))
 }
 
-// closeServer closes srv after the idle connections of its HTTP client. A
-// connection the client dialled but never used is in StateNew on the
-// server, and http.Server.Shutdown waits up to 5 s for such a connection,
-// so srv.Close alone can take that long.
 // logConcurrently logs per entries from each of goroutines goroutines, each
 // with its own child logger (field "g"), and returns when all are done.
 func logConcurrently(logger *zap.Logger, goroutines, per int, entry func(child *zap.Logger, g, i int)) {
@@ -532,13 +528,6 @@ func logConcurrently(logger *zap.Logger, goroutines, per int, entry func(child *
 		}()
 	}
 	wg.Wait()
-}
-
-func closeServer(srv *cwlogstest.Server) {
-	if c, ok := srv.Config().HTTPClient.(*http.Client); ok {
-		c.CloseIdleConnections()
-	}
-	srv.Close()
 }
 
 func head(ids []int) []int {
