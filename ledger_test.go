@@ -5,8 +5,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/cwzap/cwzap"
 )
 
 // Events still pending at the deadline against an endpoint that refuses
@@ -14,20 +12,11 @@ import (
 func TestLateEventsNameTheLastAttempt(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const deadline = time.Second
-		fallback, errs := &lockedBuffer{}, &errorLog{}
-		s, err := cwzap.NewSyncer("/test/app", "refused",
-			cwzap.WithClient(closedEndpoint(t)),
-			cwzap.WithFallback(fallback),
-			cwzap.WithErrorHandler(errs.handle),
-			cwzap.WithSyncTimeout(deadline))
-		if err != nil {
-			t.Fatal(err)
-		}
-		errs.attach(s)
+		s, fallback, _ := closedSyncer(t, "refused", deadline)
 		defer s.Close()
 		s.Write([]byte("to nowhere"))
 		start := time.Now()
-		err = s.Sync()
+		err := s.Sync()
 		if took, want := time.Since(start), deadline-deadline/10; took != want {
 			t.Errorf("Sync returned after %v, want %v: its deadline less the handover reserve", took, want)
 		}

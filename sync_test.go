@@ -348,14 +348,12 @@ func closedEndpoint(t *testing.T) *cloudwatchlogs.Client {
 	return c
 }
 
-func TestPurgeAgainstAnUnreachableEndpointKeepsTheDeadline(t *testing.T) {
-	synctest.Test(t, testPurgeAgainstAnUnreachableEndpoint)
-}
-
-func testPurgeAgainstAnUnreachableEndpoint(t *testing.T) {
-	const deadline = time.Second
+// closedSyncer returns a Syncer of stream putting to closedEndpoint, its
+// fallback writer and its error log.
+func closedSyncer(t *testing.T, stream string, deadline time.Duration) (*cwzap.Syncer, *lockedBuffer, *errorLog) {
+	t.Helper()
 	fallback, errs := &lockedBuffer{}, &errorLog{}
-	s, err := cwzap.NewSyncer("/test/app", "unreachable",
+	s, err := cwzap.NewSyncer("/test/app", stream,
 		cwzap.WithClient(closedEndpoint(t)),
 		cwzap.WithFallback(fallback),
 		cwzap.WithErrorHandler(errs.handle),
@@ -364,6 +362,16 @@ func testPurgeAgainstAnUnreachableEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	errs.attach(s)
+	return s, fallback, errs
+}
+
+func TestPurgeAgainstAnUnreachableEndpointKeepsTheDeadline(t *testing.T) {
+	synctest.Test(t, testPurgeAgainstAnUnreachableEndpoint)
+}
+
+func testPurgeAgainstAnUnreachableEndpoint(t *testing.T) {
+	const deadline = time.Second
+	s, fallback, errs := closedSyncer(t, "unreachable", deadline)
 	defer s.Close()
 	var errOut lockedBuffer
 	logger := zap.New(cwzap.NewCore(s, zap.InfoLevel), zap.ErrorOutput(zapcore.AddSync(&errOut)))
