@@ -193,18 +193,30 @@ func TestLockRankOrder(t *testing.T) {
 // The checker follows each goroutine on its own: a lock held by one does
 // not count against another.
 func TestLockRankPerGoroutine(t *testing.T) {
+	before := _checker.violations.Load()
 	ledger := &rankedMutex{rank: rankLedger}
 	acc := &rankedMutex{rank: rankAccumulator}
 	ledger.Lock()
-	done := make(chan struct{})
+	panicked := make(chan any)
 	go func() {
-		defer close(done)
+		defer func() { panicked <- recover() }()
 		acc.Lock() // ledger is held, but by another goroutine
 		//lint:ignore SA2001 the lock is taken for the checker to see, not to guard anything
 		acc.Unlock()
 		outside("a call out") // likewise
-
 	}()
-	<-done
+	if r := <-panicked; r != nil {
+		t.Errorf("another goroutine's lock counted against this one: %v", r)
+	}
+	if got := _checker.violations.Load() - before; got != 0 {
+		t.Errorf("%d violations counted, want none", got)
+	}
+
+	// The goroutine holding ledger is still refused accumulator.
+	msg := mustPanic(t, acc.Lock)
 	ledger.Unlock()
+	if want := "acquiring accumulator while holding ledger"; !strings.Contains(msg, want) {
+		t.Errorf("panic %q, want it to say %q", msg, want)
+	}
+	_checker.violations.Add(-1)
 }
