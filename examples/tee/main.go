@@ -25,20 +25,22 @@ import (
 const group, stream = "cwzap-examples", "tee"
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "tee:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+// run logs to out and to CloudWatch Logs, and prints to out what the
+// Syncer delivered.
+func run(out io.Writer) error {
 	var opts []cwzap.SyncerOption
 	var srv *cwlogstest.Server
 	if !awsConfigured() {
 		srv = cwlogstest.NewServer()
 		defer srv.Close()
 		opts = append(opts, cwzap.WithClient(srv.Client()))
-		fmt.Println("no AWS configuration: using an in-process endpoint at", srv.URL)
+		fmt.Fprintln(out, "no AWS configuration: using an in-process endpoint at", srv.URL)
 	}
 
 	syncer, err := cwzap.NewSyncer(group, stream, opts...)
@@ -52,7 +54,7 @@ func run() error {
 	// os.Stdout's Sync fails on terminals and pipes ("invalid argument"),
 	// and a console needs none: hiding it keeps logger.Sync's error about
 	// CloudWatch alone.
-	stdout := zapcore.Lock(zapcore.AddSync(struct{ io.Writer }{os.Stdout}))
+	stdout := zapcore.Lock(zapcore.AddSync(struct{ io.Writer }{out}))
 	console := zapcore.NewCore(
 		zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()),
 		stdout,
@@ -71,9 +73,9 @@ func run() error {
 	}
 
 	st := syncer.Stats()
-	fmt.Printf("written %d, delivered %d, fallback %d\n", st.Written, st.Delivered, st.Fallback)
+	fmt.Fprintf(out, "written %d, delivered %d, fallback %d\n", st.Written, st.Delivered, st.Fallback)
 	if srv != nil {
-		fmt.Printf("%d events arrived in %s/%s\n", len(srv.Events(group, stream)), group, stream)
+		fmt.Fprintf(out, "%d events arrived in %s/%s\n", len(srv.Events(group, stream)), group, stream)
 	}
 	return nil
 }
