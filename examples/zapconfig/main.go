@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"syscall"
@@ -28,13 +29,15 @@ import (
 const group, stream = "/cwzap/examples", "zapconfig"
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "zapconfig:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+// run logs through a zap.Config whose outputs are stdout and the
+// cloudwatch:// sink, and prints to out what the stream holds.
+func run(out io.Writer) error {
 	// The group is what sits between "cloudwatch://" and the last '/', so
 	// "/cwzap/examples" makes three slashes; the last segment is the stream.
 	sink := "cloudwatch://" + group + "/" + stream + "?flush=2s&retention=7"
@@ -82,14 +85,14 @@ func run() error {
 
 	if srv != nil {
 		events := srv.Events(group, stream)
-		fmt.Printf("%d events arrived in %s/%s; the first:\n", len(events), group, stream)
+		fmt.Fprintf(out, "%d events arrived in %s/%s; the first:\n", len(events), group, stream)
 		if len(events) > 0 {
 			var v any
 			if err := json.Unmarshal([]byte(events[0].Message), &v); err != nil {
 				return err
 			}
-			out, _ := json.MarshalIndent(v, "  ", "  ")
-			fmt.Println(" ", string(out))
+			first, _ := json.MarshalIndent(v, "  ", "  ")
+			fmt.Fprintln(out, " ", string(first))
 		}
 	}
 	return nil
