@@ -15,9 +15,11 @@ import (
 // dispatcher; the accumulator never sees it again. When the budget has no
 // room, the overflow policy decides.
 //
-// The open batches share the buffer: each takes at most its share of half
-// of WithBufferLimit, so that many routes open at once still leave room
-// for the batches being sent.
+// The open batches share the buffer: each opens with its share of half of
+// WithBufferLimit, so that many routes open at once still leave room for
+// the batches being sent, and widens, a share at a time up to
+// WithMaxBatchBytes, while the open batches together take less than that
+// half: a few routes open fill their requests as one route does.
 //
 // The Syncer's writers call add, Sync calls seal, the routes' timers call
 // flushAged. mu guards the fields below it and is held while it calls the
@@ -30,13 +32,14 @@ type accumulator struct {
 	next *dispatcher
 	rep  *reporter
 
-	mu     rankedMutex
-	routes map[string]*route // by route; at most cfg.maxRoutes
-	only   *route            // the one route of a Syncer whose names take nothing from entries
-	tick   uint64            // counts events: when each route was last used
-	seq    uint64            // seq of the last batch opened
-	full   bool              // in an overflow episode: reported, not over yet
-	closed bool
+	mu      rankedMutex
+	routes  map[string]*route // by route; at most cfg.maxRoutes
+	only    *route            // the one route of a Syncer whose names take nothing from entries
+	tick    uint64            // counts events: when each route was last used
+	seq     uint64            // seq of the last batch opened
+	charged int               // log data the open batches are charged for: their maxBytes
+	full    bool              // in an overflow episode: reported, not over yet
+	closed  bool
 }
 
 // A route is the open batch of one route, and its age.
@@ -113,9 +116,9 @@ func (a *accumulator) routeLocked(key []byte) *route {
 	return r
 }
 
-// shareLocked returns the log data an open batch takes: WithMaxBatchBytes,
-// or less, a route's share of half the buffer when WithMaxStreams routes
-// may be open.
+// shareLocked returns the log data an open batch opens with:
+// WithMaxBatchBytes, or less, a route's share of half the buffer when
+// WithMaxStreams routes may be open.
 func (a *accumulator) shareLocked() int {
 	n := max(a.cfg.maxRoutes, 1)
 	return max(min(a.cfg.maxBytes, a.cfg.bufferLimit/(2*n)), EventOverhead+1)
@@ -137,6 +140,10 @@ func (a *accumulator) add(ev *event, after uint64) (uint64, addResult) {
 		r = a.routeLocked(ev.route)
 		if b := r.open; b != nil {
 			if b.fits(ev, a.cfg.maxEvents) || b.fitsLimits(ev, a.cfg.maxEvents) && a.mem.grow(b, len(ev.obj)) {
+				break
+			}
+			if b.size+ev.size+EventOverhead > b.maxBytes && a.widenLocked(b) &&
+				(b.fits(ev, a.cfg.maxEvents) || b.fitsLimits(ev, a.cfg.maxEvents) && a.mem.grow(b, len(ev.obj))) {
 				break
 			}
 			a.sealLocked(r)
@@ -177,11 +184,26 @@ func (a *accumulator) add(ev *event, after uint64) (uint64, addResult) {
 	a.tick++
 	r.used = a.tick
 	seq := b.seq
-	if b.len() >= a.cfg.maxEvents || b.size+EventOverhead+1 > b.maxBytes || len(b.arena)+_minEventObject > a.cfg.arenaCap {
+	if b.len() >= a.cfg.maxEvents || len(b.arena)+_minEventObject > a.cfg.arenaCap ||
+		b.size+EventOverhead+1 > b.maxBytes && !a.widenLocked(b) {
 		a.sealLocked(r)
 	}
 	a.mu.Unlock()
 	return seq, added
+}
+
+// widenLocked lets the open batch b take another share, at most up to
+// WithMaxBatchBytes, if the open batches are charged for less than half of
+// WithBufferLimit and the budget has the room; it reports whether b
+// widened.
+func (a *accumulator) widenLocked(b *batch) bool {
+	more := min(a.shareLocked(), a.cfg.maxBytes-b.maxBytes, a.cfg.bufferLimit/2-a.charged)
+	if more <= 0 || !a.mem.charge(more) {
+		return false
+	}
+	b.maxBytes += more
+	a.charged += more
+	return true
 }
 
 // overflowLocked ends an add that found no room, and says whether it is
@@ -212,6 +234,7 @@ func (a *accumulator) openLocked(r *route, b *batch, share int) {
 	a.seq++
 	b.seq, b.route, b.maxBytes = a.seq, r.key, share
 	r.open = b
+	a.charged += share
 	d := flushDelay(a.cfg.flushInterval)
 	r.due = time.Now().Add(d)
 	r.timer.Reset(d)
@@ -265,6 +288,7 @@ func (a *accumulator) sealLocked(r *route) {
 		return
 	}
 	r.open = nil
+	a.charged -= b.maxBytes
 	r.timer.Stop()
 	a.mem.sealed(b)
 	b.sort()

@@ -27,7 +27,7 @@ type batch struct {
 	seq      uint64 // from 1, in the order batches are opened; the ledger settles by it
 	after    uint64 // a batch holding an earlier part of a split entry: put this one only once that one is settled; 0 for none
 	route    string // the route of its events (route.go)
-	maxBytes int    // the most log data it takes: WithMaxBatchBytes, or its route's share of the buffer
+	maxBytes int    // the most log data it takes: WithMaxBatchBytes, or its route's share of the buffer, widened while it is open
 	// Where it goes, set when it is sealed: tgt, and tgt2 for the events of
 	// the next day when it spans midnight.
 	tgt, tgt2 *target

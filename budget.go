@@ -125,6 +125,18 @@ func (m *budget) grow(b *batch, n int) bool {
 	return true
 }
 
+// charge charges an open batch for n more bytes of log data, as the
+// accumulator widens it, if the limit allows; it reports whether it did.
+func (m *budget) charge(n int) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.held+n > m.limit {
+		return false
+	}
+	m.held += n
+	return true
+}
+
 // sealed charges a batch as it is sealed for what it holds, no longer as
 // full, and notes its size for the next new one.
 func (m *budget) sealed(b *batch) {

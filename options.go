@@ -462,10 +462,10 @@ func WithMaxBatchBytes(n int) SyncerOption {
 // (WithMaxBatchBytes). The memory behind it is larger: the request body's
 // escaping and framing and a 16-byte index an event add about a fifth for
 // entries of a few hundred bytes (more for tiny ones, up to twice), and
-// the Go runtime's heap grows past the live data between collections. A
-// limit of L cost about 1.2 L of live heap and 2.7 L of peak RSS under the
-// default GOGC, 1.6 L with GOMEMLIMIT at 1.5 L (300-byte entries; see the
-// README). Defaults to DefaultBufferLimit
+// the Go runtime's heap grows past the live data between collections.
+// Logging 4 L of 300-byte entries into an outage with a limit of L raised
+// the peak RSS by 1.3 L (64 MiB) to 1.5 L (16 MiB) under the default GOGC
+// (bench/README.md, BenchmarkOutageMemory). Defaults to DefaultBufferLimit
 // (64 MiB); a value <= 0 keeps the default, and values below two full
 // batches are raised to two.
 func WithBufferLimit(bytes int) SyncerOption {
@@ -668,10 +668,12 @@ func WithConcurrency(n int) SyncerOption {
 // When an entry of another route comes, the route least recently used is
 // sealed (its batch sent as it is) and gives up its place; nothing is
 // lost, but a program that cycles through more routes than this sends
-// small batches. Open batches share half of WithBufferLimit. Defaults to
-// DefaultMaxStreams (100); a value <= 0 keeps the default. A Syncer whose
-// names take nothing from entries writes to one stream (or one a day) and
-// ignores it.
+// small batches. Open batches share half of WithBufferLimit: each opens
+// with 1/(2n) of it and, while they hold less than half, grows up to
+// WithMaxBatchBytes, so a few routes open still send full requests.
+// Defaults to DefaultMaxStreams (100); a value <= 0 keeps the default. A
+// Syncer whose names take nothing from entries writes to one stream (or
+// one a day) and ignores it.
 func WithMaxStreams(n int) SyncerOption {
 	return newSyncerSetting("WithMaxStreams", strconv.Itoa(n), func(o *syncerOptions, at origin) {
 		o.maxStreams = positive(o, at, n, DefaultMaxStreams, "a positive number of streams")

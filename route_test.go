@@ -201,6 +201,63 @@ func TestRouteManyTenantsThroughFewStreams(t *testing.T) {
 	})
 }
 
+// An open batch starts at its route's share of half the buffer and widens,
+// up to WithMaxBatchBytes, while the open batches hold less than that half:
+// two routes fill requests nearly as one route would, eight
+// (WithMaxStreams) keep to their shares and leave the other half for the
+// batches being sent.
+func TestRouteBatchesWidenWhileFewRoutesAreOpen(t *testing.T) {
+	const (
+		limit   = 8 << 20
+		streams = 8
+		share   = limit / (2 * streams) // 512 KiB
+		entries = 6000                  // about 6.7 MB of log data
+	)
+	for _, tt := range []struct {
+		tenants int
+		widened bool
+	}{
+		{2, true},
+		{streams, false},
+	} {
+		t.Run(fmt.Sprintf("%d tenants", tt.tenants), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := routedFixture(t, "app", "t-{field:tenant}", cwzap.WithBufferLimit(limit), cwzap.WithMaxStreams(streams),
+					cwzap.WithOverflow(cwzap.OverflowBlock))
+				logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel))
+				pad := strings.Repeat("x", 1000)
+				for i := range entries {
+					logger.Info(pad, zap.Int("tenant", i%tt.tenants))
+				}
+				f.syncOK(t)
+				st := f.syncer.Stats()
+				if st.Delivered != entries {
+					t.Fatalf("Stats %+v, want all %d delivered", st, entries)
+				}
+				// Puts a route needs at most, in batches of size bytes.
+				puts := func(size int) int {
+					n := 0
+					for i := range tt.tenants {
+						bytes := 0
+						for _, e := range f.srv.Events("app", fmt.Sprintf("t-%d", i)) {
+							bytes += len(e.Message) + cwzap.EventOverhead
+						}
+						n += (bytes + size - 1) / size
+					}
+					return n
+				}
+				widened, shares := puts(cwzap.MaxBatchBytes*9/10), puts(share)
+				if tt.widened && int(st.Batches) > widened {
+					t.Errorf("%d puts, want at most %d: batches of nearly WithMaxBatchBytes, not of the share (%d puts)", st.Batches, widened, shares)
+				}
+				if !tt.widened && int(st.Batches) < shares {
+					t.Errorf("%d puts, want at least %d: batches of the share, which fills half the buffer", st.Batches, shares)
+				}
+			})
+		})
+	}
+}
+
 // An unknown placeholder and a field placeholder without a key are errors
 // that name what is known.
 func TestRoutePlaceholderErrors(t *testing.T) {

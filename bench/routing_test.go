@@ -17,12 +17,20 @@ import (
 // BenchmarkRouting measures delivered events per second, one op an event,
 // of _workers goroutines logging a message and ten fields plus a tenant,
 // cycling through 100 tenants: "oneStream" names one stream, "100tenants"
-// names a stream by the tenant field. Both create their streams on the
-// first put, as they would against the service.
+// names a stream by the tenant field, and "1tenant" and "10tenants" do
+// too with the entries of the first tenant, or of the first ten, alone:
+// what routing costs with one route open, and how it grows with the
+// routes open. Each creates its streams on the first put, as it would
+// against the service.
 func BenchmarkRouting(b *testing.B) {
-	for _, tt := range []struct{ name, stream string }{
-		{"oneStream", "routing"},
-		{"100tenants", "t-{field:tenant}"},
+	for _, tt := range []struct {
+		name, stream string
+		tenants      int
+	}{
+		{"oneStream", "routing", 100},
+		{"1tenant", "t-{field:tenant}", 1},
+		{"10tenants", "t-{field:tenant}", 10},
+		{"100tenants", "t-{field:tenant}", 100},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
 			ts := newEndpoint(b, cwlogstest.Faults{})
@@ -40,7 +48,7 @@ func BenchmarkRouting(b *testing.B) {
 			}
 			defer syncer.Close()
 			logger := zap.New(cwzap.NewCore(syncer, zap.InfoLevel))
-			var tenants [100][]zap.Field
+			tenants := make([][]zap.Field, tt.tenants)
 			for i := range tenants {
 				tenants[i] = append(tenFields(), zap.String("tenant", "tenant-"+strconv.Itoa(i)))
 			}
