@@ -270,6 +270,18 @@ var _mutants = []mutant{
 		to:   "d := flushDelay(a.cfg.flushInterval / 100)",
 		pkg:  "bench", // TestFleet: the age flush makes one put an instance
 	},
+	{
+		bug:  "routing: the open batches widen past half of WithBufferLimit",
+		file: "accumulator.go",
+		from: "a.cfg.bufferLimit/2-a.charged)",
+		to:   "a.cfg.bufferLimit-a.charged)",
+	},
+	{
+		bug:  "routing: an open batch never widens past its share",
+		file: "accumulator.go",
+		from: "if more <= 0 || !a.mem.charge(more) {",
+		to:   "if true || more <= 0 || !a.mem.charge(more) {",
+	},
 
 	// An entry larger than one event: split order and chunk boundaries.
 	{
