@@ -19,7 +19,8 @@ import (
 // WithBufferLimit, so that many routes open at once still leave room for
 // the batches being sent, and widens, a share at a time up to
 // WithMaxBatchBytes, while the open batches together take less than that
-// half: a few routes open fill their requests as one route does.
+// half: a few routes open fill their requests as one route does. A batch
+// opening when they take it all has the most widened one sealed first.
 //
 // The Syncer's writers call add, Sync calls seal, the routes' timers call
 // flushAged. mu guards the fields below it and is held while it calls the
@@ -203,6 +204,7 @@ func (a *accumulator) widenLocked(b *batch) bool {
 	}
 	b.maxBytes += more
 	a.charged += more
+	a.roomLocked()
 	return true
 }
 
@@ -231,6 +233,7 @@ func (a *accumulator) overflow() addResult {
 // openLocked makes b the open batch of r, taking at most share bytes, and
 // starts its age.
 func (a *accumulator) openLocked(r *route, b *batch, share int) {
+	a.narrowLocked(share)
 	a.seq++
 	b.seq, b.route, b.maxBytes = a.seq, r.key, share
 	r.open = b
@@ -238,9 +241,34 @@ func (a *accumulator) openLocked(r *route, b *batch, share int) {
 	d := flushDelay(a.cfg.flushInterval)
 	r.due = time.Now().Add(d)
 	r.timer.Reset(d)
+	a.roomLocked()
+}
+
+// narrowLocked makes room in half the buffer for a batch opening with
+// share: while the open batches would take more, the most widened one is
+// sealed, fuller than its share. Shares alone fit: WithMaxStreams of them
+// are half the buffer.
+func (a *accumulator) narrowLocked(share int) {
+	for a.charged+share > a.cfg.bufferLimit/2 {
+		var widest *route
+		for _, r := range a.routes {
+			if r.open != nil && r.open.maxBytes > share && (widest == nil || r.open.maxBytes > widest.open.maxBytes) {
+				widest = r
+			}
+		}
+		if widest == nil {
+			return
+		}
+		a.sealLocked(widest)
+	}
+}
+
+// roomLocked notes that the budget had room for an open batch: an overflow
+// episode, if any, is over, and its sum goes to the handler.
+func (a *accumulator) roomLocked() {
 	if a.full {
 		a.full = false
-		a.rep.end(reportOverflow, "") // the episode is over: its sum goes to the handler
+		a.rep.end(reportOverflow, "")
 	}
 }
 

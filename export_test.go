@@ -53,5 +53,13 @@ func OpenRoutes(s *Syncer) int {
 	return len(s.acc.routes)
 }
 
+// OpenCharge returns the log data the Syncer's open batches are charged
+// for, and the most they may take between them: half of WithBufferLimit.
+func OpenCharge(s *Syncer) (charged, most int) {
+	s.acc.mu.Lock()
+	defer s.acc.mu.Unlock()
+	return s.acc.charged, s.acc.cfg.bufferLimit / 2
+}
+
 // Targets returns how many targets the Syncer keeps.
 func Targets(s *Syncer) int { return s.targets.len() }

@@ -167,7 +167,10 @@ func (f *fallback) waitLocked(deadline *time.Time) bool {
 	if n := len(f.spareWaits); n > 0 {
 		w, f.spareWaits = f.spareWaits[n-1], f.spareWaits[:n-1]
 	} else {
-		w = &writerWait{ch: make(chan struct{}, 1), t: time.NewTimer(time.Hour)}
+		w = &writerWait{ch: make(chan struct{}, 1)}
+	}
+	if w.t == nil {
+		w.t = time.NewTimer(time.Hour)
 		w.t.Stop()
 	}
 	f.waiting = append(f.waiting, w)
@@ -180,11 +183,11 @@ func (f *fallback) waitLocked(deadline *time.Time) bool {
 	case <-w.t.C:
 		ok = false
 	}
-	if !w.t.Stop() {
-		select { // a timer of a module before Go 1.23 may have fired meanwhile
-		case <-w.t.C:
-		default:
-		}
+	if !w.t.Stop() && ok {
+		// It fired as the writer woke us. Under the timers of a program
+		// whose main module predates Go 1.23 (asynctimerchan=1), its tick
+		// may still be on its way: the next wait gets a new timer.
+		w.t = nil
 	}
 	f.mu.Lock()
 	if i := slices.Index(f.waiting, w); i >= 0 {

@@ -258,6 +258,61 @@ func TestRouteBatchesWidenWhileFewRoutesAreOpen(t *testing.T) {
 	}
 }
 
+// Widened batches give their room back: routes sealed by their event
+// count leave half the buffer to others, which widen into it; when the
+// first reopen, the most widened are sealed, and the open batches never
+// take more than half of WithBufferLimit.
+func TestRouteWidenedBatchesGiveTheirRoomBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const limit, streams = 8 << 20, 8
+		f := routedFixture(t, "app", "t-{field:tenant}", cwzap.WithBufferLimit(limit), cwzap.WithMaxStreams(streams),
+			cwzap.WithMaxBatchEvents(1000), cwzap.WithOverflow(cwzap.OverflowBlock))
+		logger := zap.New(cwzap.NewCore(f.syncer, zap.InfoLevel))
+		most := 0
+		check := func(when string) {
+			charged, half := cwzap.OpenCharge(f.syncer)
+			most = max(most, charged)
+			if charged > half {
+				t.Errorf("%s: the open batches are charged %d bytes, more than half the buffer (%d)", when, charged, half)
+			}
+		}
+		n := 0
+		log := func(tenant, count int, msg string) {
+			for range count {
+				logger.Info(msg, zap.Int("tenant", tenant))
+				n++
+			}
+		}
+		for i := range streams {
+			log(i, 1, "open")
+		}
+		check("all open")
+		for i := range 4 {
+			log(i, 999, "s") // sealed by the event count
+		}
+		check("half sealed")
+		big := strings.Repeat("x", 2000)
+		for i := 4; i < streams; i++ {
+			log(i, 400, big) // widened into the room
+		}
+		check("the others widened")
+		if _, half := cwzap.OpenCharge(f.syncer); most <= half/2 {
+			t.Fatalf("the open batches took at most %d bytes: none widened, and the test shows nothing", most)
+		}
+		for i := range 4 {
+			log(i, 1, "again")
+		}
+		check("the first reopened")
+		f.syncOK(t)
+		if st := f.syncer.Stats(); st.Delivered != uint64(n) || st.Fallback != 0 {
+			t.Errorf("Stats %+v, want all %d delivered", st, n)
+		}
+		if charged, _ := cwzap.OpenCharge(f.syncer); charged != 0 {
+			t.Errorf("the open batches are charged %d bytes once all are sealed, want 0", charged)
+		}
+	})
+}
+
 // An unknown placeholder and a field placeholder without a key are errors
 // that name what is known.
 func TestRoutePlaceholderErrors(t *testing.T) {

@@ -277,6 +277,12 @@ var _mutants = []mutant{
 		to:   "a.cfg.bufferLimit-a.charged)",
 	},
 	{
+		bug:  "routing: a batch opening past half of WithBufferLimit leaves the widened ones open",
+		file: "accumulator.go",
+		from: "	a.narrowLocked(share)\n",
+		to:   "",
+	},
+	{
 		bug:  "routing: an open batch never widens past its share",
 		file: "accumulator.go",
 		from: "if more <= 0 || !a.mem.charge(more) {",
