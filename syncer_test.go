@@ -322,29 +322,36 @@ func testSyncerCloseRefusesWrites(t *testing.T) {
 
 // A second Close, made while the first waits for a put, returns only once
 // the first is done: here the put never answers, so the first hands the
-// event to the fallback writer at its deadline.
+// event to the fallback writer at its deadline. In a bubble: the first
+// Close is under way once every goroutine waits, its put in.
 func TestSyncerSecondCloseWaitsForTheFirst(t *testing.T) {
-	f := newFixture(t, cwzap.WithSyncTimeout(500*time.Millisecond))
-	f.createStream(t)
-	f.srv.SetFaults(cwlogstest.Faults{Latency: time.Hour})
-	f.syncer.Write([]byte("held"))
-	first := make(chan error, 1)
-	go func() { first <- f.syncer.Close() }()
-	// Only Close sends the event: once its put is in, the first Close is
-	// under way.
-	for f.srv.Calls("PutLogEvents") == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	if err := f.syncer.Close(); err != nil {
-		t.Errorf("second Close = %v, want nil", err)
-	}
-	if st := f.syncer.Stats(); st.Fallback != 1 || len(f.fallback.Lines()) != 1 {
-		t.Errorf("when the second Close returned: stats %+v, fallback %q; want the first Close done, the event in the fallback", st, f.fallback.Lines())
-	}
-	var de *cwzap.DeliveryError
-	if err := <-first; !errors.As(err, &de) || de.Late != 1 {
-		t.Errorf("first Close = %v, want the event late", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const timeout = 500 * time.Millisecond
+		f := bubbleFixture(t, cwzap.WithSyncTimeout(timeout))
+		f.createStream(t)
+		f.srv.SetFaults(cwlogstest.Faults{Latency: time.Hour})
+		f.syncer.Write([]byte("held"))
+		first := make(chan error, 1)
+		start := time.Now()
+		go func() { first <- f.syncer.Close() }()
+		synctest.Wait()
+		if n := f.srv.Calls("PutLogEvents"); n != 1 {
+			t.Fatalf("%d puts once the first Close waits, want its one", n)
+		}
+		if err := f.syncer.Close(); err != nil {
+			t.Errorf("second Close = %v, want nil", err)
+		}
+		if took := time.Since(start); took < timeout/2 {
+			t.Errorf("second Close returned after %v, before the first reached its deadline (%v)", took, timeout)
+		}
+		if st := f.syncer.Stats(); st.Fallback != 1 || len(f.fallback.Lines()) != 1 {
+			t.Errorf("when the second Close returned: stats %+v, fallback %q; want the first Close done, the event in the fallback", st, f.fallback.Lines())
+		}
+		var de *cwzap.DeliveryError
+		if err := <-first; !errors.As(err, &de) || de.Late != 1 {
+			t.Errorf("first Close = %v, want the event late", err)
+		}
+	})
 }
 
 func TestSyncerSyncTwiceAndEmpty(t *testing.T) {
