@@ -33,14 +33,13 @@ type accumulator struct {
 	next *dispatcher
 	rep  *reporter
 
-	mu      rankedMutex
-	routes  map[string]*route // by route; at most cfg.maxRoutes
-	only    *route            // the one route of a Syncer whose names take nothing from entries
-	tick    uint64            // counts events: when each route was last used
-	seq     uint64            // seq of the last batch opened
-	charged int               // log data the open batches are charged for: their maxBytes
-	full    bool              // in an overflow episode: reported, not over yet
-	closed  bool
+	mu     rankedMutex
+	routes map[string]*route // by route; at most cfg.maxRoutes
+	only   *route            // the one route of a Syncer whose names take nothing from entries
+	tick   uint64            // counts events: when each route was last used
+	seq    uint64            // seq of the last batch opened
+	full   bool              // in an overflow episode: reported, not over yet
+	closed bool
 }
 
 // A route is the open batch of one route, and its age.
@@ -198,12 +197,14 @@ func (a *accumulator) add(ev *event, after uint64) (uint64, addResult) {
 // WithBufferLimit and the budget has the room; it reports whether b
 // widened.
 func (a *accumulator) widenLocked(b *batch) bool {
-	more := min(a.shareLocked(), a.cfg.maxBytes-b.maxBytes, a.cfg.bufferLimit/2-a.charged)
+	more := min(a.shareLocked(), a.cfg.maxBytes-b.maxBytes)
+	if more > 0 {
+		more = min(more, a.cfg.bufferLimit/2-a.chargedLocked())
+	}
 	if more <= 0 || !a.mem.charge(more) {
 		return false
 	}
 	b.maxBytes += more
-	a.charged += more
 	a.roomLocked()
 	return true
 }
@@ -237,11 +238,25 @@ func (a *accumulator) openLocked(r *route, b *batch, share int) {
 	a.seq++
 	b.seq, b.route, b.maxBytes = a.seq, r.key, share
 	r.open = b
-	a.charged += share
 	d := flushDelay(a.cfg.flushInterval)
 	r.due = time.Now().Add(d)
 	r.timer.Reset(d)
 	a.roomLocked()
+}
+
+// chargedLocked returns the log data the open batches are charged for:
+// the most each takes.
+func (a *accumulator) chargedLocked() int {
+	n := 0
+	if a.only != nil && a.only.open != nil {
+		n = a.only.open.maxBytes
+	}
+	for _, r := range a.routes {
+		if r.open != nil {
+			n += r.open.maxBytes
+		}
+	}
+	return n
 }
 
 // narrowLocked makes room in half the buffer for a batch opening with
@@ -249,7 +264,7 @@ func (a *accumulator) openLocked(r *route, b *batch, share int) {
 // sealed, fuller than its share. Shares alone fit: WithMaxStreams of them
 // are half the buffer.
 func (a *accumulator) narrowLocked(share int) {
-	for a.charged+share > a.cfg.bufferLimit/2 {
+	for a.chargedLocked()+share > a.cfg.bufferLimit/2 {
 		var widest *route
 		for _, r := range a.routes {
 			if r.open != nil && r.open.maxBytes > share && (widest == nil || r.open.maxBytes > widest.open.maxBytes) {
@@ -316,7 +331,6 @@ func (a *accumulator) sealLocked(r *route) {
 		return
 	}
 	r.open = nil
-	a.charged -= b.maxBytes
 	r.timer.Stop()
 	a.mem.sealed(b)
 	b.sort()

@@ -58,7 +58,7 @@ func OpenRoutes(s *Syncer) int {
 func OpenCharge(s *Syncer) (charged, most int) {
 	s.acc.mu.Lock()
 	defer s.acc.mu.Unlock()
-	return s.acc.charged, s.acc.cfg.bufferLimit / 2
+	return s.acc.chargedLocked(), s.acc.cfg.bufferLimit / 2
 }
 
 // Targets returns how many targets the Syncer keeps.

@@ -273,8 +273,8 @@ var _mutants = []mutant{
 	{
 		bug:  "routing: the open batches widen past half of WithBufferLimit",
 		file: "accumulator.go",
-		from: "a.cfg.bufferLimit/2-a.charged)",
-		to:   "a.cfg.bufferLimit-a.charged)",
+		from: "more = min(more, a.cfg.bufferLimit/2-a.chargedLocked())",
+		to:   "more = min(more, a.cfg.bufferLimit-a.chargedLocked())",
 	},
 	{
 		bug:  "routing: a batch opening past half of WithBufferLimit leaves the widened ones open",
