@@ -239,12 +239,11 @@ func TestManagedInstancesFlushInTheBackground(t *testing.T) {
 	if rt, report := f.lastRTDONE(), f.lastReport(); rt >= _putLatency || report >= _putLatency {
 		t.Errorf("RTDONE %v, REPORT %v: want both below the put latency %v", rt, report, _putLatency)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(f.tagged("mi")) < 5 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	f.waitFor(20*time.Second, "delivery of the 5 entries after the response", func() bool {
+		return len(f.tagged("mi")) >= 5
+	})
 	if n := len(f.tagged("mi")); n != 5 {
-		t.Fatalf("%d of 5 entries delivered within 10 s of the response", n)
+		t.Fatalf("%d entries tagged mi delivered, want 5", n)
 	}
 	if strings.Contains(f.out.String(), "each invocation syncs before it returns") {
 		t.Errorf("the extension was refused:\n%s", f.out.String())
@@ -331,7 +330,7 @@ func TestPanicDeliversWhatWasLogged(t *testing.T) {
 func TestSIGTERMReachesOtherListenersOnce(t *testing.T) {
 	f := start(t, config{mode: "wrap", env: []string{"CWZL_SIGNALS=1"}})
 	f.invoke(payload("leftover", 1, 0, 10))
-	time.Sleep(100 * time.Millisecond) // the late entry is logged by now
+	f.waitOutput(_lateLogged)
 	f.shutdown()
 	if n := strings.Count(f.out.String(), "testfunction: SIGTERM received"); n != 1 {
 		t.Errorf("the function's own listener received SIGTERM %d times, want once", n)
