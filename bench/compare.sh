@@ -15,6 +15,12 @@
 # `benchstat OUTDIR/old.txt OUTDIR/new.txt` compares them; ratios against
 # zap's core are taken from the same binary and round.
 #
+# With KINDS=1, each round also runs BenchmarkCorpusKinds, each kind and
+# contender (cwzap, zap) in its own process, into OUTDIR/X-kinds.txt in the
+# same format (cpu-ns/op); kinds.awk turns it into the table of
+# bench/README.md: per kind, the medians of the paired ratios of the whole
+# entry and of its ten fields (the entry less one of ten booleans).
+#
 # With REMOTE=1, each round also runs BenchmarkRemote of each binary (the
 # endpoint a `cwzap serve` process built once from this checkout, or
 # CWZAP) into OUTDIR/X-remote.txt, and the end prints, per binary, the
@@ -27,10 +33,14 @@ BINS=()
 for b in "$@"; do BINS+=("$(realpath "$b")"); done
 ROUNDS=${ROUNDS:-6}
 REMOTE=${REMOTE:-}
+KINDS=${KINDS:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 N=${N:-1000000}
 mkdir -p "$OUT"
 for b in "${BINS[@]}"; do : >"$OUT/$(basename "$b" .test).txt"; done
+if [ -n "$KINDS" ]; then
+	for b in "${BINS[@]}"; do : >"$OUT/$(basename "$b" .test)-kinds.txt"; done
+fi
 if [ -n "$REMOTE" ]; then
 	CWZAP=${CWZAP:-$OUT/cwzap}
 	[ -x "$CWZAP" ] || (cd "$HERE/.." && go build -o "$CWZAP" ./cmd/cwzap)
@@ -60,6 +70,17 @@ for i in $(seq "$ROUNDS"); do
 			awk -v n="$N" -v u="$u" -v s="$sy" -v name="$name" \
 				'BEGIN { printf "%s-2 %d %.1f cpu-ns/op\n", name, n, (u + s) * 1e9 / n }' >>"$out"
 		done
+		if [ -n "$KINDS" ]; then
+			for kind in string int float error time duration bool object ints; do
+				for who in cwzap zap; do
+					/usr/bin/time -f '%U %S' -o "$OUT/time.tmp" "$b" -test.run '^$' \
+						-test.bench "^BenchmarkCorpusKinds\$/^$kind\$/^$who\$" -test.benchtime "${N}x" >/dev/null
+					read -r u sy <"$OUT/time.tmp"
+					awk -v n="$N" -v u="$u" -v s="$sy" -v name="BenchmarkCorpusKinds/$kind/$who" \
+						'BEGIN { printf "%s-2 %d %.1f cpu-ns/op\n", name, n, (u + s) * 1e9 / n }' >>"$OUT/$(basename "$b" .test)-kinds.txt"
+				done
+			done
+		fi
 		"$b" -test.run '^$' -test.benchmem -test.bench '^BenchmarkEndToEnd$' -test.benchtime 1000000x |
 			grep '^BenchmarkEndToEnd' >>"$out"
 		if [ -n "$REMOTE" ]; then
