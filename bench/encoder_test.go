@@ -2,6 +2,7 @@ package bench
 
 import (
 	"io"
+	"runtime"
 	"testing"
 	"time"
 
@@ -41,23 +42,30 @@ var contenders = []struct {
 	}},
 }
 
+// BenchmarkLogger and BenchmarkCore write the ten fields through each
+// contender, from one goroutine (c.name/serial) and from _workers at once
+// (c.name/parallel). The two are leaves of a parent that does no work, so
+// that -bench 'X/zap/parallel' runs the parallel case alone.
 func BenchmarkLogger(b *testing.B) {
 	fields := tenFields()
 	for _, c := range contenders {
 		b.Run(c.name, func(b *testing.B) {
-			logger := zap.New(c.core())
-			b.ReportAllocs()
-			for b.Loop() {
-				logger.Info("request done", fields...)
-			}
-		})
-		b.Run(c.name+"/parallel", func(b *testing.B) {
-			logger := zap.New(c.core())
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
+			b.Run("serial", func(b *testing.B) {
+				logger := zap.New(c.core())
+				b.ReportAllocs()
+				for b.Loop() {
 					logger.Info("request done", fields...)
 				}
+			})
+			b.Run("parallel", func(b *testing.B) {
+				logger := zap.New(c.core())
+				b.ReportAllocs()
+				setWorkers(b)
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						logger.Info("request done", fields...)
+					}
+				})
 			})
 		})
 	}
@@ -68,22 +76,31 @@ func BenchmarkCore(b *testing.B) {
 	ent := zapcore.Entry{Level: zapcore.InfoLevel, Time: time.Now(), Message: "request done"}
 	for _, c := range contenders {
 		b.Run(c.name, func(b *testing.B) {
-			core := c.core()
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := core.Write(ent, fields); err != nil {
-					b.Fatal(err)
+			b.Run("serial", func(b *testing.B) {
+				core := c.core()
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := core.Write(ent, fields); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
-		b.Run(c.name+"/parallel", func(b *testing.B) {
-			core := c.core()
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					_ = core.Write(ent, fields)
-				}
+			})
+			b.Run("parallel", func(b *testing.B) {
+				core := c.core()
+				b.ReportAllocs()
+				setWorkers(b)
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						_ = core.Write(ent, fields)
+					}
+				})
 			})
 		})
 	}
+}
+
+// setWorkers makes b.RunParallel run _workers goroutines (at least one per
+// P), as the Syncer's benchmarks log from _workers.
+func setWorkers(b *testing.B) {
+	b.SetParallelism(max(1, _workers/runtime.GOMAXPROCS(0)))
 }
