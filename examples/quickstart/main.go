@@ -31,6 +31,7 @@ import (
 
 	"github.com/cwzap/cwzap"
 	"github.com/cwzap/cwzap/cwlogstest"
+	"github.com/cwzap/cwzap/examples/internal/awsenv"
 )
 
 func main() {
@@ -39,23 +40,10 @@ func main() {
 	entries := flag.Int("n", 300, "how many entries to log")
 	embedded := flag.Bool("embedded", false, "use the embedded endpoint even when AWS is configured")
 	flag.Parse()
-	if err := run(os.Stdout, *group, *stream, *entries, *embedded || !awsConfigured()); err != nil {
+	if err := run(os.Stdout, *group, *stream, *entries, *embedded || !awsenv.Configured()); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
-}
-
-// awsConfigured tells from the environment alone whether to use AWS, so
-// that the example never probes the network for credentials.
-func awsConfigured() bool {
-	if os.Getenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS") != "" {
-		return true
-	}
-	region := os.Getenv("AWS_REGION") != "" || os.Getenv("AWS_DEFAULT_REGION") != ""
-	creds := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_PROFILE") != "" ||
-		os.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "" || os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" ||
-		os.Getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != ""
-	return region && creds
 }
 
 func run(out io.Writer, group, stream string, n int, embedded bool) error {

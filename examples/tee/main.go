@@ -18,6 +18,7 @@ import (
 
 	"github.com/cwzap/cwzap"
 	"github.com/cwzap/cwzap/cwlogstest"
+	"github.com/cwzap/cwzap/examples/internal/awsenv"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -36,7 +37,7 @@ func main() {
 func run(out io.Writer) error {
 	var opts []cwzap.SyncerOption
 	var srv *cwlogstest.Server
-	if !awsConfigured() {
+	if !awsenv.Configured() {
 		srv = cwlogstest.NewServer()
 		defer srv.Close()
 		opts = append(opts, cwzap.WithClient(srv.Client()))
@@ -78,17 +79,4 @@ func run(out io.Writer) error {
 		fmt.Fprintf(out, "%d events arrived in %s/%s\n", len(srv.Events(group, stream)), group, stream)
 	}
 	return nil
-}
-
-// awsConfigured tells from the environment alone whether to use AWS, so
-// that the example never probes the network for credentials.
-func awsConfigured() bool {
-	if os.Getenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS") != "" {
-		return true
-	}
-	region := os.Getenv("AWS_REGION") != "" || os.Getenv("AWS_DEFAULT_REGION") != ""
-	creds := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_PROFILE") != "" ||
-		os.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "" || os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" ||
-		os.Getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != ""
-	return region && creds
 }

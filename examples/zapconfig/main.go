@@ -3,7 +3,7 @@
 // the configuration alone sends entries to a CloudWatch Logs stream (and,
 // here, to stdout as well).
 //
-// With a region and credentials in the environment (awsConfigured says
+// With a region and credentials in the environment (awsenv.Configured says
 // which variables count) it writes to real CloudWatch
 // Logs. Without, it starts an in-process endpoint (cwlogstest) and points
 // the sink at it with the URL's endpoint= key.
@@ -23,6 +23,7 @@ import (
 
 	_ "github.com/cwzap/cwzap" // registers the "cwzap" encoding and the cloudwatch:// sink
 	"github.com/cwzap/cwzap/cwlogstest"
+	"github.com/cwzap/cwzap/examples/internal/awsenv"
 	"go.uber.org/zap"
 )
 
@@ -42,7 +43,7 @@ func run(out io.Writer) error {
 	// "/cwzap/examples" makes three slashes; the last segment is the stream.
 	sink := "cloudwatch://" + group + "/" + stream + "?flush=2s&retention=7"
 	var srv *cwlogstest.Server
-	if !awsConfigured() {
+	if !awsenv.Configured() {
 		srv = cwlogstest.NewServer()
 		defer srv.Close()
 		// anonymous: the local endpoint needs no credentials.
@@ -96,17 +97,4 @@ func run(out io.Writer) error {
 		}
 	}
 	return nil
-}
-
-// awsConfigured tells from the environment alone whether to use AWS, so
-// that the example never probes the network for credentials.
-func awsConfigured() bool {
-	if os.Getenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS") != "" {
-		return true
-	}
-	region := os.Getenv("AWS_REGION") != "" || os.Getenv("AWS_DEFAULT_REGION") != ""
-	creds := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_PROFILE") != "" ||
-		os.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "" || os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" ||
-		os.Getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != ""
-	return region && creds
 }

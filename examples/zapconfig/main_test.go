@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/cwzap/cwzap/examples/internal/awsenv"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -14,7 +16,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // the configuration alone sends the three entries to the stream, in
 // cwzap's layout.
 func TestRunsOnTheEmbeddedEndpoint(t *testing.T) {
-	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "AWS_ACCESS_KEY_ID", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+	for _, k := range awsenv.Vars() {
 		t.Setenv(k, "")
 	}
 	var out bytes.Buffer
