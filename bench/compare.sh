@@ -63,6 +63,16 @@ for b in "${BINS[@]}"; do
 	fi
 done
 
+# cpu_per_op BINARY PATTERN NAME runs the benchmarks PATTERN selects in
+# their own process, N ops, and prints a benchmark line NAME with the
+# process's CPU time (user + system) per op.
+cpu_per_op() {
+	/usr/bin/time -f '%U %S' -o "$OUT/time.tmp" "$1" -test.run '^$' -test.bench "$2" -test.benchtime "${N}x" >/dev/null
+	read -r u sy <"$OUT/time.tmp"
+	awk -v n="$N" -v u="$u" -v s="$sy" -v name="$3" \
+		'BEGIN { printf "%s-2 %d %.1f cpu-ns/op\n", name, n, (u + s) * 1e9 / n }'
+}
+
 subs=(Logger:cwzap:serial Logger:cwzap:parallel Logger:zap:serial Logger:zap:parallel
 	Core:cwzap:serial Core:cwzap:parallel Core:zap:serial Core:zap:parallel
 	Corpus:cwzap:serial Corpus:zap:serial)
@@ -84,20 +94,13 @@ for i in $(seq "$ROUNDS"); do
 			elif [ "$top" != Corpus ]; then
 				pat="$pat/^${serial[$b]}\$"
 			fi
-			/usr/bin/time -f '%U %S' -o "$OUT/time.tmp" "$b" -test.run '^$' \
-				-test.bench "$pat" -test.benchtime "${N}x" >/dev/null
-			read -r u sy <"$OUT/time.tmp"
-			awk -v n="$N" -v u="$u" -v s="$sy" -v name="$name" \
-				'BEGIN { printf "%s-2 %d %.1f cpu-ns/op\n", name, n, (u + s) * 1e9 / n }' >>"$out"
+			cpu_per_op "$b" "$pat" "$name" >>"$out"
 		done
 		if [ -n "$KINDS" ]; then
 			for kind in string int float error time duration bool object ints; do
 				for who in cwzap zap; do
-					/usr/bin/time -f '%U %S' -o "$OUT/time.tmp" "$b" -test.run '^$' \
-						-test.bench "^BenchmarkCorpusKinds\$/^$kind\$/^$who\$" -test.benchtime "${N}x" >/dev/null
-					read -r u sy <"$OUT/time.tmp"
-					awk -v n="$N" -v u="$u" -v s="$sy" -v name="BenchmarkCorpusKinds/$kind/$who" \
-						'BEGIN { printf "%s-2 %d %.1f cpu-ns/op\n", name, n, (u + s) * 1e9 / n }' >>"$OUT/$(basename "$b" .test)-kinds.txt"
+					cpu_per_op "$b" "^BenchmarkCorpusKinds\$/^$kind\$/^$who\$" "BenchmarkCorpusKinds/$kind/$who" \
+						>>"$OUT/$(basename "$b" .test)-kinds.txt"
 				done
 			done
 		fi
